@@ -1,0 +1,261 @@
+package bot
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// apiCall is one request the bot made to the fake Bot API.
+type apiCall struct {
+	Method string
+	Params map[string]string
+	// Status is what the fake answered (200 unless a failure was queued).
+	Status int
+}
+
+// failure is a queued error answer for one method.
+type failure struct {
+	status int
+	body   string
+}
+
+func tooMany(retryAfter int) failure {
+	return failure{429, fmt.Sprintf(`{"ok":false,"error_code":429,"description":"Too Many Requests: retry after %d","parameters":{"retry_after":%d}}`, retryAfter, retryAfter)}
+}
+
+var (
+	serverError = failure{500, `{"ok":false,"error_code":500,"description":"Internal Server Error"}`}
+	badGateway  = failure{502, `<html>502 Bad Gateway</html>`}
+	blocked     = failure{403, `{"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"}`}
+	badRequest  = failure{400, `{"ok":false,"error_code":400,"description":"Bad Request: message text is empty"}`}
+)
+
+// fakeAPI is a Bot API server for tests: it serves queued updates to getUpdates,
+// records every other call and answers as Telegram would.
+type fakeAPI struct {
+	t   *testing.T
+	srv *httptest.Server
+
+	mu       sync.Mutex
+	calls    []apiCall
+	updates  []map[string]any
+	nextID   int64
+	offsets  []int64
+	failures map[string][]failure
+	msgID    int
+	wake     chan struct{}
+}
+
+const testToken = "123456789:TEST-token_for_the_fake_bot_api_00"
+
+func newFakeAPI(t *testing.T) *fakeAPI {
+	f := &fakeAPI{t: t, nextID: 100, failures: map[string][]failure{}, wake: make(chan struct{}, 1)}
+	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
+	prefix := "/bot" + testToken + "/"
+	if !strings.HasPrefix(r.URL.Path, prefix) {
+		w.WriteHeader(http.StatusNotFound)
+		fmt.Fprint(w, `{"ok":false,"error_code":404,"description":"Not Found"}`)
+		return
+	}
+	method := strings.TrimPrefix(r.URL.Path, prefix)
+	if method == "getUpdates" {
+		f.getUpdates(w, r)
+		return
+	}
+	params := map[string]string{}
+	if err := r.ParseMultipartForm(1 << 20); err == nil {
+		for k, v := range r.MultipartForm.Value {
+			params[k] = v[0]
+		}
+	} else if err := r.ParseForm(); err == nil {
+		for k, v := range r.PostForm {
+			params[k] = v[0]
+		}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if q := f.failures[method]; len(q) > 0 {
+		f.failures[method] = q[1:]
+		f.calls = append(f.calls, apiCall{Method: method, Params: params, Status: q[0].status})
+		w.WriteHeader(q[0].status)
+		fmt.Fprint(w, q[0].body)
+		return
+	}
+	f.calls = append(f.calls, apiCall{Method: method, Params: params, Status: 200})
+	result := "true"
+	switch method {
+	case "sendMessage":
+		f.msgID++
+		text, _ := json.Marshal(params["text"])
+		result = fmt.Sprintf(`{"message_id":%d,"date":%d,"chat":{"id":%s,"type":"private"},"text":%s}`, f.msgID, time.Now().Unix(), params["chat_id"], text)
+	case "getMe":
+		result = `{"id":123456789,"is_bot":true,"first_name":"民意","username":"minyi_test_bot"}`
+	}
+	fmt.Fprintf(w, `{"ok":true,"result":%s}`, result)
+}
+
+func (f *fakeAPI) getUpdates(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Offset  int64 `json:"offset"`
+		Timeout int   `json:"timeout"`
+	}
+	json.NewDecoder(r.Body).Decode(&req)
+	deadline := time.After(200 * time.Millisecond)
+	for {
+		f.mu.Lock()
+		f.offsets = append(f.offsets, req.Offset)
+		var out []map[string]any
+		kept := f.updates[:0]
+		for _, u := range f.updates {
+			id := u["update_id"].(int64)
+			if req.Offset > 0 && id < req.Offset {
+				continue // confirmed: Telegram forgets it
+			}
+			kept = append(kept, u)
+			out = append(out, u)
+		}
+		f.updates = kept
+		f.mu.Unlock()
+		if len(out) > 0 {
+			b, _ := json.Marshal(out)
+			fmt.Fprintf(w, `{"ok":true,"result":%s}`, b)
+			return
+		}
+		select {
+		case <-f.wake:
+		case <-deadline:
+			fmt.Fprint(w, `{"ok":true,"result":[]}`)
+			return
+		case <-r.Context().Done():
+			return
+		}
+	}
+}
+
+// push queues updates for getUpdates, all in one batch, and returns their ids.
+func (f *fakeAPI) push(updates ...map[string]any) []int64 {
+	f.mu.Lock()
+	var ids []int64
+	for _, u := range updates {
+		f.nextID++
+		u["update_id"] = f.nextID
+		if cb, ok := u["callback_query"].(map[string]any); ok {
+			cb["id"] = fmt.Sprintf("cb%d", f.nextID)
+		}
+		f.updates = append(f.updates, u)
+		ids = append(ids, f.nextID)
+	}
+	f.mu.Unlock()
+	select {
+	case f.wake <- struct{}{}:
+	default:
+	}
+	return ids
+}
+
+// update makes an update (without its id) for push or for a webhook post.
+func (f *fakeAPI) newID() int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.nextID++
+	return f.nextID
+}
+
+func (f *fakeAPI) fail(method string, fs ...failure) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.failures[method] = append(f.failures[method], fs...)
+}
+
+func (f *fakeAPI) snapshot() []apiCall {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]apiCall(nil), f.calls...)
+}
+
+// waitCalls waits until the fake has seen at least n calls.
+func (f *fakeAPI) waitCalls(t *testing.T, n int, within time.Duration) []apiCall {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for time.Now().Before(deadline) {
+		if c := f.snapshot(); len(c) >= n {
+			return c
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	c := f.snapshot()
+	t.Fatalf("waited %v for %d Bot API calls, saw %d:\n%s", within, n, len(c), transcript(c))
+	return nil
+}
+
+// transcript renders calls for golden files and failure messages.
+func transcript(calls []apiCall) string {
+	var b strings.Builder
+	for _, c := range calls {
+		fmt.Fprintf(&b, "-> %s", c.Method)
+		if c.Status != 200 {
+			fmt.Fprintf(&b, " (answered %d)", c.Status)
+		}
+		var keys []string
+		for k := range c.Params {
+			if k != "text" && k != "reply_markup" {
+				keys = append(keys, k)
+			}
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			fmt.Fprintf(&b, " %s=%s", k, c.Params[k])
+		}
+		b.WriteString("\n")
+		if text, ok := c.Params["text"]; ok {
+			for _, line := range strings.Split(text, "\n") {
+				fmt.Fprintf(&b, "   | %s\n", line)
+			}
+		}
+		if m := c.Params["reply_markup"]; m != "" {
+			fmt.Fprintf(&b, "   markup %s\n", m)
+		}
+	}
+	return b.String()
+}
+
+// Builders of the updates a Telegram client sends.
+
+func user(id int64, lang string) map[string]any {
+	return map[string]any{"id": id, "is_bot": false, "first_name": "张", "last_name": "三", "language_code": lang}
+}
+
+func message(chat int64, lang string, fields map[string]any) map[string]any {
+	m := map[string]any{
+		"message_id": 1, "date": 1764118800,
+		"chat": map[string]any{"id": chat, "type": "private"},
+		"from": user(chat, lang),
+	}
+	for k, v := range fields {
+		m[k] = v
+	}
+	return map[string]any{"message": m}
+}
+
+func textUpdate(chat int64, text string) map[string]any {
+	return message(chat, "zh-hans", map[string]any{"text": text})
+}
+
+func callbackUpdate(chat int64, data string) map[string]any {
+	return map[string]any{"callback_query": map[string]any{
+		"from": user(chat, "zh-hans"), "data": data, "chat_instance": "ci",
+		"message": map[string]any{"message_id": 1, "date": 1764118800, "chat": map[string]any{"id": chat, "type": "private"}},
+	}}
+}

@@ -1,0 +1,157 @@
+// Package bot is minyi's Telegram transport, on github.com/go-telegram/bot.
+//
+// Updates come in by long polling or by webhook and are persisted in the inbox
+// before Telegram hears that they arrived: polling moves its offset past an update
+// only after the inbox took it, and the webhook answers 200 only then. Replies go
+// out through Deliver, which respects Telegram's rate limits and maps its errors to
+// outcomes: 429 waits retry_after, 5xx and network errors are retried with backoff,
+// 403 means the user blocked the bot.
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+	"golang.org/x/time/rate"
+
+	"github.com/minyi-project/minyi/flows"
+)
+
+// Ingester persists inputs before they are acknowledged.
+type Ingester interface {
+	Ingest(ctx context.Context, inputs ...flows.Input) ([]bool, error)
+}
+
+// Texts renders the bot's own wording, for what the transport says by itself.
+type Texts interface {
+	Text(lang, key string, args ...string) string
+}
+
+// Transport connects minyi to Telegram.
+type Transport struct {
+	tg       *tgbot.Bot
+	token    string
+	apiURL   string
+	ing      Ingester
+	texts    Texts
+	log      *slog.Logger
+	http     *http.Client
+	limit    *rate.Limiter
+	now      func() time.Time
+	poll     time.Duration
+	attempts int
+	pause    func(ctx context.Context, d time.Duration)
+
+	mu   sync.Mutex
+	told map[int64]time.Time // when each chat was last told the service is busy
+}
+
+// Option configures a Transport.
+type Option func(*Transport)
+
+// WithServerURL points the transport at another Bot API server (self-hosted or a test's).
+func WithServerURL(u string) Option {
+	return func(t *Transport) { t.apiURL = strings.TrimRight(u, "/") }
+}
+
+// WithLogger sets the logger.
+func WithLogger(l *slog.Logger) Option { return func(t *Transport) { t.log = l } }
+
+// WithRate caps messages sent per second (0: no cap). Telegram allows about 30.
+func WithRate(perSecond float64) Option {
+	return func(t *Transport) {
+		if perSecond <= 0 {
+			t.limit = rate.NewLimiter(rate.Inf, 1)
+			return
+		}
+		t.limit = rate.NewLimiter(rate.Limit(perSecond), max(1, int(perSecond)))
+	}
+}
+
+// WithClock sets where the time of each update comes from.
+func WithClock(now func() time.Time) Option { return func(t *Transport) { t.now = now } }
+
+// WithPollTimeout sets how long one getUpdates call waits for updates.
+func WithPollTimeout(d time.Duration) Option { return func(t *Transport) { t.poll = d } }
+
+// WithPause replaces how the transport waits between retries (tests record waits instead).
+func WithPause(fn func(ctx context.Context, d time.Duration)) Option {
+	return func(t *Transport) { t.pause = fn }
+}
+
+// New makes a Transport for the bot with token, persisting updates through ing.
+func New(token string, ing Ingester, texts Texts, opts ...Option) (*Transport, error) {
+	t := &Transport{
+		token: token, apiURL: "https://api.telegram.org", ing: ing, texts: texts,
+		log: slog.Default(), now: time.Now, poll: 50 * time.Second, attempts: 5,
+		limit: rate.NewLimiter(25, 25), pause: sleep, told: map[int64]time.Time{},
+	}
+	for _, o := range opts {
+		o(t)
+	}
+	t.http = &http.Client{Timeout: t.poll + 15*time.Second, Transport: &statusTransport{base: http.DefaultTransport}}
+	tg, err := tgbot.New(token,
+		tgbot.WithServerURL(t.apiURL),
+		tgbot.WithSkipGetMe(),
+		tgbot.WithHTTPClient(t.poll, t.http),
+		tgbot.WithErrorsHandler(func(err error) { t.log.Warn("telegram client", "err", err) }),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("telegram: %w", err)
+	}
+	t.tg = tg
+	return t, nil
+}
+
+// Check asks Telegram who the bot is, to fail early on a wrong token or server.
+func (t *Transport) Check(ctx context.Context) (string, error) {
+	me, err := t.tg.GetMe(ctx)
+	if err != nil {
+		if errors.Is(err, tgbot.ErrorUnauthorized) || errors.Is(err, tgbot.ErrorNotFound) {
+			return "", fmt.Errorf("telegram refused the token (check MINYI_TELEGRAM_TOKEN): %w", err)
+		}
+		return "", fmt.Errorf("telegram getMe: %w", err)
+	}
+	return me.Username, nil
+}
+
+// ServerError is a Bot API answer with a 5xx status, worth retrying.
+type ServerError struct {
+	Status int
+	Body   string
+}
+
+func (e *ServerError) Error() string {
+	return fmt.Sprintf("telegram server error %d: %s", e.Status, e.Body)
+}
+
+// statusTransport turns 5xx answers into a ServerError, which the library passes
+// on wrapped, so that Deliver can tell a passing outage from a refusal.
+type statusTransport struct{ base http.RoundTripper }
+
+func (s *statusTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := s.base.RoundTrip(req)
+	if err != nil || resp.StatusCode < 500 {
+		return resp, err
+	}
+	defer resp.Body.Close()
+	buf := make([]byte, 512)
+	n, _ := resp.Body.Read(buf)
+	return nil, &ServerError{Status: resp.StatusCode, Body: string(buf[:n])}
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}

@@ -1,0 +1,314 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-telegram/bot/models"
+
+	"github.com/minyi-project/minyi/flows"
+	"github.com/minyi-project/minyi/inbox"
+)
+
+const secret = "s3cret_token-for-tests"
+
+func post(t *testing.T, h http.Handler, token string, body []byte) int {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, "/telegram", bytes.NewReader(body))
+	if token != "" {
+		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", token)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec.Code
+}
+
+func updateJSON(t *testing.T, id int64, u map[string]any) []byte {
+	u["update_id"] = id
+	b, err := json.Marshal(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// Bad requests are refused before anything reaches the inbox or a flow.
+func TestWebhookRefusesBadRequests(t *testing.T) {
+	h := newHarness(t, true)
+	handler, err := h.tr.WebhookHandler(secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := updateJSON(t, 500, textUpdate(resident, "/start"))
+	cases := []struct {
+		name   string
+		token  string
+		body   []byte
+		status int
+	}{
+		{"no secret", "", good, 401},
+		{"wrong secret", "guess", good, 401},
+		{"secret differing in the last character", secret[:len(secret)-1] + "X", good, 401},
+		{"body over 1 MiB", secret, append([]byte(`{"update_id":501,"message":{"text":"`), bytes.Repeat([]byte("x"), MaxWebhookBody)...), 413},
+		{"malformed JSON", secret, []byte(`{"update_id":502,"message":`), 400},
+		{"not an object", secret, []byte(`[1,2,3]`), 400},
+		{"no update id", secret, []byte(`{"message":{"text":"hi"}}`), 400},
+	}
+	for _, c := range cases {
+		if got := post(t, handler, c.token, c.body); got != c.status {
+			t.Errorf("%s: status %d, want %d", c.name, got, c.status)
+		}
+	}
+	req := httptest.NewRequest(http.MethodGet, "/telegram", nil)
+	req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
+	rec := httptest.NewRecorder()
+	handler.ServeHTTP(rec, req)
+	if rec.Code != http.StatusMethodNotAllowed {
+		t.Errorf("GET: status %d", rec.Code)
+	}
+	for shard := range h.st.Shards() {
+		if n, _ := h.st.InboxLen(t.Context(), shard); n != 0 {
+			t.Fatalf("a refused request reached inbox shard %d", shard)
+		}
+	}
+	time.Sleep(200 * time.Millisecond)
+	if calls := h.api.snapshot(); len(calls) != 0 {
+		t.Fatalf("a refused request got a reply:\n%s", transcript(calls))
+	}
+	if _, err := h.tr.WebhookHandler(""); err == nil {
+		t.Fatal("a webhook without a secret was allowed")
+	}
+
+	// a good update is taken, and a repeat of it (Telegram retrying) is not processed twice
+	if got := post(t, handler, secret, good); got != 200 {
+		t.Fatalf("good update: status %d", got)
+	}
+	if got := post(t, handler, secret, good); got != 200 {
+		t.Fatalf("repeated update: status %d", got)
+	}
+	h.waitDelivered(500)
+	time.Sleep(300 * time.Millisecond)
+	if calls := h.fresh(); len(calls) != 1 || !strings.Contains(calls[0].Params["text"], "欢迎") {
+		t.Fatalf("want one greeting:\n%s", transcript(calls))
+	}
+	// group messages and edits are acknowledged and ignored
+	group := textUpdate(resident, "/start")
+	group["message"].(map[string]any)["chat"] = map[string]any{"id": -100123, "type": "supergroup"}
+	if got := post(t, handler, secret, updateJSON(t, 503, group)); got != 200 {
+		t.Fatalf("group message: status %d", got)
+	}
+	if got := post(t, handler, secret, updateJSON(t, 504, map[string]any{"edited_message": textUpdate(resident, "x")["message"]})); got != 200 {
+		t.Fatalf("edit: status %d", got)
+	}
+}
+
+// Updates of one chat posted at once over the webhook are processed one at a time:
+// each input's replies come out together, and none is lost.
+func TestWebhookConcurrentPostsOfOneChat(t *testing.T) {
+	h := newHarness(t, true)
+	handler, _ := h.tr.WebhookHandler(secret)
+	var wg sync.WaitGroup
+	for i := range 8 {
+		wg.Go(func() {
+			body := updateJSON(t, int64(600+i), textUpdate(resident, fmt.Sprintf("/nosuch%d", i)))
+			if got := post(t, handler, secret, body); got != 200 {
+				t.Errorf("post %d: %d", i, got)
+			}
+		})
+	}
+	wg.Wait()
+	for i := range 8 {
+		h.waitDelivered(int64(600 + i))
+	}
+	calls := h.fresh()
+	if len(calls) != 16 {
+		t.Fatalf("want 16 replies (2 per input), got %d:\n%s", len(calls), transcript(calls))
+	}
+	for i := 0; i < 16; i += 2 {
+		if !strings.HasPrefix(calls[i].Params["text"], "没有 /nosuch") || !strings.HasPrefix(calls[i+1].Params["text"], "请选择") {
+			t.Fatalf("replies of two inputs interleaved at %d:\n%s", i, transcript(calls))
+		}
+	}
+}
+
+// Redis down: the webhook answers 503 so that Telegram delivers the update again,
+// and the resident is told once.
+func TestWebhookStoreDown(t *testing.T) {
+	h := newHarness(t, true)
+	handler, _ := h.tr.WebhookHandler(secret)
+	srv.Down()
+	body := updateJSON(t, 700, textUpdate(resident, "/start"))
+	if got := post(t, handler, secret, body); got != http.StatusServiceUnavailable {
+		t.Fatalf("status %d with Redis down, want 503", got)
+	}
+	post(t, handler, secret, body)
+	calls := h.api.waitCalls(t, 1, 5*time.Second)
+	time.Sleep(200 * time.Millisecond)
+	if calls = h.api.snapshot(); len(calls) != 1 || !strings.Contains(calls[0].Params["text"], "系统暂时繁忙") {
+		t.Fatalf("want one busy notice:\n%s", transcript(calls))
+	}
+	if err := srv.Up(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for post(t, handler, secret, body) != 200 {
+		if time.Now().After(deadline) {
+			t.Fatal("webhook did not recover after Redis came back")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	h.waitDelivered(700)
+}
+
+// Deliver maps Telegram's answers to outcomes, as courier does: 429 waits
+// retry_after, 5xx backs off and retries, 403 gives the chat up, 400 skips.
+func TestDeliverErrorMapping(t *testing.T) {
+	msgs := []flows.Message{{Text: "一"}, {Text: "二"}}
+	cases := []struct {
+		name      string
+		failures  []failure
+		wantErr   error
+		wantSent  []string // texts that got through, in order
+		wantWaits []time.Duration
+		wantCalls int
+	}{
+		{"ok", nil, nil, []string{"一", "二"}, nil, 2},
+		{"429 waits retry_after", []failure{tooMany(3)}, nil, []string{"一", "二"}, []time.Duration{3 * time.Second}, 3},
+		{"5xx backs off", []failure{serverError, badGateway}, nil, []string{"一", "二"}, []time.Duration{500 * time.Millisecond, time.Second}, 4},
+		{"5xx gives up", []failure{serverError, serverError, serverError, serverError, serverError}, errors.New("gave up"), nil,
+			[]time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second}, 5},
+		{"403 blocked", []failure{blocked}, inbox.ErrUnreachable, nil, nil, 1},
+		{"400 skips one message", []failure{badRequest}, nil, []string{"二"}, nil, 2},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			api := newFakeAPI(t)
+			var waits []time.Duration
+			tr, err := New(testToken, nil, nil, WithServerURL(api.srv.URL), WithRate(0), WithLogger(testLogger()),
+				WithPause(func(_ context.Context, d time.Duration) { waits = append(waits, d) }))
+			if err != nil {
+				t.Fatal(err)
+			}
+			api.fail("sendMessage", c.failures...)
+			err = tr.Deliver(t.Context(), inbox.Delivery{ChatID: 42, InputID: "tg:1", Messages: msgs})
+			switch {
+			case c.wantErr == nil && err != nil:
+				t.Fatalf("error %v", err)
+			case c.wantErr != nil && err == nil:
+				t.Fatal("no error")
+			case errors.Is(c.wantErr, inbox.ErrUnreachable) && !errors.Is(err, inbox.ErrUnreachable):
+				t.Fatalf("error %v is not ErrUnreachable", err)
+			}
+			if err != nil && strings.Contains(err.Error(), testToken) {
+				t.Fatalf("error shows the token: %v", err)
+			}
+			calls := api.snapshot()
+			var sent []string
+			for _, call := range calls {
+				if call.Status == 200 {
+					sent = append(sent, call.Params["text"])
+				}
+			}
+			if fmt.Sprint(sent) != fmt.Sprint(c.wantSent) || fmt.Sprint(waits) != fmt.Sprint(c.wantWaits) || len(calls) != c.wantCalls {
+				t.Fatalf("sent %q after waits %v in %d calls; want %q, %v, %d", sent, waits, len(calls), c.wantSent, c.wantWaits, c.wantCalls)
+			}
+		})
+	}
+}
+
+func TestCheckToken(t *testing.T) {
+	api := newFakeAPI(t)
+	tr, _ := New(testToken, nil, nil, WithServerURL(api.srv.URL))
+	if name, err := tr.Check(t.Context()); err != nil || name != "minyi_test_bot" {
+		t.Fatalf("Check = %q, %v", name, err)
+	}
+	wrong, _ := New("1:wrong-token-wrong-token-wrong", nil, nil, WithServerURL(api.srv.URL))
+	if _, err := wrong.Check(t.Context()); err == nil || !strings.Contains(err.Error(), "MINYI_TELEGRAM_TOKEN") {
+		t.Fatalf("Check with a wrong token: %v", err)
+	}
+	if err := wrong.Poll(t.Context()); !errors.Is(err, ErrTokenRejected) {
+		t.Fatalf("Poll with a wrong token: %v", err)
+	}
+}
+
+func TestSplitLongText(t *testing.T) {
+	line := strings.Repeat("字", 99) + "\n"
+	text := strings.Repeat(line, 100) // 10,000 characters
+	parts := split(1, flows.Message{Text: text, Inline: [][]flows.Button{{{Label: "ok", Data: "x"}}}})
+	var joined string
+	for i, p := range parts {
+		if n := len([]rune(p.Text)); n > MaxText {
+			t.Fatalf("part %d has %d characters", i, n)
+		}
+		if !strings.HasSuffix(p.Text, "\n") && i < len(parts)-1 {
+			t.Errorf("part %d not cut at a line break", i)
+		}
+		if (p.ReplyMarkup != nil) != (i == len(parts)-1) {
+			t.Errorf("part %d: keyboard on the wrong part", i)
+		}
+		joined += p.Text
+	}
+	if joined != text || len(parts) != 3 {
+		t.Fatalf("split into %d parts that do not rejoin", len(parts))
+	}
+	// an emoji is two UTF-16 units: 4,096 units hold 2,048 of them
+	parts = split(1, flows.Message{Text: strings.Repeat("😀", 3000)})
+	if len(parts) != 2 || len([]rune(parts[0].Text)) != 2048 {
+		t.Fatalf("emoji split: %d parts, first %d runes", len(parts), len([]rune(parts[0].Text)))
+	}
+}
+
+func TestToInput(t *testing.T) {
+	at := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	decode := func(u map[string]any) (flows.Input, bool) {
+		b, _ := json.Marshal(u)
+		var upd models.Update
+		if err := json.Unmarshal(b, &upd); err != nil {
+			t.Fatal(err)
+		}
+		return toInput(&upd, at)
+	}
+	venue := message(5, "en", map[string]any{"venue": map[string]any{"location": map[string]any{"latitude": 1.5, "longitude": 2.5}, "title": "x", "address": "y"}})
+	botMsg := textUpdate(5, "hi")
+	botMsg["message"].(map[string]any)["from"].(map[string]any)["is_bot"] = true
+	cases := []struct {
+		name string
+		u    map[string]any
+		ok   bool
+		kind flows.InputKind
+		want string
+	}{
+		{"text", textUpdate(5, "你好"), true, flows.InputText, "你好"},
+		{"venue is a location", venue, true, flows.InputLocation, "1.50000, 2.50000"},
+		{"video", message(5, "zh", map[string]any{"video": map[string]any{"file_id": "v", "file_unique_id": "v", "width": 1, "height": 1, "duration": 1}}), true, flows.InputOther, "video"},
+		{"poll", message(5, "zh", map[string]any{"poll": map[string]any{"id": "p", "question": "q"}}), true, flows.InputOther, "other"},
+		{"from a bot", botMsg, false, "", ""},
+		{"callback", callbackUpdate(5, "m:report"), true, flows.InputButton, "m:report"},
+	}
+	for _, c := range cases {
+		in, ok := decode(c.u)
+		if ok != c.ok {
+			t.Errorf("%s: ok = %v", c.name, ok)
+			continue
+		}
+		if !ok {
+			continue
+		}
+		got := in.Text + in.Data + in.Other
+		if in.Location != nil {
+			got = in.Location.String()
+		}
+		if in.Kind != c.kind || got != c.want || in.ChatID != 5 || in.UserName != "张 三" {
+			t.Errorf("%s: %+v", c.name, in)
+		}
+	}
+}

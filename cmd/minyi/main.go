@@ -1,0 +1,312 @@
+// Command minyi is the public-opinion intake bot: `minyi serve` runs it on Telegram,
+// `minyi console` in a terminal.
+package main
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	_ "time/tzdata" // the time zone must resolve in a bare container too
+
+	"golang.org/x/term"
+
+	"github.com/minyi-project/minyi/bot"
+	"github.com/minyi-project/minyi/classify"
+	"github.com/minyi-project/minyi/config"
+	"github.com/minyi-project/minyi/console"
+	"github.com/minyi-project/minyi/flows"
+	"github.com/minyi-project/minyi/inbox"
+	"github.com/minyi-project/minyi/intake"
+	"github.com/minyi-project/minyi/store"
+)
+
+const usage = `minyi — 民意 public-opinion intake bot
+
+usage:
+  minyi serve   [--config FILE]      run the Telegram bot (polling, or webhook when MINYI_WEBHOOK_URL is set)
+  minyi console [--config FILE] [--user ID] [--lang zh|en]
+                                     talk to the bot in this terminal (or pipe a conversation in)
+  minyi help                         this text
+
+Configuration comes from MINYI_* environment variables over the optional YAML file;
+see README.md. Without MINYI_REDIS_URL an embedded Redis is used and nothing is durable.
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var err error
+	switch args[0] {
+	case "serve":
+		err = serve(ctx, args[1:], stderr)
+	case "console":
+		err = runConsole(ctx, args[1:], stdin, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "minyi: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 2
+		}
+		fmt.Fprintf(stderr, "minyi %s: %v\n", args[0], err)
+		return 1
+	}
+	return 0
+}
+
+// app is what both transports share: configuration, store and flow engine.
+type app struct {
+	cfg     *config.Config
+	log     *slog.Logger
+	st      *store.Store
+	machine *flows.Machine
+}
+
+func setup(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, error) {
+	st, err := store.Open(ctx, cfg.RedisURL,
+		store.WithShards(cfg.Shards), store.WithLocation(cfg.Location), store.WithLogger(log))
+	if err != nil {
+		return nil, fmt.Errorf("redis: %w", err)
+	}
+	if st.Embedded() {
+		log.Warn("MINYI_REDIS_URL is not set: using an embedded in-process Redis. NOTHING IS DURABLE — every concern is lost when minyi stops. Set MINYI_REDIS_URL to a Redis with AOF on for real use.")
+	}
+	m, err := flows.NewDefault(
+		flows.WithCommunities(cfg.Communities...),
+		flows.WithExpiry(cfg.FlowExpiry),
+		flows.WithOrgName(cfg.OrgName, cfg.OrgNameEN),
+		flows.WithLocation(cfg.Location),
+	)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("flows: %w", err)
+	}
+	return &app{cfg: cfg, log: log, st: st, machine: m}, nil
+}
+
+// runAll runs fns until ctx ends or one fails, and waits for all of them.
+func runAll(ctx context.Context, fns ...func(context.Context) error) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var wg sync.WaitGroup
+	for _, fn := range fns {
+		wg.Go(func() {
+			if err := fn(ctx); err != nil {
+				cancel(err)
+			}
+		})
+	}
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+// demoCommunities are offered by the console when none are configured, so that the
+// whole flow can be tried at once.
+var demoCommunities = []string{"阳光社区", "和平社区", "幸福里社区"}
+
+func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("console", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("config", "", "YAML configuration file")
+	user := fs.Int64("user", 10001, "the user id to speak as")
+	lang := fs.String("lang", "zh", "the client's language (zh or en)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(config.OS, *path)
+	if err != nil {
+		return err
+	}
+	if os.Getenv("MINYI_LOG_LEVEL") == "" {
+		cfg.LogLevel = slog.LevelWarn // keep the terminal for the conversation
+	}
+	log := cfg.Logger(stderr)
+	store.RouteDriverLogs(log)
+	if len(cfg.Communities) == 0 {
+		cfg.Communities = demoCommunities
+		fmt.Fprintf(stderr, "minyi console: MINYI_COMMUNITIES is not set; offering the demo communities %v\n", demoCommunities)
+	}
+	a, err := setup(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.st.Close()
+
+	interactive := false
+	if f, ok := stdin.(*os.File); ok {
+		interactive = term.IsTerminal(int(f.Fd()))
+	}
+	con := console.New(stdout, console.Interactive(interactive), console.WithUser(*user, "居民", *lang))
+	proc := inbox.New(a.st, a.machine, con, inbox.WithLogger(log), inbox.WithSessionTTL(cfg.SessionTTL))
+	worker := intake.New(a.st, classify.Unsorted{}, intake.WithLogger(log), intake.WithConsumer(inbox.InstanceName()))
+
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { runAll(ctx, proc.Run, worker.Run) })
+	err = con.Run(ctx, stdin, inbox.NewWriter(a.st))
+	cancel()
+	wg.Wait()
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+func serve(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("config", "", "YAML configuration file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := config.Load(config.OS, *path)
+	if err != nil {
+		return err
+	}
+	if err := cfg.RequireTelegram(); err != nil {
+		return err
+	}
+	log := cfg.Logger(stderr)
+	store.RouteDriverLogs(log)
+	a, err := setup(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.st.Close()
+	if len(cfg.Communities) == 0 {
+		log.Warn("MINYI_COMMUNITIES is empty: residents can only share a location or type an address")
+	}
+
+	name := inbox.InstanceName()
+	tr, err := bot.New(cfg.TelegramToken, inbox.NewWriter(a.st), a.machine,
+		bot.WithServerURL(cfg.TelegramAPIURL), bot.WithLogger(log), bot.WithRate(cfg.TelegramRate))
+	if err != nil {
+		return err
+	}
+	if username, err := tr.Check(ctx); err != nil {
+		return err
+	} else {
+		log.Info("connected to Telegram", "bot", username, "instance", name)
+	}
+	proc := inbox.New(a.st, a.machine, tr, inbox.WithLogger(log), inbox.WithSessionTTL(cfg.SessionTTL), inbox.WithOwner(name))
+	worker := intake.New(a.st, classify.Unsorted{}, intake.WithLogger(log), intake.WithConsumer(name))
+	tasks := []func(context.Context) error{proc.Run, worker.Run}
+
+	if cfg.WebhookURL != "" {
+		h, err := tr.WebhookHandler(cfg.WebhookSecret)
+		if err != nil {
+			return err
+		}
+		u, _ := url.Parse(cfg.WebhookURL) // validated by config
+		mux := http.NewServeMux()
+		mux.Handle("POST "+cmp.Or(u.EscapedPath(), "/"), h)
+		ln, err := net.Listen("tcp", cfg.HTTPAddr)
+		if err != nil {
+			return fmt.Errorf("MINYI_HTTP_ADDR: %w", err)
+		}
+		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
+		tasks = append(tasks, func(ctx context.Context) error {
+			go func() {
+				<-ctx.Done()
+				sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				defer cancel()
+				srv.Shutdown(sctx)
+			}()
+			if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+				return fmt.Errorf("webhook server: %w", err)
+			}
+			return nil
+		})
+		if err := tr.SetWebhook(ctx, cfg.WebhookURL, cfg.WebhookSecret); err != nil {
+			ln.Close()
+			return err
+		}
+		log.Info("receiving updates by webhook", "url", cfg.WebhookURL, "listen", cfg.HTTPAddr)
+	} else {
+		if err := tr.DeleteWebhook(ctx); err != nil {
+			return err
+		}
+		log.Info("receiving updates by long polling")
+		tasks = append(tasks, func(ctx context.Context) error {
+			return whileLeased(ctx, log, a.st.LeasePoller, a.st.ReleasePoller, name, tr.Poll)
+		})
+	}
+	return runAll(ctx, tasks...)
+}
+
+// whileLeased runs fn only while this instance holds the lease, since Telegram
+// allows one poller per bot; other instances wait to take over.
+func whileLeased(ctx context.Context, log *slog.Logger,
+	lease func(context.Context, string, time.Duration) (bool, error),
+	release func(context.Context, string) error,
+	owner string, fn func(context.Context) error,
+) error {
+	const ttl = 15 * time.Second
+	for ctx.Err() == nil {
+		ok, err := lease(ctx, owner, ttl)
+		if err != nil || !ok {
+			if err != nil && ctx.Err() == nil {
+				log.Warn("poller lease", "err", err)
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(ttl / 3):
+			}
+			continue
+		}
+		held, stop := context.WithCancel(ctx)
+		go func() {
+			t := time.NewTicker(ttl / 3)
+			defer t.Stop()
+			for {
+				select {
+				case <-held.Done():
+					return
+				case <-t.C:
+					if ok, err := lease(held, owner, ttl); err == nil && !ok {
+						log.Warn("poller lease lost to another instance")
+						stop()
+						return
+					}
+				}
+			}
+		}()
+		err = fn(held)
+		stop()
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+		release(rctx, owner)
+		cancel()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

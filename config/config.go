@@ -1,0 +1,354 @@
+// Package config loads minyi's configuration from environment variables (MINYI_…)
+// over an optional YAML file, and validates it with messages naming the setting.
+// Secrets can also be read from files named by …_FILE variables.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is minyi's configuration.
+type Config struct {
+	TelegramToken  string
+	TelegramAPIURL string
+	// TelegramRate caps messages sent per second (0: no cap).
+	TelegramRate  float64
+	RedisURL      string
+	Shards        int
+	HTTPAddr      string
+	WebhookURL    string
+	WebhookSecret string
+	OrgName       string
+	OrgNameEN     string
+	Communities   []string
+	FlowExpiry    time.Duration
+	SessionTTL    time.Duration
+	Timezone      string
+	Location      *time.Location
+	Admins        []int64
+	LogLevel      slog.Level
+	LogFormat     string
+}
+
+// setting is one configuration value: its variable, its key in the file and how it applies.
+type setting struct {
+	env    string
+	key    string
+	secret bool
+	def    string
+	apply  func(c *Config, v string) error
+}
+
+var settings = []setting{
+	{env: "MINYI_TELEGRAM_TOKEN", key: "telegram.token", secret: true, apply: func(c *Config, v string) error {
+		if v != "" && !tokenPattern.MatchString(v) {
+			return errors.New("is not a bot token (it looks like 123456789:AAH…, from @BotFather)")
+		}
+		c.TelegramToken = v
+		return nil
+	}},
+	{env: "MINYI_TELEGRAM_API_URL", key: "telegram.api_url", def: "https://api.telegram.org", apply: func(c *Config, v string) error {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return errors.New("must be an http(s) URL such as https://api.telegram.org")
+		}
+		c.TelegramAPIURL = strings.TrimRight(v, "/")
+		return nil
+	}},
+	{env: "MINYI_TELEGRAM_RATE", key: "telegram.rate", def: "25", apply: func(c *Config, v string) error {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f < 0 {
+			return errors.New("must be messages per second, 0 or more (0: no cap)")
+		}
+		c.TelegramRate = f
+		return nil
+	}},
+	{env: "MINYI_REDIS_URL", key: "redis.url", secret: true, apply: func(c *Config, v string) error {
+		if v == "" {
+			return nil
+		}
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix") {
+			return errors.New("must be a redis://, rediss:// or unix:// URL")
+		}
+		c.RedisURL = v
+		return nil
+	}},
+	{env: "MINYI_SHARDS", key: "redis.shards", def: "16", apply: func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1024 {
+			return errors.New("must be a whole number from 1 to 1024")
+		}
+		c.Shards = n
+		return nil
+	}},
+	{env: "MINYI_HTTP_ADDR", key: "http.addr", def: ":8080", apply: func(c *Config, v string) error {
+		if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
+			return errors.New("must be host:port or :port, such as :8080")
+		}
+		c.HTTPAddr = v
+		return nil
+	}},
+	{env: "MINYI_WEBHOOK_URL", key: "webhook.url", apply: func(c *Config, v string) error {
+		if v == "" {
+			return nil
+		}
+		u, err := url.Parse(v)
+		if err != nil || u.Host == "" {
+			return errors.New("must be a URL such as https://minyi.example.org/telegram")
+		}
+		local := u.Hostname() == "localhost" || u.Hostname() == "127.0.0.1"
+		if u.Scheme != "https" && !(u.Scheme == "http" && local) {
+			return errors.New("must be https (Telegram only posts to https)")
+		}
+		c.WebhookURL = v
+		return nil
+	}},
+	{env: "MINYI_WEBHOOK_SECRET", key: "webhook.secret", secret: true, apply: func(c *Config, v string) error {
+		if v != "" && !secretPattern.MatchString(v) {
+			return errors.New("must be 1–256 characters of A–Z, a–z, 0–9, _ and -")
+		}
+		c.WebhookSecret = v
+		return nil
+	}},
+	{env: "MINYI_ORG_NAME", key: "org_name", apply: func(c *Config, v string) error { c.OrgName = v; return nil }},
+	{env: "MINYI_ORG_NAME_EN", key: "org_name_en", apply: func(c *Config, v string) error { c.OrgNameEN = v; return nil }},
+	{env: "MINYI_COMMUNITIES", key: "communities", apply: func(c *Config, v string) error {
+		c.Communities = nil
+		seen := map[string]bool{}
+		for _, name := range splitList(v) {
+			switch {
+			case len(name) > 40:
+				return fmt.Errorf("%q is too long for a button (40 bytes, about 13 Chinese characters)", name)
+			case seen[name]:
+				return fmt.Errorf("%q is listed twice", name)
+			}
+			seen[name] = true
+			c.Communities = append(c.Communities, name)
+		}
+		if len(c.Communities) > 60 {
+			return errors.New("more than 60 communities do not fit as buttons")
+		}
+		return nil
+	}},
+	{env: "MINYI_FLOW_EXPIRY", key: "flow_expiry", def: "30m", apply: func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Minute || d > 24*time.Hour {
+			return errors.New("must be a duration from 1m to 24h, such as 30m")
+		}
+		c.FlowExpiry = d
+		return nil
+	}},
+	{env: "MINYI_SESSION_TTL", key: "session_ttl", def: "720h", apply: func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Hour {
+			return errors.New("must be a duration of at least 1h, such as 720h")
+		}
+		c.SessionTTL = d
+		return nil
+	}},
+	{env: "MINYI_TIMEZONE", key: "timezone", def: "Asia/Shanghai", apply: func(c *Config, v string) error {
+		loc, err := time.LoadLocation(v)
+		if err != nil {
+			return errors.New("is not a known time zone such as Asia/Shanghai")
+		}
+		c.Timezone, c.Location = v, loc
+		return nil
+	}},
+	{env: "MINYI_ADMINS", key: "admins", apply: func(c *Config, v string) error {
+		c.Admins = nil
+		for _, s := range splitList(v) {
+			id, err := strconv.ParseInt(s, 10, 64)
+			if err != nil || id <= 0 {
+				return fmt.Errorf("%q is not a Telegram user id (a positive number)", s)
+			}
+			c.Admins = append(c.Admins, id)
+		}
+		return nil
+	}},
+	{env: "MINYI_LOG_LEVEL", key: "log.level", def: "info", apply: func(c *Config, v string) error {
+		return c.LogLevel.UnmarshalText([]byte(v))
+	}},
+	{env: "MINYI_LOG_FORMAT", key: "log.format", def: "text", apply: func(c *Config, v string) error {
+		if v != "text" && v != "json" {
+			return errors.New("must be text or json")
+		}
+		c.LogFormat = v
+		return nil
+	}},
+}
+
+var (
+	tokenPattern  = regexp.MustCompile(`^[0-9]{1,20}:[A-Za-z0-9_-]{20,}$`)
+	secretPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+)
+
+// splitList splits a comma-separated list, accepting Chinese commas too.
+func splitList(v string) []string {
+	var out []string
+	for _, s := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == '，' || r == '、' || r == '\n' }) {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Env reads variables and files; tests pass their own.
+type Env struct {
+	Getenv   func(string) string
+	ReadFile func(string) ([]byte, error)
+}
+
+// OS is the process's own environment and file system.
+var OS = Env{Getenv: os.Getenv, ReadFile: os.ReadFile}
+
+// Load reads the file at path (none when empty), then the environment over it, and
+// validates the result. All problems are reported at once, each naming its setting.
+func Load(env Env, path string) (*Config, error) {
+	values := map[string]string{}
+	where := map[string]string{}
+	var errs []error
+	if path != "" {
+		raw, err := env.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("config file: %w", err)
+		}
+		file, err := flatten(raw)
+		if err != nil {
+			return nil, fmt.Errorf("config file %s: %w", path, err)
+		}
+		known := map[string]bool{}
+		for _, s := range settings {
+			known[s.key] = true
+			if s.secret {
+				known[s.key+"_file"] = true
+			}
+		}
+		var unknown []string
+		for k := range file {
+			if !known[k] {
+				unknown = append(unknown, k)
+			}
+		}
+		sort.Strings(unknown)
+		for _, k := range unknown {
+			errs = append(errs, fmt.Errorf("%s: unknown setting %q", path, k))
+		}
+		for _, s := range settings {
+			if v, ok := file[s.key]; ok {
+				values[s.key], where[s.key] = v, fmt.Sprintf("%s in %s", s.key, path)
+			}
+			if v, ok := file[s.key+"_file"]; ok && s.secret {
+				errs = append(errs, readSecret(env, values, where, s, v, fmt.Sprintf("%s_file in %s", s.key, path))...)
+			}
+		}
+	}
+	for _, s := range settings {
+		v, fileVar := env.Getenv(s.env), env.Getenv(s.env+"_FILE")
+		switch {
+		case v != "" && fileVar != "" && s.secret:
+			errs = append(errs, fmt.Errorf("%s and %s_FILE are both set: keep one", s.env, s.env))
+		case fileVar != "" && s.secret:
+			errs = append(errs, readSecret(env, values, where, s, fileVar, s.env+"_FILE")...)
+		case v != "":
+			values[s.key], where[s.key] = v, s.env
+		}
+	}
+	c := &Config{}
+	for _, s := range settings {
+		v, ok := values[s.key]
+		if !ok {
+			v, where[s.key] = s.def, s.env
+		}
+		if err := s.apply(c, strings.TrimSpace(v)); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", where[s.key], err))
+		}
+	}
+	if c.WebhookURL != "" && c.WebhookSecret == "" {
+		errs = append(errs, errors.New("MINYI_WEBHOOK_SECRET: must be set with MINYI_WEBHOOK_URL, so that only Telegram can post updates"))
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return c, nil
+}
+
+func readSecret(env Env, values, where map[string]string, s setting, file, from string) []error {
+	b, err := env.ReadFile(file)
+	if err != nil {
+		return []error{fmt.Errorf("%s: cannot read %s: %w", from, file, errors.Unwrap(err))}
+	}
+	values[s.key], where[s.key] = strings.TrimSpace(string(b)), fmt.Sprintf("%s (%s)", from, file)
+	return nil
+}
+
+// flatten turns a YAML document into "section.key" → value; lists become comma-joined.
+func flatten(raw []byte) (map[string]string, error) {
+	var doc map[string]any
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	var walk func(prefix string, v any) error
+	walk = func(prefix string, v any) error {
+		switch t := v.(type) {
+		case map[string]any:
+			for k, sub := range t {
+				name := k
+				if prefix != "" {
+					name = prefix + "." + k
+				}
+				if err := walk(name, sub); err != nil {
+					return err
+				}
+			}
+		case []any:
+			var parts []string
+			for _, item := range t {
+				s := fmt.Sprint(item)
+				if strings.ContainsAny(s, ",，、") {
+					return fmt.Errorf("%s: %q holds a comma", prefix, s)
+				}
+				parts = append(parts, s)
+			}
+			out[prefix] = strings.Join(parts, ",")
+		case nil:
+			out[prefix] = ""
+		default:
+			out[prefix] = fmt.Sprint(t)
+		}
+		return nil
+	}
+	return out, walk("", doc)
+}
+
+// RequireTelegram reports what is missing to talk to Telegram.
+func (c *Config) RequireTelegram() error {
+	if c.TelegramToken == "" {
+		return errors.New("MINYI_TELEGRAM_TOKEN (or MINYI_TELEGRAM_TOKEN_FILE) is not set: create a bot with @BotFather and put its token there; `minyi console` needs none")
+	}
+	return nil
+}
+
+// Logger makes the logger the configuration asks for, writing to w.
+func (c *Config) Logger(w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

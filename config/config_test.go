@@ -1,0 +1,119 @@
+package config
+
+import (
+	"errors"
+	"io/fs"
+	"strings"
+	"testing"
+	"time"
+)
+
+const token = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"
+
+func env(vars map[string]string, files map[string]string) Env {
+	return Env{
+		Getenv: func(k string) string { return vars[k] },
+		ReadFile: func(name string) ([]byte, error) {
+			if v, ok := files[name]; ok {
+				return []byte(v), nil
+			}
+			return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+		},
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := Load(env(nil, nil), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.TelegramAPIURL != "https://api.telegram.org" || c.HTTPAddr != ":8080" || c.FlowExpiry != 30*time.Minute ||
+		c.Timezone != "Asia/Shanghai" || c.Shards != 16 || c.RedisURL != "" || c.TelegramRate != 25 {
+		t.Fatalf("defaults: %+v", c)
+	}
+	if err := c.RequireTelegram(); err == nil || !strings.Contains(err.Error(), "MINYI_TELEGRAM_TOKEN") {
+		t.Fatalf("RequireTelegram without a token: %v", err)
+	}
+}
+
+func TestFileThenEnv(t *testing.T) {
+	file := `
+telegram:
+  token_file: /run/secrets/token
+redis:
+  url: redis://localhost:6379/0
+communities: [阳光社区, 和平社区]
+flow_expiry: 20m
+admins: [1001, 1002]
+org_name: 幸福街道
+`
+	c, err := Load(env(map[string]string{"MINYI_FLOW_EXPIRY": "45m", "MINYI_COMMUNITIES": "阳光社区，幸福里社区"},
+		map[string]string{"/etc/minyi.yaml": file, "/run/secrets/token": token + "\n"}), "/etc/minyi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.TelegramToken != token || c.RedisURL != "redis://localhost:6379/0" || c.FlowExpiry != 45*time.Minute ||
+		strings.Join(c.Communities, "|") != "阳光社区|幸福里社区" || len(c.Admins) != 2 || c.OrgName != "幸福街道" {
+		t.Fatalf("config: %+v", c)
+	}
+}
+
+func TestErrorsNameTheSetting(t *testing.T) {
+	cases := []struct {
+		name  string
+		vars  map[string]string
+		file  string
+		wants []string
+	}{
+		{"bad duration", map[string]string{"MINYI_FLOW_EXPIRY": "soon"}, "", []string{"MINYI_FLOW_EXPIRY: must be a duration"}},
+		{"bad token", map[string]string{"MINYI_TELEGRAM_TOKEN": "nope"}, "", []string{"MINYI_TELEGRAM_TOKEN: is not a bot token"}},
+		{"webhook needs https", map[string]string{"MINYI_WEBHOOK_URL": "http://bot.example.org/tg", "MINYI_WEBHOOK_SECRET": "s"}, "", []string{"MINYI_WEBHOOK_URL: must be https"}},
+		{"webhook needs a secret", map[string]string{"MINYI_WEBHOOK_URL": "https://bot.example.org/tg"}, "", []string{"MINYI_WEBHOOK_SECRET: must be set"}},
+		{"bad secret", map[string]string{"MINYI_WEBHOOK_SECRET": "has space"}, "", []string{"MINYI_WEBHOOK_SECRET: must be 1–256"}},
+		{"bad admin", map[string]string{"MINYI_ADMINS": "12,abc"}, "", []string{`MINYI_ADMINS: "abc" is not a Telegram user id`}},
+		{"bad zone", map[string]string{"MINYI_TIMEZONE": "Mars/Olympus"}, "", []string{"MINYI_TIMEZONE: is not a known time zone"}},
+		{"bad redis", map[string]string{"MINYI_REDIS_URL": "http://x"}, "", []string{"MINYI_REDIS_URL: must be a redis://"}},
+		{"both secret forms", map[string]string{"MINYI_TELEGRAM_TOKEN": token, "MINYI_TELEGRAM_TOKEN_FILE": "/x"}, "", []string{"MINYI_TELEGRAM_TOKEN and MINYI_TELEGRAM_TOKEN_FILE are both set"}},
+		{"missing secret file", map[string]string{"MINYI_TELEGRAM_TOKEN_FILE": "/nope"}, "", []string{"MINYI_TELEGRAM_TOKEN_FILE: cannot read /nope"}},
+		{"duplicate community", map[string]string{"MINYI_COMMUNITIES": "阳光社区,阳光社区"}, "", []string{`MINYI_COMMUNITIES: "阳光社区" is listed twice`}},
+		{"long community", map[string]string{"MINYI_COMMUNITIES": strings.Repeat("长", 14)}, "", []string{"MINYI_COMMUNITIES: ", "too long for a button"}},
+		{"bad log", map[string]string{"MINYI_LOG_FORMAT": "xml", "MINYI_LOG_LEVEL": "loud"}, "", []string{"MINYI_LOG_FORMAT: must be text or json", "MINYI_LOG_LEVEL:"}},
+		{"file value", nil, "flow_expiry: 5s\n", []string{"flow_expiry in minyi.yaml: must be a duration"}},
+		{"unknown file key", nil, "telegram:\n  tokn: x\n", []string{`minyi.yaml: unknown setting "telegram.tokn"`}},
+		{"bad yaml", nil, "telegram: [\n", []string{"config file minyi.yaml:"}},
+		{"shards", map[string]string{"MINYI_SHARDS": "0"}, "", []string{"MINYI_SHARDS: must be a whole number"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := ""
+			files := map[string]string{}
+			if c.file != "" {
+				path, files["minyi.yaml"] = "minyi.yaml", c.file
+			}
+			_, err := Load(env(c.vars, files), path)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, want := range c.wants {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error %q does not say %q", err, want)
+				}
+			}
+		})
+	}
+}
+
+func TestSecretsNeverInErrors(t *testing.T) {
+	_, err := Load(env(map[string]string{"MINYI_REDIS_URL": "http://:hunter2@x", "MINYI_WEBHOOK_SECRET": "bad secret!"}, nil), "")
+	if err == nil || strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), "bad secret!") {
+		t.Fatalf("error shows a secret: %v", err)
+	}
+}
+
+func TestAllProblemsAtOnce(t *testing.T) {
+	_, err := Load(env(map[string]string{"MINYI_FLOW_EXPIRY": "x", "MINYI_SHARDS": "x", "MINYI_TIMEZONE": "x"}, nil), "")
+	var joined interface{ Unwrap() []error }
+	if !errors.As(err, &joined) || len(joined.Unwrap()) != 3 {
+		t.Fatalf("want 3 problems, got %v", err)
+	}
+}

@@ -1,0 +1,327 @@
+// Package console is a transport for trying minyi in a terminal and for scripted
+// checks: each line typed (or piped in) is one message from the current user, and
+// the bot's replies are printed with their buttons numbered.
+package console
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/flows"
+	"github.com/minyi-project/minyi/inbox"
+)
+
+// Ingester persists inputs for processing.
+type Ingester interface {
+	Ingest(ctx context.Context, inputs ...flows.Input) ([]bool, error)
+}
+
+// Console is a terminal transport; it is also the Sender that prints replies.
+type Console struct {
+	out         io.Writer
+	interactive bool
+	wait        time.Duration
+	now         func() time.Time
+
+	mu      sync.Mutex
+	user    int64
+	name    string
+	lang    string
+	inline  []flows.Button
+	reply   []flows.Button
+	waiters map[string]chan struct{}
+	session string
+	seq     int
+}
+
+// Option configures a Console.
+type Option func(*Console)
+
+// Interactive shows a prompt and help, for a person at a terminal.
+func Interactive(on bool) Option { return func(c *Console) { c.interactive = on } }
+
+// WithUser sets who speaks first (a Telegram-like user id) and their language code.
+func WithUser(id int64, name, lang string) Option {
+	return func(c *Console) { c.user, c.name, c.lang = id, name, lang }
+}
+
+// WithReplyTimeout sets how long to wait for the bot's reply to each line.
+func WithReplyTimeout(d time.Duration) Option { return func(c *Console) { c.wait = d } }
+
+// New makes a Console printing to out.
+func New(out io.Writer, opts ...Option) *Console {
+	c := &Console{
+		out: out, wait: 30 * time.Second, now: time.Now,
+		user: 1, name: "居民", lang: "zh",
+		waiters: map[string]chan struct{}{},
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	c.session = strconv.FormatInt(c.now().UnixNano(), 36)
+	return c
+}
+
+// Deliver prints the replies to one input and wakes the line waiting for them.
+func (c *Console) Deliver(_ context.Context, d inbox.Delivery) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	prefix := "🤖 "
+	if d.ChatID != c.user {
+		prefix = fmt.Sprintf("🤖 [→ %d] ", d.ChatID)
+	}
+	var inline []flows.Button
+	for _, m := range d.Messages {
+		for i, line := range strings.Split(m.Text, "\n") {
+			if i == 0 {
+				fmt.Fprintf(c.out, "%s%s\n", prefix, line)
+			} else {
+				fmt.Fprintf(c.out, "   %s\n", line)
+			}
+		}
+		if d.ChatID != c.user {
+			continue
+		}
+		for _, row := range m.Inline {
+			inline = append(inline, row...)
+		}
+		if m.RemoveReply {
+			c.reply = nil
+		}
+		if len(m.Reply) > 0 {
+			c.reply = nil
+			for _, row := range m.Reply {
+				c.reply = append(c.reply, row...)
+			}
+		}
+	}
+	if d.ChatID == c.user && (len(inline) > 0 || hasReply(d.Messages)) {
+		c.inline = inline
+		c.printButtons()
+	}
+	if ch, ok := c.waiters[d.InputID]; ok {
+		close(ch)
+		delete(c.waiters, d.InputID)
+	}
+	return nil
+}
+
+func hasReply(msgs []flows.Message) bool {
+	for _, m := range msgs {
+		if len(m.Reply) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *Console) printButtons() {
+	n := 0
+	line := func(mark string, buttons []flows.Button) {
+		if len(buttons) == 0 {
+			return
+		}
+		var cells []string
+		for _, b := range buttons {
+			n++
+			cells = append(cells, fmt.Sprintf("[%d] %s", n, b.Label))
+		}
+		fmt.Fprintf(c.out, "   %s%s\n", mark, strings.Join(cells, "  "))
+	}
+	line("", c.inline)
+	line("⌨ ", c.reply)
+}
+
+// Run reads lines from r until it ends or :quit, sending each as a message and
+// waiting for its replies before the next.
+func (c *Console) Run(ctx context.Context, r io.Reader, ing Ingester) error {
+	if c.interactive {
+		fmt.Fprintln(c.out, "minyi console — 输入文字与机器人对话；按钮可输入编号或名称。:help 查看控制台命令，:quit 退出。")
+	}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for {
+		if c.interactive {
+			fmt.Fprintf(c.out, "[%d]> ", c.currentUser())
+		}
+		if !sc.Scan() {
+			return sc.Err()
+		}
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || (!c.interactive && strings.HasPrefix(line, "#")) {
+			continue
+		}
+		if !c.interactive {
+			fmt.Fprintf(c.out, "> %s\n", line)
+		}
+		in, quit, err := c.parse(line)
+		if quit {
+			return nil
+		}
+		if err != nil {
+			fmt.Fprintf(c.out, "   (%v)\n", err)
+			continue
+		}
+		if in == nil {
+			continue
+		}
+		if err := c.send(ctx, ing, *in); err != nil {
+			fmt.Fprintf(c.out, "   (%v)\n", err)
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+	}
+}
+
+func (c *Console) currentUser() int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.user
+}
+
+func (c *Console) send(ctx context.Context, ing Ingester, in flows.Input) error {
+	done := make(chan struct{})
+	c.mu.Lock()
+	c.waiters[in.ID] = done
+	c.mu.Unlock()
+	if _, err := ing.Ingest(ctx, in); err != nil {
+		c.mu.Lock()
+		delete(c.waiters, in.ID)
+		c.mu.Unlock()
+		return fmt.Errorf("the store did not take the message, try again in a minute: %w", err)
+	}
+	t := time.NewTimer(c.wait)
+	defer t.Stop()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return fmt.Errorf("no reply within %v; the message is kept and will be answered when the bot catches up", c.wait)
+	}
+}
+
+// parse turns a typed line into an input; console commands start with ':'.
+func (c *Console) parse(line string) (in *flows.Input, quit bool, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.seq++
+	base := flows.Input{
+		ID: fmt.Sprintf("con:%s:%d", c.session, c.seq), Time: c.now(), Channel: concern.ChannelConsole,
+		ChatID: c.user, UserID: c.user, UserName: c.name, LangCode: c.lang,
+	}
+	if strings.HasPrefix(line, ":") {
+		return c.command(base, line)
+	}
+	if n, err := strconv.Atoi(line); err == nil {
+		return c.pressNumber(base, n)
+	}
+	for _, b := range c.inline {
+		if flows.SameLabel(line, b.Label) {
+			base.Kind, base.Data = flows.InputButton, b.Data
+			return &base, false, nil
+		}
+	}
+	base.Kind, base.Text = flows.InputText, line
+	return &base, false, nil
+}
+
+func (c *Console) pressNumber(base flows.Input, n int) (*flows.Input, bool, error) {
+	buttons := append(append([]flows.Button(nil), c.inline...), c.reply...)
+	if n < 1 || n > len(buttons) {
+		if len(buttons) == 0 {
+			base.Kind, base.Text = flows.InputText, strconv.Itoa(n)
+			return &base, false, nil
+		}
+		return nil, false, fmt.Errorf("no button %d; choose 1–%d", n, len(buttons))
+	}
+	b := buttons[n-1]
+	switch {
+	case b.Request == "contact":
+		return nil, false, fmt.Errorf("the console cannot read your phone: type :contact 13800001234 to share a number")
+	case b.Request == "location":
+		return nil, false, fmt.Errorf("the console cannot read your location: type :location 31.2304 121.4737 to share one")
+	case b.Data != "":
+		base.Kind, base.Data = flows.InputButton, b.Data
+	default:
+		base.Kind, base.Text = flows.InputText, b.Label
+	}
+	return &base, false, nil
+}
+
+const consoleHelp = `console commands:
+  :as USER_ID [NAME]   speak as another user (each user has their own chat)
+  :lang CODE           the client's language code (zh, en)
+  :photo [FILE_ID]     send a photo
+  :location LAT LON    share a location
+  :contact PHONE       share your own phone number
+  :sticker | :voice | :file   send something the bot does not read
+  :quit                leave`
+
+func (c *Console) command(base flows.Input, line string) (*flows.Input, bool, error) {
+	fields := strings.Fields(line)
+	cmd, args := fields[0], fields[1:]
+	switch cmd {
+	case ":quit", ":q", ":exit":
+		return nil, true, nil
+	case ":help":
+		fmt.Fprintln(c.out, consoleHelp)
+		return nil, false, nil
+	case ":as":
+		if len(args) == 0 {
+			return nil, false, fmt.Errorf("usage: :as USER_ID [NAME]")
+		}
+		id, err := strconv.ParseInt(args[0], 10, 64)
+		if err != nil || id <= 0 {
+			return nil, false, fmt.Errorf("user id must be a positive number, not %q", args[0])
+		}
+		c.user, c.inline, c.reply = id, nil, nil
+		c.name = "用户" + args[0]
+		if len(args) > 1 {
+			c.name = strings.Join(args[1:], " ")
+		}
+		fmt.Fprintf(c.out, "   (now speaking as user %d, %s)\n", c.user, c.name)
+		return nil, false, nil
+	case ":lang":
+		if len(args) != 1 {
+			return nil, false, fmt.Errorf("usage: :lang zh|en")
+		}
+		c.lang = args[0]
+		return nil, false, nil
+	case ":photo":
+		base.Kind, base.Photo = flows.InputPhoto, fmt.Sprintf("console-photo-%d", base.Time.UnixNano())
+		if len(args) > 0 {
+			base.Photo = args[0]
+		}
+	case ":location":
+		if len(args) != 2 {
+			return nil, false, fmt.Errorf("usage: :location LAT LON")
+		}
+		lat, err1 := strconv.ParseFloat(args[0], 64)
+		lon, err2 := strconv.ParseFloat(args[1], 64)
+		if err1 != nil || err2 != nil || lat < -90 || lat > 90 || lon < -180 || lon > 180 {
+			return nil, false, fmt.Errorf("latitude must be -90..90 and longitude -180..180")
+		}
+		base.Kind, base.Location = flows.InputLocation, &concern.Location{Lat: lat, Lon: lon}
+	case ":contact":
+		if len(args) != 1 {
+			return nil, false, fmt.Errorf("usage: :contact PHONE")
+		}
+		base.Kind, base.Contact = flows.InputContact, &flows.Contact{Phone: args[0], Name: c.name, UserID: c.user}
+	case ":sticker", ":voice", ":file":
+		kinds := map[string]string{":sticker": "sticker", ":voice": "voice", ":file": "document"}
+		base.Kind, base.Other = flows.InputOther, kinds[cmd]
+	default:
+		return nil, false, fmt.Errorf("unknown console command %s; :help lists them", cmd)
+	}
+	return &base, false, nil
+}

@@ -1,0 +1,251 @@
+package flows
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+//go:embed defs/*.yaml
+var builtin embed.FS
+
+// Languages the bot speaks; the first is the default.
+var Languages = []string{"zh", "en"}
+
+// Text is one piece of wording in several languages, keyed by language code.
+type Text map[string]string
+
+// In returns the wording in lang, falling back to Chinese.
+func (t Text) In(lang string) string {
+	if v := t[lang]; v != "" {
+		return v
+	}
+	return t[Languages[0]]
+}
+
+// StepType is the kind of a step: what it asks for and accepts.
+type StepType string
+
+// The step types a flow is made of.
+const (
+	StepText     StepType = "text"
+	StepChoice   StepType = "choice"
+	StepPhotos   StepType = "photos"
+	StepLocation StepType = "location"
+	StepContact  StepType = "contact"
+	StepConfirm  StepType = "confirm"
+)
+
+// ChoiceOption is one answer of a choice step.
+type ChoiceOption struct {
+	Value string `yaml:"value"`
+	Label Text   `yaml:"label"`
+}
+
+// StepDef is one step of a flow.
+type StepDef struct {
+	ID   string   `yaml:"id"`
+	Type StepType `yaml:"type"`
+	// Field names what the answer fills in the finished draft (text, photos, place, contact…).
+	Field string `yaml:"field"`
+	// Label names the step in the summary and the edit menu.
+	Label  Text `yaml:"label"`
+	Prompt Text `yaml:"prompt"`
+	// Want says what the step accepts, for answering unexpected input.
+	Want Text `yaml:"want"`
+	// MinLen and MaxLen bound a text answer, in characters.
+	MinLen    int            `yaml:"min_len"`
+	MaxLen    int            `yaml:"max_len"`
+	MaxPhotos int            `yaml:"max_photos"`
+	Options   []ChoiceOption `yaml:"options"`
+	// OptionsFrom fills a location step's buttons from configuration ("communities").
+	OptionsFrom string `yaml:"options_from"`
+	Skippable   bool   `yaml:"skippable"`
+	// Anonymous offers a contact step's "stay anonymous" answer.
+	Anonymous bool `yaml:"anonymous"`
+	// AddressMin and AddressMax bound a typed address at a location step.
+	AddressMin int `yaml:"address_min"`
+	AddressMax int `yaml:"address_max"`
+}
+
+// Definition is a flow: an ordered list of steps, held as data.
+type Definition struct {
+	ID      string    `yaml:"id"`
+	Version int       `yaml:"version"`
+	Name    Text      `yaml:"name"`
+	Steps   []StepDef `yaml:"steps"`
+}
+
+// Catalog holds the engine's own wording by key; {name} marks a placeholder.
+type Catalog map[string]Text
+
+// Render returns the wording of key in lang with placeholders filled from name/value pairs.
+func (c Catalog) Render(lang, key string, args ...string) string {
+	s := c[key].In(lang)
+	if len(args) == 0 {
+		return s
+	}
+	pairs := make([]string, 0, len(args))
+	for i := 0; i+1 < len(args); i += 2 {
+		pairs = append(pairs, "{"+args[i]+"}", args[i+1])
+	}
+	return strings.NewReplacer(pairs...).Replace(s)
+}
+
+// Builtin loads the embedded flow definitions and catalog.
+func Builtin() ([]*Definition, Catalog, error) {
+	return LoadFS(builtin, "defs")
+}
+
+// LoadFS loads every flow definition (*.yaml except messages.yaml) and the catalog
+// (messages.yaml) from dir in fsys, validating them.
+func LoadFS(fsys fs.FS, dir string) ([]*Definition, Catalog, error) {
+	names, err := fs.Glob(fsys, path.Join(dir, "*.yaml"))
+	if err != nil {
+		return nil, nil, err
+	}
+	sort.Strings(names)
+	var (
+		defs []*Definition
+		cat  Catalog
+	)
+	for _, name := range names {
+		raw, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, nil, err
+		}
+		if path.Base(name) == "messages.yaml" {
+			if err := decodeStrict(raw, &cat); err != nil {
+				return nil, nil, fmt.Errorf("%s: %w", name, err)
+			}
+			if err := cat.validate(); err != nil {
+				return nil, nil, fmt.Errorf("%s: %w", name, err)
+			}
+			continue
+		}
+		var d Definition
+		if err := decodeStrict(raw, &d); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", name, err)
+		}
+		if err := d.Validate(); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", name, err)
+		}
+		defs = append(defs, &d)
+	}
+	if cat == nil {
+		return nil, nil, fmt.Errorf("%s: no messages.yaml", dir)
+	}
+	return defs, cat, nil
+}
+
+func decodeStrict(raw []byte, v any) error {
+	dec := yaml.NewDecoder(bytes.NewReader(raw))
+	dec.KnownFields(true)
+	return dec.Decode(v)
+}
+
+func (c Catalog) validate() error {
+	var errs []error
+	for key, t := range c {
+		for _, l := range Languages {
+			if strings.TrimSpace(t[l]) == "" {
+				errs = append(errs, fmt.Errorf("message %q has no %s wording", key, l))
+			}
+		}
+	}
+	sortErrors(errs)
+	return errors.Join(errs...)
+}
+
+func sortErrors(errs []error) {
+	sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
+}
+
+// Validate checks a definition for mistakes a flow author can make.
+func (d *Definition) Validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if d.ID == "" {
+		bad("flow has no id")
+	}
+	if d.Version < 1 {
+		bad("flow %q: version must be 1 or more", d.ID)
+	}
+	if len(d.Steps) == 0 {
+		bad("flow %q has no steps", d.ID)
+	}
+	checkText := func(where string, t Text) {
+		for _, l := range Languages {
+			if strings.TrimSpace(t[l]) == "" {
+				bad("%s has no %s wording", where, l)
+			}
+		}
+	}
+	checkText(fmt.Sprintf("flow %q name", d.ID), d.Name)
+	ids, fields := map[string]bool{}, map[string]bool{}
+	for i, s := range d.Steps {
+		where := fmt.Sprintf("flow %q step %d (%s)", d.ID, i+1, s.ID)
+		if s.ID == "" || strings.ContainsAny(s.ID, ": ") {
+			bad("%s: id must be set and hold no ':' or space", where)
+		}
+		if ids[s.ID] {
+			bad("%s: id is used twice", where)
+		}
+		ids[s.ID] = true
+		if s.Type != StepConfirm {
+			if s.Field == "" {
+				bad("%s: field must be set", where)
+			} else if fields[s.Field] {
+				bad("%s: field %q is filled twice", where, s.Field)
+			}
+			fields[s.Field] = true
+			checkText(where+" label", s.Label)
+			checkText(where+" want", s.Want)
+		}
+		checkText(where+" prompt", s.Prompt)
+		switch s.Type {
+		case StepText:
+			if s.MinLen < 0 || s.MaxLen < 1 || s.MinLen > s.MaxLen {
+				bad("%s: needs 0 <= min_len <= max_len and max_len >= 1", where)
+			}
+		case StepChoice:
+			if len(s.Options) == 0 {
+				bad("%s: a choice needs options", where)
+			}
+			seen := map[string]bool{}
+			for _, o := range s.Options {
+				if o.Value == "" || seen[o.Value] || strings.Contains(o.Value, ":") {
+					bad("%s: option values must be set, unique and hold no ':'", where)
+				}
+				seen[o.Value] = true
+				checkText(where+" option "+o.Value, o.Label)
+			}
+		case StepPhotos:
+			if s.MaxPhotos < 1 || s.MaxPhotos > 10 {
+				bad("%s: max_photos must be 1..10", where)
+			}
+		case StepLocation:
+			if s.OptionsFrom != "" && s.OptionsFrom != "communities" {
+				bad("%s: options_from must be \"communities\"", where)
+			}
+			if s.AddressMin < 1 || s.AddressMax < s.AddressMin {
+				bad("%s: needs 1 <= address_min <= address_max", where)
+			}
+		case StepContact:
+		case StepConfirm:
+			if i != len(d.Steps)-1 {
+				bad("%s: confirm must be the last step", where)
+			}
+		default:
+			bad("%s: unknown type %q", where, s.Type)
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,181 @@
+package flows
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+)
+
+func TestBuiltinLoads(t *testing.T) {
+	defs, cat, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(defs) != 1 || defs[0].ID != ReportFlow {
+		t.Fatalf("builtin flows = %v, want only %q", defs, ReportFlow)
+	}
+	for _, key := range catalogKeys {
+		for _, l := range Languages {
+			if cat[key][l] == "" {
+				t.Errorf("message %q has no %s wording", key, l)
+			}
+		}
+	}
+}
+
+const consentFlow = `
+id: report
+version: 2
+name: {zh: 代为反映, en: File for a resident}
+steps:
+  - id: consent
+    type: choice
+    field: consent
+    label: {zh: 居民同意, en: Consent}
+    prompt: {zh: 居民是否同意代为反映？, en: "Does the resident agree?"}
+    want: {zh: 点按钮选择, en: a button}
+    options:
+      - {value: yes, label: {zh: 同意, en: Agrees}}
+      - {value: no, label: {zh: 不同意, en: Does not agree}}
+  - id: said
+    type: text
+    field: text
+    min_len: 2
+    max_len: 5
+    label: {zh: 内容, en: Text}
+    prompt: {zh: 内容？, en: "Text?"}
+    want: {zh: 文字, en: text}
+`
+
+func loadTestFlow(t *testing.T, flow string) ([]*Definition, Catalog, error) {
+	t.Helper()
+	messages, err := builtin.ReadFile("defs/messages.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return LoadFS(fstest.MapFS{
+		"d/flow.yaml":     {Data: []byte(flow)},
+		"d/messages.yaml": {Data: messages},
+	}, "d")
+}
+
+// A choice step takes a press or a typed label, and a flow without a confirm step submits when done.
+func TestChoiceFlowWithoutConfirm(t *testing.T) {
+	defs, cat, err := loadTestFlow(t, consentFlow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := NewMachine(defs, cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	in := func(kind InputKind, text string) Input {
+		at = at.Add(time.Second)
+		in := Input{ID: "x", Time: at, ChatID: 7, UserID: 7, Kind: kind}
+		if kind == InputButton {
+			in.Data = text
+		} else {
+			in.Text = text
+		}
+		return in
+	}
+	res := m.Step(Session{}, in(InputText, "/report"))
+	if got := res.Messages[0].Inline[0][1].Data; !strings.HasSuffix(got, ":consent:no") {
+		t.Fatalf("second option's data = %q", got)
+	}
+	res = m.Step(res.Session, in(InputText, "随便"))
+	if res.Session.Flow.Step != 0 || res.Messages[0].Text != cat.Render("zh", "choice_hint") {
+		t.Fatalf("free text at a choice: step %d, said %q", res.Session.Flow.Step, res.Messages[0].Text)
+	}
+	res = m.Step(res.Session, in(InputText, "同意"))
+	if res.Session.Flow.Step != 1 {
+		t.Fatalf("typed label did not choose: step %d", res.Session.Flow.Step)
+	}
+	res = m.Step(res.Session, in(InputText, "六个字太长了"))
+	if res.Effect != nil {
+		t.Fatal("a too-long answer was accepted")
+	}
+	res = m.Step(res.Session, in(InputText, "好的"))
+	if res.Effect == nil || res.Effect.Kind != EffectSubmit {
+		t.Fatalf("finishing the last step gave effect %+v, want a submit", res.Effect)
+	}
+	if got := res.Effect.Draft.Fields["consent"].Choice; got != "yes" {
+		t.Fatalf("consent = %q", got)
+	}
+}
+
+func TestValidateRejects(t *testing.T) {
+	cases := map[string]struct{ from, to, want string }{
+		"unknown type":       {"type: choice", "type: dropdown", `unknown type "dropdown"`},
+		"no options":         {"    options:\n      - {value: yes, label: {zh: 同意, en: Agrees}}\n      - {value: no, label: {zh: 不同意, en: Does not agree}}\n", "", "a choice needs options"},
+		"duplicate id":       {"id: said", "id: consent", "id is used twice"},
+		"bad bounds":         {"min_len: 2", "min_len: 9", "min_len <= max_len"},
+		"missing wording":    {`prompt: {zh: 内容？, en: "Text?"}`, "prompt: {zh: 内容？}", "prompt has no en wording"},
+		"unknown yaml key":   {"min_len: 2", "min_length: 2", "field min_length not found"},
+		"confirm not last":   {"  - id: said\n    type: text", "  - id: ok\n    type: confirm\n    prompt: {zh: 好, en: ok}\n  - id: said\n    type: text", "confirm must be the last step"},
+		"field filled twice": {"field: text", "field: consent", `field "consent" is filled twice`},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			flow := strings.Replace(consentFlow, c.from, c.to, 1)
+			if flow == consentFlow {
+				t.Fatalf("case does not change the flow")
+			}
+			_, _, err := loadTestFlow(t, flow)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("error = %v, want one saying %q", err, c.want)
+			}
+			if !strings.Contains(err.Error(), "flow.yaml") {
+				t.Errorf("error %q does not say which file", err)
+			}
+		})
+	}
+}
+
+func TestCatalogNeedsEveryKey(t *testing.T) {
+	defs, cat, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	delete(cat, "receipt")
+	if _, err := NewMachine(defs, cat); err == nil || !strings.Contains(err.Error(), `"receipt"`) {
+		t.Fatalf("NewMachine without the receipt message: %v", err)
+	}
+}
+
+// Step must not change the session it was given: the runner keeps it to retry after a failure.
+func TestStepLeavesItsInputAlone(t *testing.T) {
+	m := testMachine(t)
+	at := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	s := m.Step(Session{}, Input{ID: "1", Time: at, ChatID: 5, UserID: 5, Kind: InputText, Text: "/report"}).Session
+	s = m.Step(s, Input{ID: "2", Time: at, ChatID: 5, UserID: 5, Kind: InputText, Text: "十个字以上的问题描述内容"}).Session
+	s = m.Step(s, Input{ID: "3", Time: at, ChatID: 5, UserID: 5, Kind: InputPhoto, Photo: "P1"}).Session
+	before := s.clone()
+	m.Step(s, Input{ID: "4", Time: at, ChatID: 5, UserID: 5, Kind: InputPhoto, Photo: "P2"})
+	if !reflect.DeepEqual(before, s) {
+		t.Fatalf("Step changed its input session:\nbefore %+v\nafter  %+v", before.Flow, s.Flow)
+	}
+}
+
+// Without configured communities the location step asks for a location or an address only.
+func TestLocationWithoutCommunities(t *testing.T) {
+	m, err := NewDefault()
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	s := Session{}
+	for i, text := range []string{"/report", "十个字以上的问题描述内容", "跳过"} {
+		res := m.Step(s, Input{ID: fmt.Sprint(i), Time: at, ChatID: 5, UserID: 5, Kind: InputText, Text: text})
+		s = res.Session
+		if i == 2 {
+			if len(res.Messages) != 1 || len(res.Messages[0].Inline) != 0 || !strings.Contains(res.Messages[0].Text, "直接输入详细地址") {
+				t.Fatalf("location prompt without communities: %+v", res.Messages)
+			}
+		}
+	}
+}

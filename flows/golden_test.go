@@ -1,0 +1,338 @@
+package flows
+
+import (
+	"bufio"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/minyi-project/minyi/concern"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// The scenario language, one directive a line:
+//
+//	> TEXT              the resident types TEXT
+//	press LABEL         presses the button labelled LABEL on the latest messages
+//	                    (a contact or location request button shares the user's own)
+//	data DATA           sends raw button data (e.g. a stale button)
+//	photo ID | location LAT LON | contact PHONE [USER] | other KIND
+//	lang CODE           the client's language code from now on
+//	user ID             who speaks from now on
+//	wait DURATION       moves the seeded clock on
+//	fail submit         the next submit fails, as when the store is unreachable
+//	repeat N TEXT       types TEXT made of N repetitions of the characters
+//
+// The clock starts at 2026-11-26 09:00 Asia/Shanghai and moves 10 s per input;
+// input ids come from a counter, concern ids from a per-test sequence.
+func TestGolden(t *testing.T) {
+	files, _ := filepath.Glob("testdata/*.scenario")
+	if len(files) == 0 {
+		t.Fatal("no scenarios in testdata")
+	}
+	for _, file := range files {
+		name := strings.TrimSuffix(filepath.Base(file), ".scenario")
+		t.Run(name, func(t *testing.T) {
+			got := play(t, file)
+			golden := strings.TrimSuffix(file, ".scenario") + ".golden"
+			if *update {
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./flows -update to create it)", err)
+			}
+			if got != string(want) {
+				t.Errorf("transcript differs from %s (run with -update after checking):\n%s", golden, diff(string(want), got))
+			}
+		})
+	}
+}
+
+func shanghai(t *testing.T) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
+
+func testMachine(t *testing.T, opts ...Option) *Machine {
+	t.Helper()
+	opts = append([]Option{WithCommunities("阳光社区", "和平社区", "幸福里社区"), WithOrgName("幸福街道", "Xingfu Sub-district"), WithLocation(shanghai(t))}, opts...)
+	m, err := NewDefault(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// player runs a scenario with a seeded clock and id generator.
+type player struct {
+	t          *testing.T
+	m          *Machine
+	s          Session
+	now        time.Time
+	seq        int
+	user       int64
+	langCode   string
+	last       []Message
+	failSubmit bool
+	concerns   []concern.Summary
+	out        strings.Builder
+}
+
+func play(t *testing.T, file string) string {
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	p := &player{t: t, m: testMachine(t), now: time.Date(2026, 11, 26, 9, 0, 0, 0, shanghai(t)), user: 1001, langCode: "zh-hans"}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			if line != "" {
+				fmt.Fprintf(&p.out, "%s\n", line)
+			}
+			continue
+		}
+		p.directive(line)
+	}
+	return p.out.String()
+}
+
+func (p *player) directive(line string) {
+	verb, arg, _ := strings.Cut(line, " ")
+	in := Input{Kind: InputText}
+	switch verb {
+	case ">":
+		in.Text = arg
+	case "press":
+		in.Kind = InputButton
+		b, ok := p.find(arg)
+		if !ok {
+			p.t.Fatalf("%q: no button %q on the latest messages", line, arg)
+		}
+		switch {
+		case b.Request == "contact": // the client shares the user's own contact
+			in.Kind, in.Contact = InputContact, &Contact{Phone: "13800001234", Name: "张三", UserID: p.user}
+		case b.Request == "location":
+			in.Kind, in.Location = InputLocation, &concern.Location{Lat: 31.2304, Lon: 121.4737}
+		case b.Data == "": // a reply-keyboard button sends its label as text
+			in.Kind, in.Text = InputText, b.Label
+		default:
+			in.Data = b.Data
+		}
+	case "data":
+		in.Kind, in.Data = InputButton, arg
+	case "photo":
+		in.Kind, in.Photo = InputPhoto, arg
+	case "location":
+		var loc concern.Location
+		fmt.Sscan(arg, &loc.Lat, &loc.Lon)
+		in.Kind, in.Location = InputLocation, &loc
+	case "contact":
+		fields := strings.Fields(arg)
+		c := &Contact{Phone: fields[0], Name: "张三", UserID: p.user}
+		if len(fields) > 1 {
+			c.UserID, _ = strconv.ParseInt(fields[1], 10, 64)
+		}
+		in.Kind, in.Contact = InputContact, c
+	case "other":
+		in.Kind, in.Other = InputOther, arg
+	case "repeat":
+		n, s, _ := strings.Cut(arg, " ")
+		count, _ := strconv.Atoi(n)
+		in.Text = strings.Repeat(s, count)
+		line = fmt.Sprintf("> (%d × %q)", count, s)
+	case "lang":
+		p.langCode = arg
+		fmt.Fprintf(&p.out, "%s\n", line)
+		return
+	case "user":
+		p.user, _ = strconv.ParseInt(arg, 10, 64)
+		fmt.Fprintf(&p.out, "%s\n", line)
+		return
+	case "wait":
+		d, err := time.ParseDuration(arg)
+		if err != nil {
+			p.t.Fatal(err)
+		}
+		p.now = p.now.Add(d)
+		fmt.Fprintf(&p.out, "%s\n", line)
+		return
+	case "fail":
+		p.failSubmit = true
+		fmt.Fprintf(&p.out, "%s\n", line)
+		return
+	default:
+		p.t.Fatalf("unknown directive %q", line)
+	}
+	p.seq++
+	p.now = p.now.Add(10 * time.Second)
+	in.ID = fmt.Sprintf("in-%04d", p.seq)
+	in.Time, in.ChatID, in.UserID, in.UserName, in.LangCode, in.Channel = p.now, p.user, p.user, "张三", p.langCode, "test"
+
+	fmt.Fprintf(&p.out, "%s\n", line)
+	res := p.m.Run(p.s, in, p.effect)
+	// the runner stores sessions as JSON between inputs; so does the test
+	b, err := json.Marshal(res.Session)
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	p.s = Session{}
+	if err := json.Unmarshal(b, &p.s); err != nil {
+		p.t.Fatal(err)
+	}
+	p.last = res.Messages
+	for _, m := range res.Messages {
+		p.render(m)
+	}
+	p.state()
+}
+
+func (p *player) effect(e Effect) EffectResult {
+	fmt.Fprintf(&p.out, "  * effect %s\n", e.Kind)
+	switch e.Kind {
+	case EffectSubmit:
+		if p.failSubmit {
+			p.failSubmit = false
+			return EffectResult{Failed: true}
+		}
+		id := concern.FormatID(p.now, int64(len(p.concerns)+1))
+		fmt.Fprintf(&p.out, "    draft %s fields:", e.Draft.ID)
+		for _, k := range []string{"text", "photos", "place", "contact"} {
+			if a, ok := e.Draft.Fields[k]; ok {
+				fmt.Fprintf(&p.out, " %s=%+v", k, flatAnswer(a))
+			}
+		}
+		fmt.Fprintln(&p.out)
+		p.concerns = append([]concern.Summary{{ID: id, At: p.now, Excerpt: e.Draft.Fields["text"].Text, Status: concern.StatusReceived}}, p.concerns...)
+		return EffectResult{ConcernID: id}
+	case EffectListMine:
+		return EffectResult{Concerns: p.concerns, Total: len(p.concerns)}
+	}
+	return EffectResult{Failed: true}
+}
+
+func flatAnswer(a Answer) string {
+	var parts []string
+	if a.Text != "" {
+		parts = append(parts, "text:"+concern.Excerpt(a.Text, 12))
+	}
+	if a.Choice != "" {
+		parts = append(parts, "choice:"+a.Choice)
+	}
+	if len(a.Photos) > 0 {
+		parts = append(parts, "photos:"+strings.Join(a.Photos, ","))
+	}
+	if a.Location != nil {
+		parts = append(parts, "location:"+a.Location.String())
+	}
+	if a.Contact != nil {
+		parts = append(parts, "contact:"+a.Contact.Phone)
+	}
+	if a.Skipped {
+		parts = append(parts, "skipped")
+	}
+	return "{" + strings.Join(parts, " ") + "}"
+}
+
+func (p *player) render(m Message) {
+	for i, line := range strings.Split(m.Text, "\n") {
+		mark := "  | "
+		if i == 0 {
+			mark = "  < "
+		}
+		fmt.Fprintf(&p.out, "%s%s\n", mark, line)
+	}
+	for _, row := range m.Inline {
+		var cells []string
+		for _, b := range row {
+			cells = append(cells, fmt.Sprintf("[%s → %s]", b.Label, b.Data))
+		}
+		fmt.Fprintf(&p.out, "    inline %s\n", strings.Join(cells, " "))
+	}
+	for _, row := range m.Reply {
+		var cells []string
+		for _, b := range row {
+			cell := "[" + b.Label
+			if b.Request != "" {
+				cell += " (request " + b.Request + ")"
+			}
+			cells = append(cells, cell+"]")
+		}
+		fmt.Fprintf(&p.out, "    keyboard %s\n", strings.Join(cells, " "))
+	}
+	if m.RemoveReply {
+		fmt.Fprintf(&p.out, "    keyboard removed\n")
+	}
+}
+
+func (p *player) state() {
+	s := p.s
+	var parts []string
+	if s.Flow != nil {
+		d := p.m.flows[s.Flow.Flow]
+		parts = append(parts, fmt.Sprintf("flow %s at %s", s.Flow.Flow, d.Steps[s.Flow.Step].ID))
+		if s.Flow.Editing {
+			parts = append(parts, "editing")
+		}
+	} else {
+		parts = append(parts, "no flow")
+	}
+	if s.Pending != "" {
+		parts = append(parts, "pending "+s.Pending)
+	}
+	if s.Lang != "" {
+		parts = append(parts, "lang "+s.Lang)
+	}
+	fmt.Fprintf(&p.out, "  = %s\n", strings.Join(parts, ", "))
+}
+
+// find looks a button up by label on the latest messages, ignoring emoji and case.
+func (p *player) find(label string) (Button, bool) {
+	want := normalizeLabel(label)
+	for _, m := range p.last {
+		for _, rows := range [][][]Button{m.Inline, m.Reply} {
+			for _, row := range rows {
+				for _, b := range row {
+					if normalizeLabel(b.Label) == want {
+						return b, true
+					}
+				}
+			}
+		}
+	}
+	return Button{}, false
+}
+
+// diff shows the first lines where two transcripts part.
+func diff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < len(w) || i < len(g); i++ {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			return fmt.Sprintf("line %d:\n  want: %s\n  got:  %s", i+1, wl, gl)
+		}
+	}
+	return ""
+}

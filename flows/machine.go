@@ -1,0 +1,839 @@
+package flows
+
+import (
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/minyi-project/minyi/concern"
+)
+
+// ReportFlow is the id of the flow behind the "report a concern" menu entry.
+const ReportFlow = "report"
+
+// Menu actions, reachable by command or by the main menu's buttons.
+const (
+	actionStart   = "start"
+	actionReport  = "report"
+	actionMine    = "mine"
+	actionPrivacy = "privacy"
+)
+
+// MineShown is how many of a resident's concerns /status lists.
+const MineShown = 10
+
+// Machine runs flows for one chat at a time. It is pure: Step does no I/O and
+// keeps no state between calls, so it is safe for concurrent use.
+type Machine struct {
+	flows       map[string]*Definition
+	cat         Catalog
+	communities []string
+	expiry      time.Duration
+	org         Text
+	loc         *time.Location
+}
+
+// Option configures a Machine.
+type Option func(*Machine)
+
+// WithCommunities sets the communities (社区) offered at location steps.
+func WithCommunities(names ...string) Option {
+	return func(m *Machine) { m.communities = append([]string(nil), names...) }
+}
+
+// WithExpiry sets how long a flow may sit idle before it is discarded.
+func WithExpiry(d time.Duration) Option { return func(m *Machine) { m.expiry = d } }
+
+// WithOrgName sets the office's name used in the greeting.
+func WithOrgName(zh, en string) Option {
+	return func(m *Machine) { m.org = Text{"zh": zh, "en": en} }
+}
+
+// WithLocation sets the time zone dates are shown in.
+func WithLocation(loc *time.Location) Option { return func(m *Machine) { m.loc = loc } }
+
+// NewMachine makes a Machine over the given flow definitions and catalog.
+func NewMachine(defs []*Definition, cat Catalog, opts ...Option) (*Machine, error) {
+	m := &Machine{flows: map[string]*Definition{}, cat: cat, expiry: 30 * time.Minute, loc: time.UTC}
+	for _, d := range defs {
+		if _, dup := m.flows[d.ID]; dup {
+			return nil, fmt.Errorf("flow %q is defined twice", d.ID)
+		}
+		m.flows[d.ID] = d
+	}
+	for _, o := range opts {
+		o(m)
+	}
+	if m.flows[ReportFlow] == nil {
+		return nil, fmt.Errorf("no %q flow", ReportFlow)
+	}
+	var missing []error
+	for _, key := range catalogKeys {
+		if _, ok := cat[key]; !ok {
+			missing = append(missing, fmt.Errorf("catalog has no %q message", key))
+		}
+	}
+	if m.expiry < time.Minute {
+		missing = append(missing, fmt.Errorf("flow expiry %v is under a minute", m.expiry))
+	}
+	return m, errors.Join(missing...)
+}
+
+// NewDefault makes a Machine over the embedded flows and catalog.
+func NewDefault(opts ...Option) (*Machine, error) {
+	defs, cat, err := Builtin()
+	if err != nil {
+		return nil, err
+	}
+	return NewMachine(defs, cat, opts...)
+}
+
+// Text renders one catalog message, for transports that speak outside a flow.
+func (m *Machine) Text(lang, key string, args ...string) string {
+	return m.cat.Render(lang, key, args...)
+}
+
+// Lang is the language the bot speaks in this session with this input.
+func (m *Machine) Lang(s Session, in Input) string {
+	if s.Lang != "" {
+		return s.Lang
+	}
+	return LangOf(in.LangCode)
+}
+
+// LangOf maps a client's language code to a language the bot speaks.
+func LangOf(code string) string {
+	if strings.HasPrefix(strings.ToLower(code), "en") {
+		return "en"
+	}
+	return Languages[0]
+}
+
+// Step feeds one input to a session and returns the new session, the messages to
+// send and, at most, one effect to carry out.
+func (m *Machine) Step(s Session, in Input) Result {
+	s = s.clone()
+	r := &run{m: m, s: &s, in: in, lang: m.Lang(s, in)}
+	r.dispatch()
+	s.LastActive = in.Time
+	return Result{Session: s, Messages: r.out, Effect: r.effect}
+}
+
+// run is the work of one Step.
+type run struct {
+	m      *Machine
+	s      *Session
+	in     Input
+	lang   string
+	out    []Message
+	effect *Effect
+}
+
+func (r *run) t(key string, args ...string) string { return r.m.cat.Render(r.lang, key, args...) }
+
+func (r *run) say(text string, inline ...[]Button) {
+	r.out = append(r.out, Message{Text: text, Inline: inline})
+}
+
+func (r *run) dispatch() {
+	if r.in.Kind == InputResult {
+		r.result()
+		return
+	}
+	if r.s.Flow != nil && !r.s.LastActive.IsZero() && r.in.Time.Sub(r.s.LastActive) > r.m.expiry {
+		r.s.Flow, r.s.Pending = nil, ""
+		r.say(r.t("flow_expired", "minutes", strconv.Itoa(int(r.m.expiry.Minutes()))))
+	}
+	if cmd, args, ok := parseCommand(r.in); ok {
+		r.command(cmd, args)
+		return
+	}
+	if r.in.Kind == InputButton {
+		r.button()
+		return
+	}
+	r.s.Pending = "" // carrying on with the draft answers the abandon question
+	if r.s.Flow != nil {
+		r.flowInput()
+		return
+	}
+	r.menu(r.t("idle_hint"))
+}
+
+func parseCommand(in Input) (cmd, args string, ok bool) {
+	if in.Kind != InputText || !strings.HasPrefix(in.Text, "/") {
+		return "", "", false
+	}
+	head, rest, _ := strings.Cut(strings.TrimSpace(in.Text), " ")
+	head, _, _ = strings.Cut(head[1:], "@") // "/start@minyi_bot"
+	return strings.ToLower(head), strings.TrimSpace(rest), true
+}
+
+func (r *run) command(cmd, args string) {
+	switch cmd {
+	case "start", "menu":
+		r.menuAction(actionStart)
+	case "report", "new":
+		r.menuAction(actionReport)
+	case "status", "mine":
+		r.menuAction(actionMine)
+	case "privacy":
+		r.menuAction(actionPrivacy)
+	case "cancel":
+		r.s.Pending = ""
+		if r.s.Flow == nil {
+			r.menu(r.t("nothing_to_cancel"))
+			return
+		}
+		r.s.Flow = nil
+		r.menu(r.t("cancelled"))
+	case "help":
+		r.say(r.t("help"))
+		r.reprompt()
+	case "lang":
+		r.setLang(args)
+	default:
+		r.say(r.t("unknown_command", "cmd", "/"+cmd))
+		r.reprompt()
+	}
+}
+
+// menuAction runs a main-menu action, first asking to abandon a draft in progress.
+func (r *run) menuAction(action string) {
+	if r.s.Flow != nil {
+		r.s.Pending = action
+		r.say(r.t("abandon_ask"), []Button{
+			{Label: r.t("abandon_yes"), Data: "a:yes"},
+			{Label: r.t("abandon_no"), Data: "a:no"},
+		})
+		return
+	}
+	switch action {
+	case actionStart:
+		r.menu(r.t("greeting", "org", r.org()))
+	case actionReport:
+		r.startFlow(ReportFlow)
+	case actionMine:
+		r.effect = &Effect{Kind: EffectListMine}
+	case actionPrivacy:
+		r.menu(r.t("privacy"))
+	}
+}
+
+func (r *run) org() string {
+	if v := r.m.org.In(r.lang); v != "" {
+		return v
+	}
+	return r.t("org_default")
+}
+
+// menu says text with the main menu under it.
+func (r *run) menu(text string) {
+	r.say(text,
+		[]Button{{Label: r.t("menu_report"), Data: "m:" + actionReport}},
+		[]Button{{Label: r.t("menu_mine"), Data: "m:" + actionMine}, {Label: r.t("menu_privacy"), Data: "m:" + actionPrivacy}},
+	)
+}
+
+func (r *run) setLang(arg string) {
+	switch strings.ToLower(arg) {
+	case "":
+		r.say(r.t("lang_choose"), []Button{{Label: "中文", Data: "l:zh"}, {Label: "English", Data: "l:en"}})
+		return
+	case "zh", "cn", "zh-cn", "中文":
+		r.s.Lang = "zh"
+	case "en", "english":
+		r.s.Lang = "en"
+	default:
+		r.say(r.t("lang_unknown"))
+		return
+	}
+	r.lang = r.s.Lang
+	r.say(r.t("lang_set"))
+	r.reprompt()
+}
+
+// reprompt shows again what the resident is in the middle of, or the menu.
+func (r *run) reprompt() {
+	if r.s.Flow != nil {
+		if _, ok := r.def(); ok {
+			r.prompt()
+			return
+		}
+	}
+	r.menu(r.t("menu_hint"))
+}
+
+func (r *run) button() {
+	kind, rest, _ := strings.Cut(r.in.Data, ":")
+	switch kind {
+	case "m":
+		if rest == actionStart || rest == actionReport || rest == actionMine || rest == actionPrivacy {
+			r.s.Pending = ""
+			r.menuAction(rest)
+			return
+		}
+	case "l":
+		r.setLang(rest)
+		return
+	case "a":
+		action := r.s.Pending
+		r.s.Pending = ""
+		if action == "" || r.s.Flow == nil {
+			break
+		}
+		if rest == "yes" {
+			r.s.Flow = nil
+			r.say(r.t("abandoned"))
+			r.menuAction(action)
+		} else {
+			r.prompt()
+		}
+		return
+	case "f":
+		r.s.Pending = ""
+		if r.s.Flow != nil {
+			r.flowInput()
+			return
+		}
+	}
+	r.say(r.t("button_stale"))
+	r.reprompt()
+}
+
+func (r *run) startFlow(id string) {
+	d := r.m.flows[id]
+	draft := fmt.Sprintf("%d-%s", r.in.ChatID, r.in.ID)
+	h := fnv.New32a()
+	h.Write([]byte(draft))
+	r.s.Flow = &FlowState{
+		Flow:    id,
+		Version: d.Version,
+		DraftID: draft,
+		Token:   strconv.FormatUint(uint64(h.Sum32()), 36),
+		Answers: map[string]Answer{},
+		Started: r.in.Time,
+	}
+	r.prompt()
+}
+
+func (r *run) def() (*Definition, bool) {
+	d := r.m.flows[r.s.Flow.Flow]
+	if d == nil || d.Version != r.s.Flow.Version || r.s.Flow.Step >= len(d.Steps) {
+		return nil, false
+	}
+	return d, true
+}
+
+func (r *run) step() *StepDef {
+	d, _ := r.def()
+	return &d.Steps[r.s.Flow.Step]
+}
+
+func (r *run) flowInput() {
+	if _, ok := r.def(); !ok {
+		r.s.Flow = nil
+		r.menu(r.t("flow_outdated"))
+		return
+	}
+	st := r.step()
+	switch r.in.Kind {
+	case InputButton:
+		parts := strings.SplitN(r.in.Data, ":", 4)
+		if len(parts) != 4 || parts[1] != r.s.Flow.Token || parts[2] != st.ID || !r.press(st, parts[3]) {
+			r.say(r.t("button_stale"))
+			r.prompt()
+		}
+		return
+	case InputText:
+		if value, ok := r.typedButton(st, r.in.Text); ok && r.press(st, value) {
+			return
+		}
+	}
+	switch st.Type {
+	case StepText:
+		r.onText(st)
+	case StepPhotos:
+		r.onPhoto(st)
+	case StepLocation:
+		r.onLocation(st)
+	case StepContact:
+		r.onContact(st)
+	case StepChoice:
+		r.unexpected(st, r.t("choice_hint"))
+	case StepConfirm:
+		r.unexpected(st, r.t("confirm_hint"))
+	}
+}
+
+// choices are the answers a step offers as buttons, by value.
+func (r *run) choices(st *StepDef) []Button {
+	var b []Button
+	switch st.Type {
+	case StepChoice:
+		for _, o := range st.Options {
+			b = append(b, Button{Label: o.Label.In(r.lang), Data: o.Value})
+		}
+	case StepPhotos:
+		if len(r.s.Flow.Answers[st.ID].Photos) > 0 {
+			b = append(b, Button{Label: r.t("btn_done"), Data: "done"})
+		} else {
+			b = append(b, Button{Label: r.t("btn_skip"), Data: "skip"})
+		}
+	case StepLocation:
+		if st.OptionsFrom == "communities" {
+			for _, c := range r.m.communities {
+				b = append(b, Button{Label: c, Data: "c:" + c})
+			}
+		}
+	case StepContact:
+		if st.Anonymous {
+			b = append(b, Button{Label: r.t("btn_anonymous"), Data: "anon"})
+		}
+	case StepConfirm:
+		b = append(b,
+			Button{Label: r.t("btn_submit"), Data: "submit"},
+			Button{Label: r.t("btn_edit"), Data: "edit"},
+			Button{Label: r.t("btn_cancel"), Data: "cancel"})
+	}
+	if st.Skippable && st.Type != StepPhotos {
+		b = append(b, Button{Label: r.t("btn_skip"), Data: "skip"})
+	}
+	return b
+}
+
+// typedButton lets a resident type a button's label instead of pressing it.
+func (r *run) typedButton(st *StepDef, text string) (string, bool) {
+	want := normalizeLabel(text)
+	if want == "" {
+		return "", false
+	}
+	saved := r.lang
+	defer func() { r.lang = saved }()
+	for _, lang := range Languages {
+		r.lang = lang
+		for _, b := range r.choices(st) {
+			if normalizeLabel(b.Label) == want {
+				return b.Data, true
+			}
+		}
+	}
+	return "", false
+}
+
+// SameLabel reports whether typed text names a button's label, ignoring emoji,
+// punctuation, spaces and case, so "提交" names "✅ 提交".
+func SameLabel(typed, label string) bool {
+	t := normalizeLabel(typed)
+	return t != "" && t == normalizeLabel(label)
+}
+
+func normalizeLabel(s string) string {
+	return strings.Map(func(c rune) rune {
+		if unicode.IsLetter(c) || unicode.IsDigit(c) {
+			return unicode.ToLower(c)
+		}
+		return -1
+	}, s)
+}
+
+// inline lays buttons out two to a row, prefixing their data with this step's address.
+func (r *run) inline(st *StepDef, buttons []Button) [][]Button {
+	var rows [][]Button
+	for i, b := range buttons {
+		b.Data = "f:" + r.s.Flow.Token + ":" + st.ID + ":" + b.Data
+		if i%2 == 0 {
+			rows = append(rows, nil)
+		}
+		rows[len(rows)-1] = append(rows[len(rows)-1], b)
+	}
+	return rows
+}
+
+// prompt asks for the current step.
+func (r *run) prompt() {
+	st := r.step()
+	text := st.Prompt.In(r.lang)
+	switch st.Type {
+	case StepLocation:
+		reply := [][]Button{{{Label: r.t("btn_share_location"), Request: "location"}}}
+		if st.Skippable {
+			reply = append(reply, []Button{{Label: r.t("btn_skip")}})
+		}
+		var communities []Button
+		for _, b := range r.choices(st) {
+			if strings.HasPrefix(b.Data, "c:") {
+				communities = append(communities, b)
+			}
+		}
+		if len(communities) > 0 {
+			r.out = append(r.out, Message{Text: text + "\n" + r.t("location_choose"), Inline: r.inline(st, communities)})
+			r.out = append(r.out, Message{Text: r.t("location_keyboard"), Reply: reply})
+		} else {
+			r.out = append(r.out, Message{Text: text + "\n" + r.t("location_free"), Reply: reply})
+		}
+	case StepContact:
+		reply := [][]Button{{{Label: r.t("btn_share_contact"), Request: "contact"}}}
+		if st.Anonymous {
+			reply = append(reply, []Button{{Label: r.t("btn_anonymous")}})
+		}
+		r.out = append(r.out, Message{Text: text, Reply: reply})
+	case StepConfirm:
+		r.summary()
+	default:
+		r.out = append(r.out, Message{Text: text, Inline: r.inline(st, r.choices(st))})
+	}
+}
+
+func (r *run) unexpected(st *StepDef, extra string) {
+	kind := "kind_" + string(r.in.Kind)
+	switch r.in.Kind {
+	case InputOther:
+		kind = "kind_" + r.in.Other
+		if _, ok := r.m.cat[kind]; !ok {
+			kind = "kind_other"
+		}
+	case InputText:
+		if strings.HasPrefix(r.in.Text, "/") {
+			kind = "kind_command"
+		}
+	}
+	text := extra
+	if st.Type != StepConfirm && st.Type != StepChoice {
+		text = r.t("unexpected", "kind", r.t(kind), "want", st.Want.In(r.lang))
+	}
+	var inline [][]Button
+	if st.Type == StepChoice || st.Type == StepConfirm || st.Type == StepPhotos {
+		inline = r.inline(st, r.choices(st))
+	}
+	r.out = append(r.out, Message{Text: text, Inline: inline})
+}
+
+func (r *run) onText(st *StepDef) {
+	if r.in.Kind != InputText {
+		r.unexpected(st, "")
+		return
+	}
+	text := strings.TrimSpace(r.in.Text)
+	n := len([]rune(text))
+	switch {
+	case n < st.MinLen:
+		r.say(r.t("too_short", "n", strconv.Itoa(n), "min", strconv.Itoa(st.MinLen)))
+	case n > st.MaxLen:
+		r.say(r.t("too_long", "n", strconv.Itoa(n), "max", strconv.Itoa(st.MaxLen)))
+	default:
+		r.answer(st, Answer{Text: text})
+	}
+}
+
+func (r *run) onPhoto(st *StepDef) {
+	if r.in.Kind != InputPhoto {
+		r.unexpected(st, "")
+		return
+	}
+	a := r.s.Flow.Answers[st.ID]
+	max := strconv.Itoa(st.MaxPhotos)
+	key := "photo_over"
+	if len(a.Photos) < st.MaxPhotos {
+		a.Photos = append(a.Photos, r.in.Photo)
+		r.s.Flow.Answers[st.ID] = a
+		key = "photo_added"
+		if len(a.Photos) == st.MaxPhotos {
+			key = "photo_full"
+		}
+	}
+	r.out = append(r.out, Message{
+		Text:   r.t(key, "n", strconv.Itoa(len(a.Photos)), "max", max),
+		Inline: r.inline(st, r.choices(st)),
+	})
+}
+
+func (r *run) onLocation(st *StepDef) {
+	switch r.in.Kind {
+	case InputLocation:
+		if r.in.Location != nil {
+			r.answer(st, Answer{Location: r.in.Location})
+			return
+		}
+	case InputText:
+		if strings.HasPrefix(r.in.Text, "/") {
+			break
+		}
+		addr := strings.TrimSpace(r.in.Text)
+		switch n := len([]rune(addr)); {
+		case n < st.AddressMin:
+			r.say(r.t("address_short", "min", strconv.Itoa(st.AddressMin)))
+		case n > st.AddressMax:
+			r.say(r.t("address_long", "max", strconv.Itoa(st.AddressMax)))
+		default:
+			r.answer(st, Answer{Text: addr})
+		}
+		return
+	}
+	r.unexpected(st, "")
+}
+
+func (r *run) onContact(st *StepDef) {
+	switch r.in.Kind {
+	case InputContact:
+		c := r.in.Contact
+		if c == nil || c.UserID == 0 || c.UserID != r.in.UserID || strings.TrimSpace(c.Phone) == "" {
+			r.say(r.t("contact_not_own"))
+			return
+		}
+		r.answer(st, Answer{Contact: c})
+		return
+	case InputText:
+		if looksLikePhone(r.in.Text) {
+			r.say(r.t("contact_typed"))
+			return
+		}
+	}
+	r.unexpected(st, "")
+}
+
+func looksLikePhone(s string) bool {
+	digits := 0
+	for _, c := range s {
+		switch {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == ' ' || c == '-' || c == '+' || c == '(' || c == ')':
+		default:
+			return false
+		}
+	}
+	return digits >= 7
+}
+
+// press acts on a button of the current step; it reports false for a value the step does not offer.
+func (r *run) press(st *StepDef, value string) bool {
+	f := r.s.Flow
+	if st.Type == StepConfirm {
+		return r.confirm(value)
+	}
+	offered := false
+	for _, b := range r.choices(st) {
+		offered = offered || b.Data == value
+	}
+	if !offered {
+		return false
+	}
+	switch {
+	case value == "skip":
+		r.answer(st, Answer{Skipped: true})
+	case value == "done":
+		r.answer(st, f.Answers[st.ID])
+	case value == "anon":
+		r.answer(st, Answer{Choice: "anonymous"})
+	case strings.HasPrefix(value, "c:") && st.Type == StepLocation:
+		r.answer(st, Answer{Choice: strings.TrimPrefix(value, "c:")})
+	default:
+		r.answer(st, Answer{Choice: value})
+	}
+	return true
+}
+
+// answer records a step's answer and moves on.
+func (r *run) answer(st *StepDef, a Answer) {
+	f := r.s.Flow
+	f.Answers[st.ID] = a
+	if st.Type == StepLocation || st.Type == StepContact {
+		// these steps showed a reply keyboard: take it away, and say what was kept
+		r.out = append(r.out, Message{
+			Text:        r.t("recorded", "label", st.Label.In(r.lang), "value", r.describe(st, a)),
+			RemoveReply: true,
+		})
+	}
+	d, _ := r.def()
+	switch {
+	case f.Editing:
+		f.Editing = false
+		f.Step = len(d.Steps) - 1
+	case f.Step+1 == len(d.Steps):
+		r.submit() // a flow without a confirm step is sent when its last step is answered
+		return
+	default:
+		f.Step++
+	}
+	r.prompt()
+}
+
+// describe renders an answer for the summary.
+func (r *run) describe(st *StepDef, a Answer) string {
+	switch {
+	case a.Skipped:
+		return r.t("not_given")
+	case a.Contact != nil:
+		return r.t("contact_phone", "phone", concern.MaskPhone(a.Contact.Phone))
+	case a.Location != nil:
+		return r.t("place_location", "loc", a.Location.String())
+	}
+	switch st.Type {
+	case StepText:
+		return a.Text
+	case StepPhotos:
+		if len(a.Photos) == 0 {
+			return r.t("not_given")
+		}
+		return r.t("photos_count", "n", strconv.Itoa(len(a.Photos)))
+	case StepLocation:
+		if a.Choice != "" {
+			return r.t("place_community", "name", a.Choice)
+		}
+		if a.Text != "" {
+			return r.t("place_address", "addr", a.Text)
+		}
+	case StepContact:
+		if a.Choice == "anonymous" {
+			return r.t("contact_anonymous")
+		}
+	case StepChoice:
+		for _, o := range st.Options {
+			if o.Value == a.Choice {
+				return o.Label.In(r.lang)
+			}
+		}
+	}
+	return r.t("not_given")
+}
+
+func (r *run) summary() {
+	d, _ := r.def()
+	st := r.step()
+	lines := []string{st.Prompt.In(r.lang)}
+	for i := range d.Steps {
+		s := &d.Steps[i]
+		if s.Type == StepConfirm {
+			continue
+		}
+		lines = append(lines, "【"+s.Label.In(r.lang)+"】"+r.describe(s, r.s.Flow.Answers[s.ID]))
+	}
+	lines = append(lines, r.t("summary_foot"))
+	r.out = append(r.out, Message{Text: strings.Join(lines, "\n"), Inline: r.inline(st, r.choices(st))})
+}
+
+func (r *run) confirm(value string) bool {
+	d, _ := r.def()
+	st := r.step()
+	switch value {
+	case "submit":
+		r.submit()
+	case "cancel":
+		r.s.Flow = nil
+		r.menu(r.t("cancelled"))
+	case "back":
+		r.summary()
+	case "edit":
+		var b []Button
+		for _, s := range d.Steps {
+			if s.Type != StepConfirm {
+				b = append(b, Button{Label: s.Label.In(r.lang), Data: "e:" + s.ID})
+			}
+		}
+		b = append(b, Button{Label: r.t("btn_back"), Data: "back"})
+		r.say(r.t("edit_which"), r.inline(st, b)...)
+	default:
+		target, ok := strings.CutPrefix(value, "e:")
+		if !ok {
+			return false
+		}
+		for i, s := range d.Steps {
+			if s.ID == target && s.Type != StepConfirm {
+				r.s.Flow.Step, r.s.Flow.Editing = i, true
+				delete(r.s.Flow.Answers, s.ID) // a step is answered afresh, photos included
+				r.prompt()
+				return true
+			}
+		}
+		return false
+	}
+	return true
+}
+
+// submit asks the runner to queue the draft; the outcome comes back through result.
+func (r *run) submit() {
+	d, _ := r.def()
+	f := r.s.Flow
+	fields := map[string]Answer{}
+	for _, s := range d.Steps {
+		if s.Type != StepConfirm {
+			fields[s.Field] = f.Answers[s.ID]
+		}
+	}
+	r.effect = &Effect{Kind: EffectSubmit, Draft: &Draft{
+		ID: f.DraftID, Flow: f.Flow, Version: f.Version, Started: f.Started, Fields: fields,
+	}}
+}
+
+func (r *run) result() {
+	res := r.in.Result
+	switch res.Kind {
+	case EffectSubmit:
+		if r.s.Flow == nil {
+			return
+		}
+		if res.Failed {
+			r.say(r.t("submit_failed"))
+			r.prompt()
+			return
+		}
+		r.s.Flow = nil
+		r.menu(r.t("receipt", "id", res.ConcernID))
+	case EffectListMine:
+		if res.Failed {
+			r.menu(r.t("mine_failed"))
+			return
+		}
+		if len(res.Concerns) == 0 {
+			r.menu(r.t("mine_none"))
+			return
+		}
+		lines := []string{r.t("mine_head", "n", strconv.Itoa(len(res.Concerns)), "total", strconv.Itoa(max(res.Total, len(res.Concerns))))}
+		for _, c := range res.Concerns {
+			lines = append(lines, r.t("mine_line",
+				"id", c.ID,
+				"date", c.At.In(r.m.loc).Format("2006-01-02"),
+				"excerpt", concern.Excerpt(c.Excerpt, 20),
+				"status", c.Status.Label(r.lang)))
+		}
+		r.menu(strings.Join(lines, "\n"))
+	}
+}
+
+// catalogKeys are the messages the engine needs; NewMachine refuses a catalog without them.
+var catalogKeys = []string{
+	"greeting", "org_default", "menu_report", "menu_mine", "menu_privacy", "menu_hint", "privacy", "help",
+	"unknown_command", "idle_hint", "abandon_ask", "abandon_yes", "abandon_no", "abandoned", "cancelled",
+	"nothing_to_cancel", "flow_expired", "flow_outdated", "button_stale", "lang_choose", "lang_set",
+	"lang_unknown", "too_short", "too_long", "unexpected", "kind_text", "kind_command", "kind_photo",
+	"kind_location", "kind_contact", "kind_other", "btn_skip", "btn_done", "photo_added", "photo_full",
+	"photo_over", "location_choose", "location_free", "location_keyboard", "btn_share_location", "address_short", "address_long",
+	"place_community", "place_location", "place_address", "not_given", "recorded", "btn_share_contact",
+	"btn_anonymous", "contact_anonymous", "contact_phone", "contact_not_own", "contact_typed",
+	"photos_count", "summary_foot", "btn_submit", "btn_edit", "btn_cancel", "btn_back", "edit_which",
+	"confirm_hint", "choice_hint", "submit_failed", "receipt", "mine_none", "mine_head", "mine_line",
+	"mine_failed", "busy", "private_only",
+}
+
+// Run steps a session with one input and carries out the effects the engine asks
+// for through do, feeding each outcome back, until no effect is left. The I/O is
+// do's; Run itself only sequences pure steps.
+func (m *Machine) Run(s Session, in Input, do func(Effect) EffectResult) Result {
+	res := m.Step(s, in)
+	msgs := res.Messages
+	for res.Effect != nil {
+		out := do(*res.Effect)
+		out.Kind = res.Effect.Kind
+		feed := Input{ID: in.ID, Time: in.Time, Channel: in.Channel, ChatID: in.ChatID, UserID: in.UserID,
+			UserName: in.UserName, LangCode: in.LangCode, Kind: InputResult, Result: &out}
+		res = m.Step(res.Session, feed)
+		msgs = append(msgs, res.Messages...)
+	}
+	res.Messages = msgs
+	return res
+}

@@ -1,0 +1,454 @@
+// Package inbox runs the conversation side of minyi: updates persisted in the
+// store's inbox are processed one at a time per chat through the flow engine, the
+// outcome is committed atomically, and the replies are handed to a transport.
+//
+// Chats are spread over shards; an instance processes a shard only while it holds
+// the shard's lease, so a chat's updates are processed in order even with several
+// instances, and a crashed instance's shards pass to another after the lease runs out.
+package inbox
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/flows"
+	"github.com/minyi-project/minyi/store"
+)
+
+// Delivery is the replies to one input, for a transport to send in order.
+type Delivery struct {
+	ChatID  int64  `json:"chat"`
+	InputID string `json:"input"`
+	// CallbackID, when set, is a pressed button to be answered.
+	CallbackID string          `json:"callback,omitempty"`
+	Messages   []flows.Message `json:"messages,omitempty"`
+}
+
+// Sender sends replies through a transport. It returns an error only when it gave up.
+type Sender interface {
+	Deliver(ctx context.Context, d Delivery) error
+}
+
+// Intake is where finished drafts go and where residents' own concerns are found.
+type Intake interface {
+	Submit(ctx context.Context, draftID string, r *concern.Report) (string, error)
+	Mine(ctx context.Context, userID int64, n int) ([]concern.Summary, int, error)
+}
+
+// Processor drains the inbox.
+type Processor struct {
+	st         *store.Store
+	m          *flows.Machine
+	send       Sender
+	intake     Intake
+	log        *slog.Logger
+	owner      string
+	sessionTTL time.Duration
+	leaseTTL   time.Duration
+	block      time.Duration
+	senders    int
+
+	queues []chan job
+
+	// delivered holds outbox entries sent but not yet removed from the store, so
+	// that a shard taken again after an outage does not send them twice.
+	mu        sync.Mutex
+	delivered map[string]bool
+}
+
+type job struct {
+	shard    int
+	outboxID string
+	d        Delivery
+}
+
+// Option configures a Processor.
+type Option func(*Processor)
+
+// WithIntake replaces where drafts are submitted (the store by default).
+func WithIntake(i Intake) Option { return func(p *Processor) { p.intake = i } }
+
+// WithLogger sets the logger.
+func WithLogger(l *slog.Logger) Option { return func(p *Processor) { p.log = l } }
+
+// WithSessionTTL sets how long an idle chat's session is kept.
+func WithSessionTTL(d time.Duration) Option { return func(p *Processor) { p.sessionTTL = d } }
+
+// WithLeaseTTL sets how long a shard lease lasts without renewal; a crashed
+// instance's chats wait this long before another instance takes them.
+func WithLeaseTTL(d time.Duration) Option { return func(p *Processor) { p.leaseTTL = d } }
+
+// WithOwner names this instance in leases (a random name by default).
+func WithOwner(name string) Option { return func(p *Processor) { p.owner = name } }
+
+// WithSenders sets how many chats' replies are sent at once.
+func WithSenders(n int) Option { return func(p *Processor) { p.senders = n } }
+
+// New makes a Processor that sends replies through send.
+func New(st *store.Store, m *flows.Machine, send Sender, opts ...Option) *Processor {
+	p := &Processor{
+		st: st, m: m, send: send, intake: st, log: slog.Default(),
+		sessionTTL: 30 * 24 * time.Hour, leaseTTL: 15 * time.Second, block: time.Second, senders: 32,
+		delivered: map[string]bool{},
+	}
+	for _, o := range opts {
+		o(p)
+	}
+	if p.owner == "" {
+		p.owner = InstanceName()
+	}
+	return p
+}
+
+// InstanceName makes a name for this process that no other shares.
+func InstanceName() string {
+	host, _ := os.Hostname()
+	b := make([]byte, 4)
+	rand.Read(b)
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
+}
+
+// Writer persists inputs in the inbox, for transports.
+type Writer struct{ st *store.Store }
+
+// NewWriter makes a Writer over st.
+func NewWriter(st *store.Store) *Writer { return &Writer{st: st} }
+
+// Ingest persists inputs in the inbox and reports which were new. Only when it
+// returns nil may the transport acknowledge them.
+func (w *Writer) Ingest(ctx context.Context, inputs ...flows.Input) ([]bool, error) {
+	items := make([]store.InboxItem, len(inputs))
+	for i, in := range inputs {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return nil, fmt.Errorf("encode input %s: %w", in.ID, err)
+		}
+		items[i] = store.InboxItem{ChatID: in.ChatID, Key: in.ID, Payload: b}
+	}
+	return w.st.Ingest(ctx, items)
+}
+
+// Run processes the inbox until ctx ends, then gives its shards up.
+func (p *Processor) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	p.queues = make([]chan job, p.senders)
+	for i := range p.queues {
+		p.queues[i] = make(chan job, 64)
+		wg.Go(func() { p.deliverLoop(ctx, p.queues[i]) })
+	}
+	for shard := range p.st.Shards() {
+		wg.Go(func() { p.runShard(ctx, shard) })
+	}
+	wg.Wait()
+	return nil
+}
+
+func (p *Processor) runShard(ctx context.Context, shard int) {
+	wait := backoff{max: p.leaseTTL / 3}
+	for ctx.Err() == nil {
+		ok, err := p.st.LeaseShard(ctx, shard, p.owner, p.leaseTTL)
+		switch {
+		case err != nil:
+			if ctx.Err() == nil {
+				p.log.Debug("shard lease", "shard", shard, "err", err)
+			}
+			wait.sleep(ctx)
+		case !ok:
+			sleep(ctx, p.leaseTTL/3)
+		default:
+			wait.reset()
+			p.own(ctx, shard)
+		}
+	}
+}
+
+// own processes a shard for as long as its lease holds.
+func (p *Processor) own(parent context.Context, shard int) {
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+	var wg sync.WaitGroup
+	wg.Go(func() { p.keepLease(ctx, cancel, shard) })
+	defer func() {
+		cancel()
+		wg.Wait()
+		rctx, rcancel := context.WithTimeout(context.WithoutCancel(parent), time.Second)
+		defer rcancel()
+		p.st.ReleaseShard(rctx, shard, p.owner)
+	}()
+	p.log.Debug("shard taken", "shard", shard, "owner", p.owner)
+
+	// replies committed by an earlier owner but perhaps never sent go out first
+	var pending []store.OutboxEntry
+	if err := p.retry(ctx, func() (err error) {
+		pending, err = p.st.PendingOutbox(ctx, shard)
+		return err
+	}); err != nil {
+		return
+	}
+	for _, e := range pending {
+		if p.wasDelivered(shard, e.ID) {
+			continue // sent already; its removal is still being retried
+		}
+		var d Delivery
+		if err := json.Unmarshal(e.Payload, &d); err != nil {
+			p.log.Error("undecodable outbox entry dropped", "shard", shard, "id", e.ID, "err", err)
+			p.st.DoneOutbox(ctx, shard, e.ID)
+			continue
+		}
+		p.enqueue(ctx, job{shard: shard, outboxID: e.ID, d: d})
+	}
+
+	after := "0"
+	wait := backoff{max: 5 * time.Second}
+	for ctx.Err() == nil {
+		entries, err := p.st.ReadInbox(ctx, shard, after, 64, p.block)
+		if err != nil {
+			if ctx.Err() == nil {
+				p.log.Warn("read inbox", "shard", shard, "err", err)
+				wait.sleep(ctx)
+			}
+			continue
+		}
+		wait.reset()
+		for _, e := range entries {
+			if err := p.handle(ctx, shard, e); err != nil {
+				return
+			}
+			after = e.ID
+		}
+	}
+}
+
+// keepLease renews a shard's lease and cancels the work when it is lost, or when
+// Redis has not confirmed it for a whole lease period.
+func (p *Processor) keepLease(ctx context.Context, cancel context.CancelFunc, shard int) {
+	t := time.NewTicker(p.leaseTTL / 3)
+	defer t.Stop()
+	confirmed := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		ok, err := p.st.LeaseShard(ctx, shard, p.owner, p.leaseTTL)
+		switch {
+		case err == nil && ok:
+			confirmed = time.Now()
+		case err == nil && !ok:
+			p.log.Warn("shard lease lost", "shard", shard)
+			cancel()
+			return
+		case time.Since(confirmed) > p.leaseTTL:
+			p.log.Warn("shard lease not renewed", "shard", shard, "err", err)
+			cancel()
+			return
+		}
+	}
+}
+
+func (p *Processor) handle(ctx context.Context, shard int, e store.InboxEntry) error {
+	var in flows.Input
+	if err := json.Unmarshal(e.Payload, &in); err != nil || in.ChatID == 0 || p.st.ShardOf(in.ChatID) != shard {
+		p.log.Error("undecodable inbox entry dropped", "shard", shard, "id", e.ID, "err", err)
+		return p.retry(ctx, func() error { return p.st.DropInbox(ctx, shard, e.ID) })
+	}
+	return p.retry(ctx, func() error { return p.process(ctx, shard, e.ID, in) })
+}
+
+// process runs one input through the engine and commits the outcome. It may run
+// again for the same input after a failure: submitting is idempotent per draft.
+func (p *Processor) process(ctx context.Context, shard int, entryID string, in flows.Input) error {
+	log := p.log.With("input", in.ID, "chat", in.ChatID)
+	raw, err := p.st.LoadSession(ctx, in.ChatID)
+	if err != nil {
+		return err
+	}
+	var sess flows.Session
+	if raw != nil {
+		if err := json.Unmarshal(raw, &sess); err != nil {
+			log.Error("unreadable session replaced", "err", err)
+			sess = flows.Session{}
+		}
+	}
+	lang := p.m.Lang(sess, in)
+	var mine *concern.Summary
+	res := p.m.Run(sess, in, func(e flows.Effect) flows.EffectResult {
+		return p.effect(ctx, log, in, lang, e, &mine)
+	})
+	sessJSON, err := json.Marshal(res.Session)
+	if err != nil {
+		return fmt.Errorf("encode session: %w", err)
+	}
+	d := Delivery{ChatID: in.ChatID, InputID: in.ID, CallbackID: in.CallbackID, Messages: res.Messages}
+	var outbox []byte
+	if len(d.Messages) > 0 || d.CallbackID != "" {
+		if outbox, err = json.Marshal(d); err != nil {
+			return fmt.Errorf("encode replies: %w", err)
+		}
+	}
+	outID, err := p.st.Commit(ctx, store.Commit{
+		Shard: shard, Owner: p.owner, EntryID: entryID, ChatID: in.ChatID,
+		Session: sessJSON, TTL: p.sessionTTL, Outbox: outbox, Mine: mine,
+	})
+	if err != nil {
+		return err
+	}
+	log.Debug("input processed", "kind", in.Kind, "replies", len(d.Messages))
+	p.enqueue(ctx, job{shard: shard, outboxID: outID, d: d})
+	return nil
+}
+
+func (p *Processor) effect(ctx context.Context, log *slog.Logger, in flows.Input, lang string, e flows.Effect, mine **concern.Summary) flows.EffectResult {
+	switch e.Kind {
+	case flows.EffectSubmit:
+		r := reportFrom(in, lang, e.Draft)
+		id, err := p.intake.Submit(ctx, e.Draft.ID, r)
+		if err != nil {
+			log.Warn("submit failed; the resident is asked to retry", "draft", e.Draft.ID, "err", err)
+			return flows.EffectResult{Failed: true}
+		}
+		log.Info("concern queued", "concern", id, "draft", e.Draft.ID)
+		*mine = &concern.Summary{ID: id, At: in.Time, Excerpt: concern.Excerpt(r.Text, 40)}
+		return flows.EffectResult{ConcernID: id}
+	case flows.EffectListMine:
+		list, total, err := p.intake.Mine(ctx, in.UserID, flows.MineShown)
+		if err != nil {
+			log.Warn("listing own concerns failed", "err", err)
+			return flows.EffectResult{Failed: true}
+		}
+		return flows.EffectResult{Concerns: list, Total: total}
+	}
+	log.Error("unknown effect", "kind", e.Kind)
+	return flows.EffectResult{Failed: true}
+}
+
+// reportFrom turns a finished report draft into a concern.
+func reportFrom(in flows.Input, lang string, d *flows.Draft) *concern.Report {
+	r := &concern.Report{
+		DraftID:    d.ID,
+		ReceivedAt: in.Time,
+		Channel:    in.Channel,
+		Lang:       lang,
+		ReplyChat:  in.ChatID,
+		Text:       d.Fields["text"].Text,
+		Photos:     d.Fields["photos"].Photos,
+		Status:     concern.StatusReceived,
+		History:    []concern.StatusChange{{At: in.Time, Status: concern.StatusReceived}},
+	}
+	place := d.Fields["place"]
+	r.Community, r.Address, r.Location = place.Choice, place.Text, place.Location
+	if c := d.Fields["contact"].Contact; c != nil {
+		r.Phone = c.Phone
+		r.ReporterID, r.ReporterName = in.UserID, in.UserName
+	}
+	return r
+}
+
+func (p *Processor) enqueue(ctx context.Context, j job) {
+	q := p.queues[uint64(j.d.ChatID)%uint64(len(p.queues))]
+	select {
+	case q <- j:
+	case <-ctx.Done():
+		// the replies stay in the outbox and go out when the shard is next taken
+	}
+}
+
+// deliverLoop sends the replies of the chats hashed to it, in order.
+func (p *Processor) deliverLoop(ctx context.Context, q chan job) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case j := <-q:
+			if err := p.send.Deliver(ctx, j.d); err != nil {
+				if ctx.Err() != nil {
+					return // left in the outbox for the next start
+				}
+				p.log.Error("replies not delivered", "chat", j.d.ChatID, "input", j.d.InputID, "err", err)
+			}
+			if j.outboxID == "" {
+				continue
+			}
+			p.markDelivered(j.shard, j.outboxID, true)
+			if err := p.retry(ctx, func() error { return p.st.DoneOutbox(ctx, j.shard, j.outboxID) }); err != nil {
+				return
+			}
+			p.markDelivered(j.shard, j.outboxID, false)
+		}
+	}
+}
+
+func (p *Processor) markDelivered(shard int, id string, on bool) {
+	key := fmt.Sprintf("%d/%s", shard, id)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if on {
+		p.delivered[key] = true
+	} else {
+		delete(p.delivered, key)
+	}
+}
+
+func (p *Processor) wasDelivered(shard int, id string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.delivered[fmt.Sprintf("%d/%s", shard, id)]
+}
+
+// retry runs fn until it succeeds, the lease is lost or ctx ends, backing off in between.
+func (p *Processor) retry(ctx context.Context, fn func() error) error {
+	wait := backoff{max: 5 * time.Second}
+	for {
+		err := fn()
+		if err == nil || errors.Is(err, store.ErrLeaseLost) {
+			return err
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		p.log.Warn("store unavailable, retrying", "err", err, "wait", wait.next())
+		wait.sleep(ctx)
+	}
+}
+
+// backoff doubles a wait from 100 ms up to max.
+type backoff struct {
+	cur, max time.Duration
+}
+
+func (b *backoff) next() time.Duration {
+	if b.cur == 0 {
+		return 100 * time.Millisecond
+	}
+	return min(b.cur*2, b.max)
+}
+
+func (b *backoff) sleep(ctx context.Context) {
+	b.cur = b.next()
+	sleep(ctx, b.cur)
+}
+
+func (b *backoff) reset() { b.cur = 0 }
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+// ErrUnreachable is returned by a Sender when the chat can no longer be reached,
+// as when the user blocked the bot.
+var ErrUnreachable = errors.New("chat unreachable")

@@ -1,0 +1,206 @@
+package inbox
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/flows"
+	"github.com/minyi-project/minyi/store"
+	"github.com/minyi-project/minyi/store/storetest"
+)
+
+var srv *storetest.Server
+
+func TestMain(m *testing.M) {
+	store.RouteDriverLogs(quiet)
+	os.Exit(storetest.Main(m, &srv))
+}
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// collector records deliveries, as a transport would send them.
+type collector struct {
+	mu   sync.Mutex
+	got  []Delivery
+	name string
+}
+
+func (c *collector) Deliver(_ context.Context, d Delivery) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.got = append(c.got, d)
+	return nil
+}
+
+func (c *collector) all() []Delivery {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]Delivery(nil), c.got...)
+}
+
+func openStore(t *testing.T) *store.Store {
+	t.Helper()
+	st, err := store.Open(t.Context(), srv.URL(), store.WithShards(4))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func machine(t *testing.T) *flows.Machine {
+	m, err := flows.NewDefault()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func start(t *testing.T, p *Processor) context.CancelFunc {
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { p.Run(ctx) })
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	return cancel
+}
+
+func input(chat int64, n int, text string) flows.Input {
+	return flows.Input{ID: fmt.Sprintf("t:%d:%d", chat, n), Time: time.Now(), Channel: "test", ChatID: chat, UserID: chat, Kind: flows.InputText, Text: text}
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// An instance dies holding a shard, with replies committed but not sent and an
+// update not yet processed. Another instance takes the shard once the lease runs
+// out, sends the replies first, then processes the update.
+func TestTakeoverAfterCrash(t *testing.T) {
+	srv.Flush(t)
+	st := openStore(t)
+	ctx := t.Context()
+	chat := int64(77)
+	shard := st.ShardOf(chat)
+	if ok, _ := st.LeaseShard(ctx, shard, "dead", 1500*time.Millisecond); !ok {
+		t.Fatal("no lease for the dead instance")
+	}
+	w := NewWriter(st)
+	if _, err := w.Ingest(ctx, input(chat, 1, "/nosuch1")); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := st.ReadInbox(ctx, shard, "0", 10, 0)
+	left := Delivery{ChatID: chat, InputID: "t:77:0", Messages: []flows.Message{{Text: "committed before the crash"}}}
+	b, _ := json.Marshal(left)
+	// the dead instance committed an earlier input: its replies sit in the outbox
+	if _, err := st.Ingest(ctx, []store.InboxItem{{ChatID: chat, Key: "t:77:0", Payload: []byte("{}")}}); err != nil {
+		t.Fatal(err)
+	}
+	all, _ := st.ReadInbox(ctx, shard, entries[0].ID, 10, 0)
+	if _, err := st.Commit(ctx, store.Commit{Shard: shard, Owner: "dead", EntryID: all[0].ID, ChatID: chat, Session: []byte("{}"), TTL: time.Hour, Outbox: b}); err != nil {
+		t.Fatal(err)
+	}
+
+	c := &collector{}
+	began := time.Now()
+	start(t, New(st, machine(t), c, WithLogger(quiet), WithLeaseTTL(time.Second), WithOwner("heir")))
+	waitFor(t, "both deliveries", func() bool { return len(c.all()) == 2 })
+	got := c.all()
+	if got[0].InputID != "t:77:0" || got[1].InputID != "t:77:1" || !strings.Contains(got[1].Messages[0].Text, "/nosuch1") {
+		t.Fatalf("deliveries after takeover: %+v", got)
+	}
+	if waited := time.Since(began); waited > 5*time.Second {
+		t.Fatalf("takeover took %v", waited)
+	}
+	waitFor(t, "outbox emptied", func() bool {
+		out, _ := st.PendingOutbox(ctx, shard)
+		return len(out) == 0
+	})
+}
+
+// Two instances share one Redis: every update of every chat is processed once,
+// and each chat's replies come out in the order its updates went in.
+func TestTwoInstancesKeepEachChatInOrder(t *testing.T) {
+	srv.Flush(t)
+	st := openStore(t)
+	m := machine(t)
+	a, b := &collector{name: "a"}, &collector{name: "b"}
+	start(t, New(st, m, a, WithLogger(quiet), WithLeaseTTL(2*time.Second), WithOwner("a")))
+	start(t, New(st, m, b, WithLogger(quiet), WithLeaseTTL(2*time.Second), WithOwner("b")))
+	w := NewWriter(st)
+	const chats, perChat = 12, 15
+	var wg sync.WaitGroup
+	for c := range chats {
+		wg.Go(func() {
+			for n := range perChat {
+				if _, err := w.Ingest(context.Background(), input(int64(1000+c), n, fmt.Sprintf("/nosuch%d", n))); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	waitFor(t, "all replies", func() bool { return len(a.all())+len(b.all()) == chats*perChat })
+	time.Sleep(200 * time.Millisecond)
+	seen := map[string]int{}
+	next := map[int64]int{}
+	for _, d := range append(a.all(), b.all()...) {
+		seen[d.InputID]++
+	}
+	for _, col := range []*collector{a, b} {
+		for _, d := range col.all() {
+			want := fmt.Sprintf("/nosuch%d", next[d.ChatID])
+			if !strings.Contains(d.Messages[0].Text, want+" ") {
+				t.Fatalf("chat %d: got %q, want the reply to %s", d.ChatID, d.Messages[0].Text, want)
+			}
+			next[d.ChatID]++
+		}
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Fatalf("input %s answered %d times", id, n)
+		}
+	}
+	if len(seen) != chats*perChat {
+		t.Fatalf("%d inputs answered, want %d", len(seen), chats*perChat)
+	}
+}
+
+func TestReportFromDraft(t *testing.T) {
+	at := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	in := flows.Input{ID: "tg:9", Time: at, Channel: "telegram", ChatID: 5, UserID: 5, UserName: "张三"}
+	d := &flows.Draft{ID: "5-tg:1", Fields: map[string]flows.Answer{
+		"text":    {Text: "路灯坏了一个多月"},
+		"photos":  {Photos: []string{"p1"}},
+		"place":   {Choice: "阳光社区"},
+		"contact": {Choice: "anonymous"},
+	}}
+	r := reportFrom(in, "zh", d)
+	if r.ReporterID != 0 || r.ReporterName != "" || r.Phone != "" || r.ReplyChat != 5 {
+		t.Fatalf("anonymous report carries identity: %+v", r)
+	}
+	if r.Community != "阳光社区" || r.Text != "路灯坏了一个多月" || len(r.Photos) != 1 || r.Status != concern.StatusReceived || !r.ReceivedAt.Equal(at) {
+		t.Fatalf("report: %+v", r)
+	}
+	d.Fields["contact"] = flows.Answer{Contact: &flows.Contact{Phone: "13800001234", UserID: 5}}
+	d.Fields["place"] = flows.Answer{Location: &concern.Location{Lat: 1, Lon: 2}}
+	r = reportFrom(in, "en", d)
+	if r.ReporterID != 5 || r.ReporterName != "张三" || r.Phone != "13800001234" || r.Location == nil || r.Lang != "en" {
+		t.Fatalf("named report: %+v", r)
+	}
+}

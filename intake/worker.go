@@ -1,0 +1,146 @@
+// Package intake consumes the intake queue: each queued concern is classified, its
+// record written, and only then acknowledged.
+package intake
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/minyi-project/minyi/classify"
+	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/store"
+)
+
+// Worker is one consumer of the intake queue's "classify" group.
+type Worker struct {
+	st       *store.Store
+	cls      classify.Classifier
+	log      *slog.Logger
+	consumer string
+	minIdle  time.Duration
+	block    time.Duration
+	// saved is told each concern whose record was written (for tests and alerts).
+	saved func(*concern.Report)
+}
+
+// Option configures a Worker.
+type Option func(*Worker)
+
+// WithLogger sets the logger.
+func WithLogger(l *slog.Logger) Option { return func(w *Worker) { w.log = l } }
+
+// WithConsumer names this consumer in the group (one name per instance).
+func WithConsumer(name string) Option { return func(w *Worker) { w.consumer = name } }
+
+// WithReclaimAfter sets how long an entry may sit unacknowledged with another
+// consumer before this one takes it over.
+func WithReclaimAfter(d time.Duration) Option { return func(w *Worker) { w.minIdle = d } }
+
+// WithSaved calls fn after each concern's record is written.
+func WithSaved(fn func(*concern.Report)) Option { return func(w *Worker) { w.saved = fn } }
+
+// New makes a Worker that tags concerns with cls.
+func New(st *store.Store, cls classify.Classifier, opts ...Option) *Worker {
+	w := &Worker{st: st, cls: cls, log: slog.Default(), consumer: "minyi", minIdle: time.Minute, block: time.Second}
+	for _, o := range opts {
+		o(w)
+	}
+	return w
+}
+
+// Run consumes the queue until ctx ends. Entries it cannot finish stay pending and
+// are taken up again, by this worker or another, once idle for the reclaim time.
+func (w *Worker) Run(ctx context.Context) error {
+	wait := time.Duration(0)
+	for ctx.Err() == nil {
+		if err := w.st.EnsureIntakeGroup(ctx); err != nil {
+			wait = pause(ctx, wait)
+			w.log.Warn("intake queue unavailable", "err", err)
+			continue
+		}
+		break
+	}
+	lastClaim := time.Time{}
+	for ctx.Err() == nil {
+		if time.Since(lastClaim) > w.minIdle/2 {
+			lastClaim = time.Now()
+			stale, err := w.st.ClaimStaleIntake(ctx, w.consumer, w.minIdle, 32)
+			if err != nil && ctx.Err() == nil {
+				w.log.Warn("reclaiming stale intake entries", "err", err)
+			}
+			for _, e := range stale {
+				w.log.Info("reclaimed stale intake entry", "concern", e.ConcernID)
+				w.handle(ctx, e)
+			}
+		}
+		entries, err := w.st.ReadIntake(ctx, w.consumer, 32, w.block)
+		if err != nil {
+			if ctx.Err() == nil {
+				w.log.Warn("reading intake queue", "err", err)
+				wait = pause(ctx, wait)
+			}
+			continue
+		}
+		wait = 0
+		for _, e := range entries {
+			w.handle(ctx, e)
+		}
+	}
+	return nil
+}
+
+func pause(ctx context.Context, d time.Duration) time.Duration {
+	d = min(max(2*d, 100*time.Millisecond), 5*time.Second)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+	return d
+}
+
+// handle classifies and records one concern, then acknowledges it. On any failure
+// the entry stays pending, to be reclaimed later.
+func (w *Worker) handle(ctx context.Context, e store.IntakeEntry) {
+	log := w.log.With("concern", e.ConcernID)
+	r, err := decode(e)
+	if err != nil {
+		log.Error("queued concern cannot be read; left pending for staff", "err", err)
+		return
+	}
+	res, err := w.cls.Classify(ctx, r.Text)
+	if err != nil {
+		log.Warn("classification failed; will retry", "err", err)
+		return
+	}
+	r.Sector, r.Topic, r.Subtopic = res.Sector, res.Topic, res.Subtopic
+	r.Urgency, r.Confidence, r.Classifier, r.Reason = res.Urgency, res.Confidence, res.Classifier, res.Reason
+	if err := w.st.SaveReport(ctx, r); err != nil {
+		log.Warn("writing the record failed; will retry", "err", err)
+		return
+	}
+	if err := w.st.AckIntake(ctx, e.StreamID); err != nil {
+		log.Warn("ack failed; the entry will be handled again", "err", err)
+		return
+	}
+	log.Info("concern recorded", "topic", r.Topic, "classifier", r.Classifier)
+	if w.saved != nil {
+		w.saved(r)
+	}
+}
+
+func decode(e store.IntakeEntry) (*concern.Report, error) {
+	if !concern.ValidID(e.ConcernID) {
+		return nil, fmt.Errorf("bad concern id %q", e.ConcernID)
+	}
+	var r concern.Report
+	if err := json.Unmarshal(e.Body, &r); err != nil {
+		return nil, err
+	}
+	r.ID, r.DraftID = e.ConcernID, e.DraftID
+	return &r, nil
+}

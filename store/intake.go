@@ -1,0 +1,247 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/minyi-project/minyi/concern"
+)
+
+// Gives a draft its concern id and queues it, once: a draft submitted again gets
+// the id it was given the first time and is not queued twice.
+var submitScript = redis.NewScript(`
+local got = redis.call('GET', KEYS[1])
+if got then
+  return got
+end
+local n = redis.call('INCR', KEYS[2])
+redis.call('EXPIRE', KEYS[2], 259200)
+local id = ARGV[1] .. '-' .. string.format('%04d', n)
+redis.call('XADD', KEYS[3], '*', 'id', id, 'draft', ARGV[2], 'body', ARGV[3])
+redis.call('SET', KEYS[1], id, 'EX', ARGV[4])
+return id
+`)
+
+// draftTTL is how long a submitted draft's id is remembered, to refuse a second copy.
+const draftTTL = 30 * 24 * time.Hour
+
+// Submit writes a finished draft to the intake queue and returns the concern id it
+// was given. It returns only after Redis has accepted the entry. Submitting the same
+// draft again returns the same id and queues nothing.
+func (s *Store) Submit(ctx context.Context, draftID string, r *concern.Report) (string, error) {
+	if draftID == "" {
+		return "", errors.New("submit: draft has no id")
+	}
+	body, err := json.Marshal(r)
+	if err != nil {
+		return "", fmt.Errorf("submit: %w", err)
+	}
+	day := r.ReceivedAt.In(s.loc).Format("20060102")
+	keys := []string{keyDraftPrefix + draftID, keySeqPrefix + day, keyIntake}
+	id, err := submitScript.Run(ctx, s.rdb, keys, day, draftID, body, int64(draftTTL/time.Second)).Text()
+	if err != nil {
+		return "", fmt.Errorf("submit: %w", err)
+	}
+	return id, nil
+}
+
+// IntakeEntry is one queued concern as the intake consumer reads it.
+type IntakeEntry struct {
+	StreamID  string
+	ConcernID string
+	DraftID   string
+	Body      []byte
+}
+
+// EnsureIntakeGroup creates the intake stream's consumer group if it is missing;
+// a new group starts from the stream's first entry, so nothing queued is skipped.
+func (s *Store) EnsureIntakeGroup(ctx context.Context) error {
+	err := s.rdb.XGroupCreateMkStream(ctx, keyIntake, intakeGroup, "0").Err()
+	if err != nil && !strings.HasPrefix(err.Error(), "BUSYGROUP") {
+		return fmt.Errorf("create intake group: %w", err)
+	}
+	return nil
+}
+
+// ReadIntake waits up to block for new queued concerns for consumer.
+func (s *Store) ReadIntake(ctx context.Context, consumer string, count int64, block time.Duration) ([]IntakeEntry, error) {
+	res, err := s.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
+		Group:    intakeGroup,
+		Consumer: consumer,
+		Streams:  []string{keyIntake, ">"},
+		Count:    count,
+		Block:    block,
+	}).Result()
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read intake: %w", err)
+	}
+	var out []IntakeEntry
+	for _, st := range res {
+		out = append(out, intakeEntries(st.Messages)...)
+	}
+	return out, nil
+}
+
+// ClaimStaleIntake takes over queued concerns that another consumer read but did
+// not acknowledge within minIdle, as when it crashed.
+func (s *Store) ClaimStaleIntake(ctx context.Context, consumer string, minIdle time.Duration, count int64) ([]IntakeEntry, error) {
+	msgs, _, err := s.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{
+		Stream:   keyIntake,
+		Group:    intakeGroup,
+		Consumer: consumer,
+		MinIdle:  minIdle,
+		Start:    "0",
+		Count:    count,
+	}).Result()
+	if err != nil {
+		return nil, fmt.Errorf("claim stale intake: %w", err)
+	}
+	return intakeEntries(msgs), nil
+}
+
+func intakeEntries(msgs []redis.XMessage) []IntakeEntry {
+	out := make([]IntakeEntry, 0, len(msgs))
+	for _, m := range msgs {
+		id, _ := m.Values["id"].(string)
+		draft, _ := m.Values["draft"].(string)
+		body, _ := m.Values["body"].(string)
+		out = append(out, IntakeEntry{StreamID: m.ID, ConcernID: id, DraftID: draft, Body: []byte(body)})
+	}
+	return out
+}
+
+// AckIntake marks a queued concern as handled. Call it only after its record is written.
+func (s *Store) AckIntake(ctx context.Context, streamID string) error {
+	if err := s.rdb.XAck(ctx, keyIntake, intakeGroup, streamID).Err(); err != nil {
+		return fmt.Errorf("ack intake: %w", err)
+	}
+	return nil
+}
+
+// IntakeStats describes the intake queue.
+type IntakeStats struct {
+	Length  int64
+	Pending int64
+}
+
+// IntakeStats reports the queue's length and how many entries await acknowledgement.
+func (s *Store) IntakeStats(ctx context.Context) (IntakeStats, error) {
+	var st IntakeStats
+	n, err := s.rdb.XLen(ctx, keyIntake).Result()
+	if err != nil {
+		return st, fmt.Errorf("intake length: %w", err)
+	}
+	st.Length = n
+	p, err := s.rdb.XPending(ctx, keyIntake, intakeGroup).Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return st, fmt.Errorf("intake pending: %w", err)
+	}
+	if p != nil {
+		st.Pending = p.Count
+	}
+	return st, nil
+}
+
+// SaveReport writes a concern's record and its day index. It is idempotent.
+func (s *Store) SaveReport(ctx context.Context, r *concern.Report) error {
+	if !concern.ValidID(r.ID) {
+		return fmt.Errorf("save report: bad id %q", r.ID)
+	}
+	body, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("save report %s: %w", r.ID, err)
+	}
+	day := r.ReceivedAt.In(s.loc).Format("20060102")
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.Set(ctx, reportKey(r.ID), body, 0)
+		p.ZAdd(ctx, keyDayPrefix+day, redis.Z{Score: float64(r.ReceivedAt.UnixMilli()), Member: r.ID})
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("save report %s: %w", r.ID, err)
+	}
+	return nil
+}
+
+// Report reads a concern's record; ErrNotFound when there is none (yet).
+func (s *Store) Report(ctx context.Context, id string) (*concern.Report, error) {
+	b, err := s.rdb.Get(ctx, reportKey(id)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("report %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("report %s: %w", id, err)
+	}
+	var r concern.Report
+	if err := json.Unmarshal(b, &r); err != nil {
+		return nil, fmt.Errorf("report %s: %w", id, err)
+	}
+	return &r, nil
+}
+
+// DayIDs lists the ids of the concerns received on a day (yyyymmdd), in order.
+func (s *Store) DayIDs(ctx context.Context, day string) ([]string, error) {
+	ids, err := s.rdb.ZRange(ctx, keyDayPrefix+day, 0, -1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("day index %s: %w", day, err)
+	}
+	return ids, nil
+}
+
+// Mine lists the newest n of a user's own concerns with their current status, and
+// how many there are in all. A concern still in the queue shows as received.
+func (s *Store) Mine(ctx context.Context, userID int64, n int) ([]concern.Summary, int, error) {
+	key := s.mineKey(userID)
+	var (
+		rng *redis.StringSliceCmd
+		cnt *redis.IntCmd
+	)
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		rng = p.LRange(ctx, key, 0, int64(n)-1)
+		cnt = p.LLen(ctx, key)
+		return nil
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("own concerns: %w", err)
+	}
+	out := make([]concern.Summary, 0, len(rng.Val()))
+	for _, v := range rng.Val() {
+		var c concern.Summary
+		if err := json.Unmarshal([]byte(v), &c); err != nil {
+			return nil, 0, fmt.Errorf("own concerns: %w", err)
+		}
+		out = append(out, c)
+	}
+	if len(out) == 0 {
+		return out, int(cnt.Val()), nil
+	}
+	gets := make([]*redis.StringCmd, len(out))
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, c := range out {
+			gets[i] = p.Get(ctx, reportKey(c.ID))
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, 0, fmt.Errorf("own concerns' status: %w", err)
+	}
+	for i := range out {
+		out[i].Status = concern.StatusReceived
+		var r struct {
+			Status concern.Status `json:"status"`
+		}
+		if b, err := gets[i].Bytes(); err == nil && json.Unmarshal(b, &r) == nil && r.Status != "" {
+			out[i].Status = r.Status
+		}
+	}
+	return out, int(cnt.Val()), nil
+}
