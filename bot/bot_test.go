@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,14 +18,12 @@ import (
 	"github.com/minyi-project/minyi/flows"
 	"github.com/minyi-project/minyi/inbox"
 	"github.com/minyi-project/minyi/intake"
+	"github.com/minyi-project/minyi/internal/golden"
 	"github.com/minyi-project/minyi/store"
 	"github.com/minyi-project/minyi/store/storetest"
 )
 
-var (
-	srv    *storetest.Server
-	update = flag.Bool("update", false, "rewrite the golden transcripts in testdata")
-)
+var srv *storetest.Server
 
 func TestMain(m *testing.M) {
 	// outage tests make the driver log every failed dial; keep the output readable
@@ -255,47 +252,7 @@ func (h *harness) say(text string) []apiCall {
 func (h *harness) golden(name string) {
 	h.t.Helper()
 	h.fresh()
-	path := "testdata/" + name + ".golden"
-	got := h.log.String()
-	if *update {
-		os.MkdirAll("testdata", 0o755)
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			h.t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		h.t.Fatalf("%v (run go test ./bot -update to create it)", err)
-	}
-	if got != string(want) {
-		h.t.Errorf("Bot API calls differ from %s (check, then run with -update):\n%s", path, firstDiff(string(want), got))
-	}
-}
-
-func firstDiff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := 0; i < len(w) || i < len(g); i++ {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			return fmt.Sprintf("line %d\nwant: %s\ngot:  %s", i+1, wl, gl)
-		}
-	}
-	return ""
-}
-
-func lastText(calls []apiCall) string {
-	for i := len(calls) - 1; i >= 0; i-- {
-		if calls[i].Method == "sendMessage" {
-			return calls[i].Params["text"]
-		}
-	}
-	return ""
+	golden.Check(h.t, "testdata/"+name+".golden", h.log.String())
 }
 
 func mustContain(t *testing.T, calls []apiCall, want string) {

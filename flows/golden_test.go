@@ -3,7 +3,6 @@ package flows
 import (
 	"bufio"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,9 +12,8 @@ import (
 	"time"
 
 	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 // The scenario language, one directive a line:
 //
@@ -40,20 +38,7 @@ func TestGolden(t *testing.T) {
 	for _, file := range files {
 		name := strings.TrimSuffix(filepath.Base(file), ".scenario")
 		t.Run(name, func(t *testing.T) {
-			got := play(t, file)
-			golden := strings.TrimSuffix(file, ".scenario") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./flows -update to create it)", err)
-			}
-			if got != string(want) {
-				t.Errorf("transcript differs from %s (run with -update after checking):\n%s", golden, diff(string(want), got))
-			}
+			golden.Check(t, strings.TrimSuffix(file, ".scenario")+".golden", play(t, file))
 		})
 	}
 }
@@ -317,22 +302,4 @@ func (p *player) find(label string) (Button, bool) {
 		}
 	}
 	return Button{}, false
-}
-
-// diff shows the first lines where two transcripts part.
-func diff(want, got string) string {
-	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := 0; i < len(w) || i < len(g); i++ {
-		var wl, gl string
-		if i < len(w) {
-			wl = w[i]
-		}
-		if i < len(g) {
-			gl = g[i]
-		}
-		if wl != gl {
-			return fmt.Sprintf("line %d:\n  want: %s\n  got:  %s", i+1, wl, gl)
-		}
-	}
-	return ""
 }

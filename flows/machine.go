@@ -497,10 +497,6 @@ func (r *run) unexpected(st *StepDef, extra string) {
 		if _, ok := r.m.cat[kind]; !ok {
 			kind = "kind_other"
 		}
-	case InputText:
-		if strings.HasPrefix(r.in.Text, "/") {
-			kind = "kind_command"
-		}
 	}
 	text := extra
 	if st.Type != StepConfirm && st.Type != StepChoice {
@@ -560,9 +556,6 @@ func (r *run) onLocation(st *StepDef) {
 			return
 		}
 	case InputText:
-		if strings.HasPrefix(r.in.Text, "/") {
-			break
-		}
 		addr := strings.TrimSpace(r.in.Text)
 		switch n := len([]rune(addr)); {
 		case n < st.AddressMin:
@@ -810,7 +803,7 @@ var catalogKeys = []string{
 	"greeting", "org_default", "menu_report", "menu_mine", "menu_privacy", "menu_hint", "privacy", "help",
 	"unknown_command", "idle_hint", "abandon_ask", "abandon_yes", "abandon_no", "abandoned", "cancelled",
 	"nothing_to_cancel", "flow_expired", "flow_outdated", "button_stale", "lang_choose", "lang_set",
-	"lang_unknown", "too_short", "too_long", "unexpected", "kind_text", "kind_command", "kind_photo",
+	"lang_unknown", "too_short", "too_long", "unexpected", "kind_text", "kind_photo",
 	"kind_location", "kind_contact", "kind_other", "btn_skip", "btn_done", "photo_added", "photo_full",
 	"photo_over", "location_choose", "location_free", "location_keyboard", "btn_share_location", "address_short", "address_long",
 	"place_community", "place_location", "place_address", "not_given", "recorded", "btn_share_contact",

@@ -261,7 +261,6 @@ func (s *Store) DoneOutbox(ctx context.Context, shard int, id string) error {
 	return nil
 }
 
-
 // DropInbox removes an entry that cannot be processed at all (it does not decode).
 func (s *Store) DropInbox(ctx context.Context, shard int, id string) error {
 	if err := s.rdb.XDel(ctx, shardKey(shard, "inbox"), id).Err(); err != nil {
