@@ -1,12 +1,14 @@
 // Package storetest runs a Redis server for tests: a real redis-server, started in a
 // temporary directory on a free port with AOF on, when one is installed; otherwise an
-// embedded miniredis. Set MINYI_TEST_REDIS=miniredis to force the embedded one.
+// embedded miniredis behind a TCP proxy, through which outages are simulated. Set
+// MINYI_TEST_REDIS=miniredis to force the embedded one.
 package storetest
 
 import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -27,9 +29,10 @@ type Server struct {
 	addr string
 	dir  string
 
-	mu  sync.Mutex
-	cmd *exec.Cmd
-	mr  *miniredis.Miniredis
+	mu    sync.Mutex
+	cmd   *exec.Cmd
+	mr    *miniredis.Miniredis
+	proxy *proxy
 }
 
 // Start starts a server and says on stderr which kind it is.
@@ -41,8 +44,13 @@ func Start() (*Server, error) {
 		if err := mr.Start(); err != nil {
 			return nil, err
 		}
+		p, err := newProxy(mr.Addr())
+		if err != nil {
+			mr.Close()
+			return nil, err
+		}
 		fmt.Fprintln(os.Stderr, "storetest: redis-server not found (or MINYI_TEST_REDIS=miniredis): testing against embedded miniredis")
-		return &Server{mr: mr, addr: mr.Addr()}, nil
+		return &Server{mr: mr, proxy: p, addr: p.addr}, nil
 	}
 	dir, err := os.MkdirTemp("", "minyi-redis-")
 	if err != nil {
@@ -123,8 +131,8 @@ func (s *Server) Addr() string { return s.addr }
 func (s *Server) Down() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.mr != nil {
-		s.mr.Close()
+	if s.proxy != nil {
+		s.proxy.down()
 		return
 	}
 	if s.cmd != nil {
@@ -138,8 +146,8 @@ func (s *Server) Down() {
 func (s *Server) Up() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.mr != nil {
-		return s.mr.Restart()
+	if s.proxy != nil {
+		return s.proxy.up()
 	}
 	if s.cmd != nil {
 		return nil
@@ -176,6 +184,9 @@ func (s *Server) Flush(t testing.TB) {
 // Stop stops the server and removes its files.
 func (s *Server) Stop() {
 	s.Down()
+	if s.mr != nil {
+		s.mr.Close()
+	}
 	if s.dir != "" {
 		os.RemoveAll(s.dir)
 	}
@@ -191,4 +202,95 @@ func Main(m *testing.M, srv **Server) int {
 	*srv = s
 	defer s.Stop()
 	return m.Run()
+}
+
+// proxy stands between tests and miniredis, so that an outage can be simulated:
+// down drops every connection and refuses new ones, up accepts them again. (A
+// restarted miniredis does not wake blocked readers, so it cannot play the part.)
+type proxy struct {
+	addr, target string
+
+	mu    sync.Mutex
+	ln    net.Listener
+	conns map[net.Conn]bool
+}
+
+func newProxy(target string) (*proxy, error) {
+	p := &proxy{target: target, conns: map[net.Conn]bool{}}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	p.addr = ln.Addr().String()
+	p.serve(ln)
+	return p, nil
+}
+
+func (p *proxy) up() error {
+	p.mu.Lock()
+	running := p.ln != nil
+	p.mu.Unlock()
+	if running {
+		return nil
+	}
+	ln, err := net.Listen("tcp", p.addr)
+	if err != nil {
+		return err
+	}
+	p.serve(ln)
+	return nil
+}
+
+func (p *proxy) serve(ln net.Listener) {
+	p.mu.Lock()
+	p.ln = ln
+	p.mu.Unlock()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go p.pipe(c)
+		}
+	}()
+}
+
+func (p *proxy) pipe(c net.Conn) {
+	t, err := net.Dial("tcp", p.target)
+	if err != nil {
+		c.Close()
+		return
+	}
+	p.mu.Lock()
+	if p.ln == nil { // went down meanwhile
+		p.mu.Unlock()
+		c.Close()
+		t.Close()
+		return
+	}
+	p.conns[c], p.conns[t] = true, true
+	p.mu.Unlock()
+	done := make(chan struct{}, 2)
+	go func() { io.Copy(t, c); done <- struct{}{} }()
+	go func() { io.Copy(c, t); done <- struct{}{} }()
+	<-done
+	c.Close()
+	t.Close()
+	p.mu.Lock()
+	delete(p.conns, c)
+	delete(p.conns, t)
+	p.mu.Unlock()
+}
+
+func (p *proxy) down() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ln != nil {
+		p.ln.Close()
+		p.ln = nil
+	}
+	for c := range p.conns {
+		c.Close()
+	}
 }
