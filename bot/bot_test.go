@@ -129,7 +129,7 @@ func newHarness(t *testing.T, webhook bool) *harness {
 	h.rec = &recorder{Sender: h.tr, t: t, done: map[string]chan struct{}{}}
 	h.intake = &flakyIntake{Intake: st}
 	proc := inbox.New(st, m, h.rec, inbox.WithIntake(h.intake), inbox.WithLogger(testLogger()), inbox.WithLeaseTTL(3*time.Second))
-	worker := intake.New(st, classify.Unsorted{}, intake.WithLogger(testLogger()))
+	worker := intake.New(st, lexicon(t), intake.WithLogger(testLogger()))
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { proc.Run(ctx) })
@@ -293,14 +293,17 @@ func TestReportConversation(t *testing.T) {
 	h.press("发送我的位置")
 	calls := h.press("提交")
 	mustContain(t, calls, "您的诉求已收到，编号 20261126-0001")
-	h.say("/status")
-	h.golden("report")
-
-	// the queue consumer wrote the record, with what the resident gave
+	// the queue consumer wrote the record, tagged, with what the resident gave
 	r := waitReport(t, h.st, "20261126-0001")
 	if r.Phone != "+8613800001234" || r.ReporterID != resident || len(r.Photos) != 3 || r.Photos[0] != "large-1" || r.Location == nil || r.Community != "" {
 		t.Fatalf("stored report: %+v", r)
 	}
+	if r.Topic != "城乡建设" || r.Sector != "社会建设" || r.Classifier != "lexicon" || !strings.Contains(r.Reason, "路灯") {
+		t.Fatalf("stored tags: %q %q %q %q", r.Topic, r.Sector, r.Classifier, r.Reason)
+	}
+	calls = h.say("/status")
+	mustContain(t, calls, "20261126-0001 · 2026-11-26 · 小区东门的路灯坏了一个多月，晚上很黑，老… · 城乡建设（社会建设） · 已收到，待受理")
+	h.golden("report")
 }
 
 func waitReport(t *testing.T, st *store.Store, id string) *concern.Report {
@@ -439,4 +442,16 @@ func TestEnglishResident(t *testing.T) {
 	if !strings.Contains(calls[0].Params["reply_markup"], "Report a concern") {
 		t.Fatalf("menu not in English:\n%s", transcript(calls))
 	}
+}
+
+func lexicon(t testing.TB) *classify.Lexicon {
+	tax, err := classify.DefaultTaxonomy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lex, err := classify.NewLexicon(tax, "城乡建设")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lex
 }

@@ -8,25 +8,35 @@ type Result struct {
 	Sector   string
 	Topic    string
 	Subtopic string
-	Urgency  string
 	// Confidence is between 0 and 1.
 	Confidence float64
 	// Classifier names the classifier that decided.
 	Classifier string
 	// Reason says briefly why, for staff to check.
 	Reason string
+	// Ranking, when the classifier has one, scores every topic it considered, best first.
+	Ranking []Scored
+}
+
+// Scored is one topic's score in a ranking.
+type Scored struct {
+	Topic string
+	Score float64
+}
+
+// Flags are urgency and sensitivity, decided apart from the topic.
+type Flags struct {
+	// Urgent is danger to life or property now: staff are alerted at once.
+	Urgent       bool
+	UrgentReason string
+	// Sensitive is officials' conduct, corruption or collective action: restricted handling.
+	Sensitive       bool
+	SensitiveReason string
 }
 
 // Classifier tags the text of a concern.
 type Classifier interface {
 	Classify(ctx context.Context, text string) (Result, error)
-}
-
-// Unsorted leaves every concern for staff to tag by hand: it is what runs until a
-// real classifier is configured.
-type Unsorted struct{}
-
-// Classify returns an empty topic with zero confidence, which marks the concern 待人工核定.
-func (Unsorted) Classify(context.Context, string) (Result, error) {
-	return Result{Classifier: "unsorted", Reason: "no classifier configured: to be tagged by staff"}, nil
+	// Name says which classifier it is (lexicon, model, llm, chain).
+	Name() string
 }

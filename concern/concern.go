@@ -94,10 +94,15 @@ type Report struct {
 	Sector     string  `json:"sector,omitempty"`
 	Topic      string  `json:"topic,omitempty"`
 	Subtopic   string  `json:"subtopic,omitempty"`
-	Urgency    string  `json:"urgency,omitempty"`
 	Classifier string  `json:"classifier,omitempty"`
 	Confidence float64 `json:"confidence,omitempty"`
 	Reason     string  `json:"reason,omitempty"`
+	// Urgent is danger to life or property now; staff are alerted at once.
+	Urgent       bool   `json:"urgent,omitempty"`
+	UrgentReason string `json:"urgent_reason,omitempty"`
+	// Sensitive concerns (officials' conduct, corruption, collective action) are handled restrictedly.
+	Sensitive       bool   `json:"sensitive,omitempty"`
+	SensitiveReason string `json:"sensitive_reason,omitempty"`
 
 	Status  Status         `json:"status"`
 	History []StatusChange `json:"history,omitempty"`
@@ -109,6 +114,8 @@ type Summary struct {
 	At      time.Time `json:"at"`
 	Excerpt string    `json:"excerpt"`
 	Status  Status    `json:"status,omitempty"`
+	Topic   string    `json:"topic,omitempty"`
+	Sector  string    `json:"sector,omitempty"`
 }
 
 // FormatID makes the human-typable id of the n-th concern of a day, like 20261126-0007.

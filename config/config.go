@@ -41,6 +41,21 @@ type Config struct {
 	Admins        []int64
 	LogLevel      slog.Level
 	LogFormat     string
+
+	// Taxonomy is a YAML file replacing the built-in taxonomy.
+	Taxonomy string
+	// ClassifyOrder lists the classifiers to ask, in order; the lexicon ends it.
+	ClassifyOrder    []string
+	ClassifyModel    string
+	ClassifyFallback string
+	ModelThreshold   float64
+	LLMBaseURL       string
+	LLMModel         string
+	LLMAPIKey        string
+	LLMTimeout       time.Duration
+	LLMRetries       int
+	LLMJSONMode      bool
+	LLMThreshold     float64
 }
 
 // setting is one configuration value: its variable, its key in the file and how it applies.
@@ -179,6 +194,73 @@ var settings = []setting{
 		}
 		return nil
 	}},
+	{env: "MINYI_TAXONOMY", key: "classify.taxonomy", apply: func(c *Config, v string) error { c.Taxonomy = v; return nil }},
+	{env: "MINYI_CLASSIFY_ORDER", key: "classify.order", apply: func(c *Config, v string) error {
+		c.ClassifyOrder = nil
+		seen := map[string]bool{}
+		for _, name := range splitList(v) {
+			if name != "llm" && name != "model" && name != "lexicon" {
+				return fmt.Errorf("%q is not a classifier (llm, model, lexicon)", name)
+			}
+			if seen[name] {
+				return fmt.Errorf("%q is listed twice", name)
+			}
+			seen[name] = true
+			c.ClassifyOrder = append(c.ClassifyOrder, name)
+		}
+		if len(c.ClassifyOrder) > 0 && c.ClassifyOrder[len(c.ClassifyOrder)-1] != "lexicon" {
+			return errors.New("must end with lexicon, which always answers, so that no concern is left untagged")
+		}
+		return nil
+	}},
+	{env: "MINYI_CLASSIFY_MODEL", key: "classify.model", apply: func(c *Config, v string) error { c.ClassifyModel = v; return nil }},
+	{env: "MINYI_CLASSIFY_FALLBACK", key: "classify.fallback", def: "城乡建设", apply: func(c *Config, v string) error {
+		c.ClassifyFallback = v
+		return nil
+	}},
+	{env: "MINYI_MODEL_THRESHOLD", key: "classify.model_threshold", def: "0.3", apply: func(c *Config, v string) error {
+		return parseUnit(v, &c.ModelThreshold)
+	}},
+	{env: "MINYI_LLM_BASE_URL", key: "llm.base_url", apply: func(c *Config, v string) error {
+		if v == "" {
+			return nil
+		}
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return errors.New("must be an http(s) URL such as https://dashscope.aliyuncs.com/compatible-mode/v1")
+		}
+		c.LLMBaseURL = v
+		return nil
+	}},
+	{env: "MINYI_LLM_MODEL", key: "llm.model", apply: func(c *Config, v string) error { c.LLMModel = v; return nil }},
+	{env: "MINYI_LLM_API_KEY", key: "llm.api_key", secret: true, apply: func(c *Config, v string) error { c.LLMAPIKey = v; return nil }},
+	{env: "MINYI_LLM_TIMEOUT", key: "llm.timeout", def: "15s", apply: func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 100*time.Millisecond || d > 5*time.Minute {
+			return errors.New("must be a duration from 100ms to 5m, such as 15s")
+		}
+		c.LLMTimeout = d
+		return nil
+	}},
+	{env: "MINYI_LLM_RETRIES", key: "llm.retries", def: "2", apply: func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 10 {
+			return errors.New("must be a whole number from 0 to 10")
+		}
+		c.LLMRetries = n
+		return nil
+	}},
+	{env: "MINYI_LLM_JSON_MODE", key: "llm.json_mode", def: "true", apply: func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return errors.New("must be true or false")
+		}
+		c.LLMJSONMode = b
+		return nil
+	}},
+	{env: "MINYI_LLM_THRESHOLD", key: "llm.threshold", def: "0.5", apply: func(c *Config, v string) error {
+		return parseUnit(v, &c.LLMThreshold)
+	}},
 	{env: "MINYI_LOG_LEVEL", key: "log.level", def: "info", apply: func(c *Config, v string) error {
 		return c.LogLevel.UnmarshalText([]byte(v))
 	}},
@@ -195,6 +277,32 @@ var (
 	tokenPattern  = regexp.MustCompile(`^[0-9]{1,20}:[A-Za-z0-9_-]{20,}$`)
 	secretPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
 )
+
+// parseUnit reads a number from 0 to 1.
+func parseUnit(v string, to *float64) error {
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f < 0 || f > 1 {
+		return errors.New("must be a number from 0 to 1")
+	}
+	*to = f
+	return nil
+}
+
+// Classifiers is the order of classifiers to run: as configured, or by default the
+// LLM if configured, then the model if configured, then the lexicon.
+func (c *Config) Classifiers() []string {
+	if len(c.ClassifyOrder) > 0 {
+		return c.ClassifyOrder
+	}
+	var order []string
+	if c.LLMBaseURL != "" {
+		order = append(order, "llm")
+	}
+	if c.ClassifyModel != "" {
+		order = append(order, "model")
+	}
+	return append(order, "lexicon")
+}
 
 // splitList splits a comma-separated list, accepting Chinese commas too.
 func splitList(v string) []string {
@@ -276,6 +384,17 @@ func Load(env Env, path string) (*Config, error) {
 		}
 		if err := s.apply(c, strings.TrimSpace(v)); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", where[s.key], err))
+		}
+	}
+	if (c.LLMBaseURL == "") != (c.LLMModel == "") {
+		errs = append(errs, errors.New("MINYI_LLM_BASE_URL and MINYI_LLM_MODEL: set both to use an LLM, or neither"))
+	}
+	for _, name := range c.ClassifyOrder {
+		switch {
+		case name == "llm" && c.LLMBaseURL == "":
+			errs = append(errs, errors.New("MINYI_CLASSIFY_ORDER: lists llm, but MINYI_LLM_BASE_URL is not set"))
+		case name == "model" && c.ClassifyModel == "":
+			errs = append(errs, errors.New("MINYI_CLASSIFY_ORDER: lists model, but MINYI_CLASSIFY_MODEL is not set"))
 		}
 	}
 	if c.WebhookURL != "" && c.WebhookSecret == "" {

@@ -82,6 +82,13 @@ func TestErrorsNameTheSetting(t *testing.T) {
 		{"unknown file key", nil, "telegram:\n  tokn: x\n", []string{`minyi.yaml: unknown setting "telegram.tokn"`}},
 		{"bad yaml", nil, "telegram: [\n", []string{"config file minyi.yaml:"}},
 		{"shards", map[string]string{"MINYI_SHARDS": "0"}, "", []string{"MINYI_SHARDS: must be a whole number"}},
+		{"unknown classifier", map[string]string{"MINYI_CLASSIFY_ORDER": "bert,lexicon"}, "", []string{`MINYI_CLASSIFY_ORDER: "bert" is not a classifier`}},
+		{"order not ending in lexicon", map[string]string{"MINYI_CLASSIFY_ORDER": "lexicon,model", "MINYI_CLASSIFY_MODEL": "m.bin"}, "", []string{"MINYI_CLASSIFY_ORDER: must end with lexicon"}},
+		{"llm in order, not configured", map[string]string{"MINYI_CLASSIFY_ORDER": "llm,lexicon"}, "", []string{"lists llm, but MINYI_LLM_BASE_URL is not set"}},
+		{"model in order, no file", map[string]string{"MINYI_CLASSIFY_ORDER": "model,lexicon"}, "", []string{"lists model, but MINYI_CLASSIFY_MODEL is not set"}},
+		{"llm half set", map[string]string{"MINYI_LLM_BASE_URL": "https://llm.example.org/v1"}, "", []string{"MINYI_LLM_BASE_URL and MINYI_LLM_MODEL: set both"}},
+		{"bad threshold", map[string]string{"MINYI_LLM_THRESHOLD": "2"}, "", []string{"MINYI_LLM_THRESHOLD: must be a number from 0 to 1"}},
+		{"bad llm timeout", map[string]string{"MINYI_LLM_TIMEOUT": "forever"}, "", []string{"MINYI_LLM_TIMEOUT: must be a duration"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -115,5 +122,23 @@ func TestAllProblemsAtOnce(t *testing.T) {
 	var joined interface{ Unwrap() []error }
 	if !errors.As(err, &joined) || len(joined.Unwrap()) != 3 {
 		t.Fatalf("want 3 problems, got %v", err)
+	}
+}
+
+func TestClassifierOrder(t *testing.T) {
+	c, _ := Load(env(nil, nil), "")
+	if got := strings.Join(c.Classifiers(), ","); got != "lexicon" {
+		t.Fatalf("default order %q", got)
+	}
+	c, err := Load(env(map[string]string{"MINYI_LLM_BASE_URL": "https://llm.example.org/v1", "MINYI_LLM_MODEL": "qwen-plus", "MINYI_CLASSIFY_MODEL": "/m.bin"}, nil), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(c.Classifiers(), ","); got != "llm,model,lexicon" {
+		t.Fatalf("order with both configured %q", got)
+	}
+	c, _ = Load(env(map[string]string{"MINYI_CLASSIFY_ORDER": "model，lexicon", "MINYI_CLASSIFY_MODEL": "/m.bin"}, nil), "")
+	if got := strings.Join(c.Classifiers(), ","); got != "model,lexicon" {
+		t.Fatalf("configured order %q", got)
 	}
 }

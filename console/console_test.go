@@ -44,12 +44,19 @@ func session(t *testing.T, url, script string) string {
 	var out bytes.Buffer
 	con := New(&out, WithUser(10001, "居民", "zh"), WithReplyTimeout(10*time.Second))
 	proc := inbox.New(st, m, con, inbox.WithLogger(quiet))
-	worker := intake.New(st, classify.Unsorted{}, intake.WithLogger(quiet))
+	worker := intake.New(st, lexicon(t), intake.WithLogger(quiet))
 	ctx, cancel := context.WithCancel(t.Context())
 	var wg sync.WaitGroup
 	wg.Go(func() { proc.Run(ctx) })
 	wg.Go(func() { worker.Run(ctx) })
 	err = con.Run(ctx, strings.NewReader(script), inbox.NewWriter(st))
+	// let the intake worker record what this session submitted before it ends
+	for _, m := range receipt.FindAllStringSubmatch(out.String(), -1) {
+		deadline := time.Now().Add(10 * time.Second)
+		for _, err := st.Report(t.Context(), m[1]); err != nil && time.Now().Before(deadline); _, err = st.Report(t.Context(), m[1]) {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
 	cancel()
 	wg.Wait()
 	if err != nil {
@@ -89,6 +96,10 @@ func TestPipedConversationAndSecondProcess(t *testing.T) {
 	out = session(t, srv.URL(), "/status\n")
 	if !strings.Contains(out, id+" · ") || !strings.Contains(out, "共1件") {
 		t.Fatalf("second process does not see %s:\n%s", id, out)
+	}
+	// by now the queue has tagged it
+	if !strings.Contains(out, " · 城乡建设（社会建设） · 已收到，待受理") {
+		t.Fatalf("/status does not show the topic and sector:\n%s", out)
 	}
 }
 
@@ -150,4 +161,16 @@ func TestNumberedButtons(t *testing.T) {
 			t.Errorf("%q → %q, want %q", line, got, want)
 		}
 	}
+}
+
+func lexicon(t testing.TB) *classify.Lexicon {
+	tax, err := classify.DefaultTaxonomy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lex, err := classify.NewLexicon(tax, "城乡建设")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lex
 }

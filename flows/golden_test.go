@@ -204,6 +204,10 @@ func (p *player) effect(e Effect) EffectResult {
 			}
 		}
 		fmt.Fprintln(&p.out)
+		// the earlier ones have been tagged by the intake worker meanwhile
+		for i := range p.concerns {
+			p.concerns[i].Topic, p.concerns[i].Sector = "城乡建设", "社会建设"
+		}
 		p.concerns = append([]concern.Summary{{ID: id, At: p.now, Excerpt: e.Draft.Fields["text"].Text, Status: concern.StatusReceived}}, p.concerns...)
 		return EffectResult{ConcernID: id}
 	case EffectListMine:

@@ -788,10 +788,15 @@ func (r *run) result() {
 		}
 		lines := []string{r.t("mine_head", "n", strconv.Itoa(len(res.Concerns)), "total", strconv.Itoa(max(res.Total, len(res.Concerns))))}
 		for _, c := range res.Concerns {
+			topic := r.t("mine_untagged")
+			if c.Topic != "" {
+				topic = r.t("mine_topic", "topic", c.Topic, "sector", c.Sector)
+			}
 			lines = append(lines, r.t("mine_line",
 				"id", c.ID,
 				"date", c.At.In(r.m.loc).Format("2006-01-02"),
 				"excerpt", concern.Excerpt(c.Excerpt, 20),
+				"topic", topic,
 				"status", c.Status.Label(r.lang)))
 		}
 		r.menu(strings.Join(lines, "\n"))
@@ -810,7 +815,7 @@ var catalogKeys = []string{
 	"btn_anonymous", "contact_anonymous", "contact_phone", "contact_not_own", "contact_typed",
 	"photos_count", "summary_foot", "btn_submit", "btn_edit", "btn_cancel", "btn_back", "edit_which",
 	"confirm_hint", "choice_hint", "submit_failed", "receipt", "mine_none", "mine_head", "mine_line",
-	"mine_failed", "busy", "private_only",
+	"mine_failed", "mine_topic", "mine_untagged", "busy", "private_only",
 }
 
 // Run steps a session with one input and carries out the effects the engine asks

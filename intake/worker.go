@@ -14,16 +14,24 @@ import (
 	"github.com/minyi-project/minyi/store"
 )
 
+// Screener flags urgency and sensitivity, apart from the topic.
+type Screener interface {
+	Screen(text string) classify.Flags
+}
+
 // Worker is one consumer of the intake queue's "classify" group.
 type Worker struct {
 	st       *store.Store
 	cls      classify.Classifier
+	screen   Screener
 	log      *slog.Logger
 	consumer string
 	minIdle  time.Duration
 	block    time.Duration
-	// saved is told each concern whose record was written (for tests and alerts).
+	// saved is told each concern whose record was written.
 	saved func(*concern.Report)
+	// urgent is told each urgent concern once its record is written, to alert staff.
+	urgent func(*concern.Report)
 }
 
 // Option configures a Worker.
@@ -41,6 +49,13 @@ func WithReclaimAfter(d time.Duration) Option { return func(w *Worker) { w.minId
 
 // WithSaved calls fn after each concern's record is written.
 func WithSaved(fn func(*concern.Report)) Option { return func(w *Worker) { w.saved = fn } }
+
+// WithScreener flags urgent and sensitive concerns.
+func WithScreener(s Screener) Option { return func(w *Worker) { w.screen = s } }
+
+// WithUrgent calls fn for each urgent concern right after its record is written
+// and before it is acknowledged.
+func WithUrgent(fn func(*concern.Report)) Option { return func(w *Worker) { w.urgent = fn } }
 
 // New makes a Worker that tags concerns with cls.
 func New(st *store.Store, cls classify.Classifier, opts ...Option) *Worker {
@@ -118,16 +133,25 @@ func (w *Worker) handle(ctx context.Context, e store.IntakeEntry) {
 		return
 	}
 	r.Sector, r.Topic, r.Subtopic = res.Sector, res.Topic, res.Subtopic
-	r.Urgency, r.Confidence, r.Classifier, r.Reason = res.Urgency, res.Confidence, res.Classifier, res.Reason
+	r.Confidence, r.Classifier, r.Reason = res.Confidence, res.Classifier, res.Reason
+	if w.screen != nil {
+		f := w.screen.Screen(r.Text)
+		r.Urgent, r.UrgentReason, r.Sensitive, r.SensitiveReason = f.Urgent, f.UrgentReason, f.Sensitive, f.SensitiveReason
+	}
 	if err := w.st.SaveReport(ctx, r); err != nil {
 		log.Warn("writing the record failed; will retry", "err", err)
 		return
+	}
+	// before the ack, so that a crash here repeats the alert rather than losing it
+	if r.Urgent && w.urgent != nil {
+		w.urgent(r)
 	}
 	if err := w.st.AckIntake(ctx, e.StreamID); err != nil {
 		log.Warn("ack failed; the entry will be handled again", "err", err)
 		return
 	}
-	log.Info("concern recorded", "topic", r.Topic, "classifier", r.Classifier)
+	log.Info("concern recorded", "topic", r.Topic, "classifier", r.Classifier, "confidence", r.Confidence,
+		"urgent", r.Urgent, "sensitive", r.Sensitive)
 	if w.saved != nil {
 		w.saved(r)
 	}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -28,6 +29,8 @@ func TestMain(m *testing.M) {
 
 // flaky fails its first n calls, then tags everything as 城乡建设.
 type flaky struct{ fails atomic.Int32 }
+
+func (f *flaky) Name() string { return "test" }
 
 func (f *flaky) Classify(context.Context, string) (classify.Result, error) {
 	if f.fails.Add(-1) >= 0 {
@@ -109,9 +112,62 @@ func TestStaleEntryOfDeadConsumerIsReclaimed(t *testing.T) {
 	if got, _ := st.ReadIntake(t.Context(), "dead", 10, 0); len(got) != 1 {
 		t.Fatalf("dead consumer read %d entries", len(got))
 	}
-	run(t, New(st, classify.Unsorted{}, WithLogger(quiet), WithConsumer("alive"), WithReclaimAfter(300*time.Millisecond)))
+	run(t, New(st, &flaky{}, WithLogger(quiet), WithConsumer("alive"), WithReclaimAfter(300*time.Millisecond)))
 	r := waitRecord(t, st, id)
-	if r.Classifier != "unsorted" || r.Topic != "" {
+	if r.Classifier != "test" || r.Topic != "城乡建设" {
 		t.Fatalf("record: %+v", r)
+	}
+}
+
+// An urgent concern is flagged with its reason, and the staff alert hook hears of
+// it before the entry is acknowledged; a sensitive one is flagged for restricted handling.
+func TestUrgentAndSensitiveAreFlagged(t *testing.T) {
+	srv.Flush(t)
+	st, err := store.Open(t.Context(), srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	tax, _ := classify.DefaultTaxonomy()
+	lex, err := classify.NewLexicon(tax, "城乡建设")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	urgentID, _ := st.Submit(t.Context(), "u1", &concern.Report{ReceivedAt: now, Text: "3栋楼道里燃气泄漏，味道很大，请马上来人", Status: concern.StatusReceived})
+	sensitiveID, _ := st.Submit(t.Context(), "s1", &concern.Report{ReceivedAt: now, Text: "村支书贪污扶贫款，村民集体上访", Status: concern.StatusReceived})
+	plainID, _ := st.Submit(t.Context(), "p1", &concern.Report{ReceivedAt: now, Text: "路灯坏了一个月", Status: concern.StatusReceived})
+	alerts := make(chan string, 3)
+	run(t, New(st, lex, WithLogger(quiet), WithScreener(lex), WithUrgent(func(r *concern.Report) {
+		stats, _ := st.IntakeStats(context.Background())
+		if stats.Pending == 0 {
+			t.Error("the urgent alert came after the entry was acknowledged")
+		}
+		alerts <- r.ID
+	})))
+	u := waitRecord(t, st, urgentID)
+	s := waitRecord(t, st, sensitiveID)
+	p := waitRecord(t, st, plainID)
+	if !u.Urgent || !strings.Contains(u.UrgentReason, "燃气泄漏") || u.Sensitive {
+		t.Fatalf("urgent concern: %+v", u)
+	}
+	if !s.Sensitive || !strings.Contains(s.SensitiveReason, "贪污") || s.Urgent {
+		t.Fatalf("sensitive concern: %+v", s)
+	}
+	if p.Urgent || p.Sensitive {
+		t.Fatalf("plain concern flagged: %+v", p)
+	}
+	select {
+	case id := <-alerts:
+		if id != urgentID {
+			t.Fatalf("alert for %s", id)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no alert for the urgent concern")
+	}
+	select {
+	case id := <-alerts:
+		t.Fatalf("a second alert, for %s", id)
+	case <-time.After(300 * time.Millisecond):
 	}
 }

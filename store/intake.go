@@ -197,8 +197,9 @@ func (s *Store) DayIDs(ctx context.Context, day string) ([]string, error) {
 	return ids, nil
 }
 
-// Mine lists the newest n of a user's own concerns with their current status, and
-// how many there are in all. A concern still in the queue shows as received.
+// Mine lists the newest n of a user's own concerns with their current status and
+// tags, and how many there are in all. A concern still in the queue shows as
+// received, without tags.
 func (s *Store) Mine(ctx context.Context, userID int64, n int) ([]concern.Summary, int, error) {
 	key := s.mineKey(userID)
 	var (
@@ -238,9 +239,14 @@ func (s *Store) Mine(ctx context.Context, userID int64, n int) ([]concern.Summar
 		out[i].Status = concern.StatusReceived
 		var r struct {
 			Status concern.Status `json:"status"`
+			Topic  string         `json:"topic"`
+			Sector string         `json:"sector"`
 		}
-		if b, err := gets[i].Bytes(); err == nil && json.Unmarshal(b, &r) == nil && r.Status != "" {
-			out[i].Status = r.Status
+		if b, err := gets[i].Bytes(); err == nil && json.Unmarshal(b, &r) == nil {
+			if r.Status != "" {
+				out[i].Status = r.Status
+			}
+			out[i].Topic, out[i].Sector = r.Topic, r.Sector
 		}
 	}
 	return out, int(cnt.Val()), nil

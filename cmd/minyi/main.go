@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -24,7 +25,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/minyi-project/minyi/bot"
-	"github.com/minyi-project/minyi/classify"
+	"github.com/minyi-project/minyi/concern"
 	"github.com/minyi-project/minyi/config"
 	"github.com/minyi-project/minyi/console"
 	"github.com/minyi-project/minyi/flows"
@@ -39,6 +40,13 @@ usage:
   minyi serve   [--config FILE]      run the Telegram bot (polling, or webhook when MINYI_WEBHOOK_URL is set)
   minyi console [--config FILE] [--user ID] [--lang zh|en]
                                      talk to the bot in this terminal (or pipe a conversation in)
+  minyi classify train --data A.jsonl[,B.jsonl] --out model.bin
+                                     train the topic model on labelled concerns
+  minyi classify eval --data F.jsonl [--classifier lexicon|model|llm|chain] [--model model.bin] [--json]
+                                     measure a classifier (accuracy, macro-F1, confusion, speed)
+  minyi classify cv --data A.jsonl[,B.jsonl] [--folds 5] [--json]
+                                     cross-validate the model, scored file by file
+  minyi classify tag [TEXT]          tag one text (or each line of stdin)
   minyi help                         this text
 
 Configuration comes from MINYI_* environment variables over the optional YAML file;
@@ -62,6 +70,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = serve(ctx, args[1:], stderr)
 	case "console":
 		err = runConsole(ctx, args[1:], stdin, stdout, stderr)
+	case "classify":
+		err = runClassify(ctx, args[1:], stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -85,9 +95,14 @@ type app struct {
 	log     *slog.Logger
 	st      *store.Store
 	machine *flows.Machine
+	cls     *classifiers
 }
 
 func setup(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, error) {
+	cls, err := loadClassifiers(cfg, log)
+	if err != nil {
+		return nil, err
+	}
 	st, err := store.Open(ctx, cfg.RedisURL,
 		store.WithShards(cfg.Shards), store.WithLocation(cfg.Location), store.WithLogger(log))
 	if err != nil {
@@ -106,7 +121,18 @@ func setup(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, err
 		st.Close()
 		return nil, fmt.Errorf("flows: %w", err)
 	}
-	return &app{cfg: cfg, log: log, st: st, machine: m}, nil
+	log.Info("classifiers", "order", strings.Join(cfg.Classifiers(), " → "))
+	return &app{cfg: cfg, log: log, st: st, machine: m, cls: cls}, nil
+}
+
+// worker makes the intake queue's consumer with the configured classifiers.
+func (a *app) worker(name string) *intake.Worker {
+	return intake.New(a.st, a.cls.chain,
+		intake.WithLogger(a.log), intake.WithConsumer(name), intake.WithScreener(a.cls.lexicon),
+		intake.WithUrgent(func(r *concern.Report) {
+			// the staff chat alert comes with the staff issue; until then the log carries it
+			a.log.Warn("URGENT concern", "concern", r.ID, "why", r.UrgentReason)
+		}))
 }
 
 // runAll runs fns until ctx ends or one fails, and waits for all of them.
@@ -166,7 +192,7 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	}
 	con := console.New(stdout, console.Interactive(interactive), console.WithUser(*user, "居民", *lang))
 	proc := inbox.New(a.st, a.machine, con, inbox.WithLogger(log), inbox.WithSessionTTL(cfg.SessionTTL))
-	worker := intake.New(a.st, classify.Unsorted{}, intake.WithLogger(log), intake.WithConsumer(inbox.InstanceName()))
+	worker := a.worker(inbox.InstanceName())
 
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -217,7 +243,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		log.Info("connected to Telegram", "bot", username, "instance", name)
 	}
 	proc := inbox.New(a.st, a.machine, tr, inbox.WithLogger(log), inbox.WithSessionTTL(cfg.SessionTTL), inbox.WithOwner(name))
-	worker := intake.New(a.st, classify.Unsorted{}, intake.WithLogger(log), intake.WithConsumer(name))
+	worker := a.worker(name)
 	tasks := []func(context.Context) error{proc.Run, worker.Run}
 
 	if cfg.WebhookURL != "" {

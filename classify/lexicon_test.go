@@ -1,0 +1,113 @@
+package classify
+
+import (
+	"context"
+	"strings"
+	"testing"
+)
+
+func newLexicon(t testing.TB) *Lexicon {
+	t.Helper()
+	tax, err := DefaultTaxonomy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lex, err := NewLexicon(tax, "城乡建设")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lex
+}
+
+func TestLexiconTagsAndExplains(t *testing.T) {
+	lex := newLexicon(t)
+	ctx := context.Background()
+	right := 0
+	items := fixture(t)
+	for _, it := range items {
+		res, _ := lex.Classify(ctx, it.Text)
+		if res.Topic == it.Label {
+			right++
+		}
+	}
+	// hand-written fixture sentences, none from the evaluation data
+	if right < len(items)*9/10 {
+		t.Fatalf("lexicon got %d of %d fixture concerns", right, len(items))
+	}
+	res, _ := lex.Classify(ctx, "小区东门的路灯坏了一个多月，物业不管")
+	if res.Topic != "城乡建设" || res.Subtopic != "城市建设和市政管理" || res.Sector != "社会建设" || res.Classifier != "lexicon" {
+		t.Fatalf("result: %+v", res)
+	}
+	if !strings.Contains(res.Reason, "路灯") || !strings.Contains(res.Reason, "物业") {
+		t.Fatalf("reason does not list the words: %q", res.Reason)
+	}
+	if res.Confidence <= 0 || res.Confidence > 1 || len(res.Ranking) == 0 || res.Ranking[0].Topic != res.Topic {
+		t.Fatalf("confidence %v, ranking %v", res.Confidence, res.Ranking)
+	}
+	// contained words count once: 养老保险 is not also 保险 (经济管理)
+	res, _ = lex.Classify(ctx, "我的养老保险断缴了")
+	if res.Topic != "劳动和社会保障" || len(res.Ranking) != 1 {
+		t.Fatalf("养老保险: %+v", res.Ranking)
+	}
+	// full-width and upper-case letters match too
+	res, _ = lex.Classify(ctx, "手机５Ｇ信号太差")
+	if res.Topic != "科技与信息产业" {
+		t.Fatalf("５Ｇ: %+v", res)
+	}
+}
+
+func TestLexiconNeverLeavesUntagged(t *testing.T) {
+	lex := newLexicon(t)
+	res, err := lex.Classify(context.Background(), "你好")
+	if err != nil || res.Topic != "城乡建设" || res.Confidence != 0 || !strings.Contains(res.Reason, "待人工核定") {
+		t.Fatalf("no match: %+v %v", res, err)
+	}
+}
+
+func TestLexiconFileErrors(t *testing.T) {
+	tax, _ := DefaultTaxonomy()
+	for name, c := range map[string]struct{ file, want string }{
+		"twice in a topic": {"version: 1\ntopics:\n  城乡建设:\n    城乡规划:\n      3: [违建]\n    工程质量:\n      2: [违建]\n", `"违建" is listed twice under 城乡建设`},
+		"unknown topic":    {"version: 1\ntopics:\n  火星建设:\n    _:\n      3: [飞船]\n", `topic "火星建设" is not in the taxonomy`},
+		"unknown subtopic": {"version: 1\ntopics:\n  城乡建设:\n    月球规划:\n      3: [飞船]\n", `城乡建设 has no subtopic "月球规划"`},
+		"bad weight":       {"version: 1\ntopics:\n  城乡建设:\n    _:\n      9: [路灯]\n", "weight 9 is not 1..5"},
+		"unknown key":      {"version: 1\nwords: [x]\n", "field words not found"},
+	} {
+		if _, err := ParseLexicon([]byte(c.file), "lex.yaml", tax, "城乡建设"); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want %q", name, err, c.want)
+		}
+	}
+	if _, err := NewLexicon(tax, "不存在"); err == nil {
+		t.Error("a fallback outside the taxonomy was accepted")
+	}
+}
+
+func TestScreen(t *testing.T) {
+	lex := newLexicon(t)
+	cases := []struct {
+		text              string
+		urgent, sensitive bool
+		why               string
+	}{
+		{"三单元楼道里闻到很重的煤气味，好像燃气泄漏了", true, false, "燃气泄漏"},
+		{"小区电梯困人半小时了，里面有老人", true, false, "电梯困人"},
+		{"我邻居说活不下去了，站在楼顶要跳楼", true, false, "跳楼"},
+		{"河水暴涨，村里好几户进水了", true, false, "进水了"},
+		{"楼道堆满杂物，存在火灾隐患，请物业清理", false, false, ""},
+		{"建议开展防溺水宣传", false, false, ""},
+		{"村支书贪污扶贫款，村民敢怒不敢言", false, true, "贪污"},
+		{"我们三十多户准备明天集体上访", false, true, "集体上访"},
+		{"城管队员态度恶劣，还动手推人", false, true, "城管队员"},
+		{"路灯坏了一个月", false, false, ""},
+	}
+	for _, c := range cases {
+		f := lex.Screen(c.text)
+		if f.Urgent != c.urgent || f.Sensitive != c.sensitive {
+			t.Errorf("%q: urgent %v sensitive %v (%s%s)", c.text, f.Urgent, f.Sensitive, f.UrgentReason, f.SensitiveReason)
+			continue
+		}
+		if c.why != "" && !strings.Contains(f.UrgentReason+f.SensitiveReason, c.why) {
+			t.Errorf("%q: reason %q does not name %q", c.text, f.UrgentReason+f.SensitiveReason, c.why)
+		}
+	}
+}

@@ -1,0 +1,74 @@
+package classify
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+)
+
+func TestModelTrainsSavesAndLoads(t *testing.T) {
+	tax, _ := DefaultTaxonomy()
+	items := fixture(t)
+	var epochs []float64
+	m, err := Train(items, tax, TrainOptions{Bits: 16, Epochs: 10, Log: func(_ int, loss float64) { epochs = append(epochs, loss) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(epochs) != 10 || epochs[9] >= epochs[0] {
+		t.Fatalf("training loss did not fall: %v", epochs)
+	}
+	ctx := context.Background()
+	right := 0
+	for _, it := range items {
+		if res, _ := m.Classify(ctx, it.Text); res.Topic == it.Label {
+			right++
+		}
+	}
+	if right != len(items) {
+		t.Fatalf("the model fits %d of its %d training items", right, len(items))
+	}
+	res, _ := m.Classify(ctx, "楼下的路灯坏了好几天，晚上很黑")
+	if res.Classifier != "model" || res.Sector != tax.SectorOf(res.Topic, "") || res.Confidence < 0 || res.Confidence > 1 ||
+		!strings.Contains(res.Reason, "依据") || len(res.Ranking) != len(m.Meta.Labels) {
+		t.Fatalf("result: %+v", res)
+	}
+	var buf bytes.Buffer
+	if err := m.Save(&buf); err != nil {
+		t.Fatal(err)
+	}
+	loaded, err := LoadModel(bytes.NewReader(buf.Bytes()), tax)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range items {
+		a, _ := m.Classify(ctx, it.Text)
+		b, _ := loaded.Classify(ctx, it.Text)
+		if a.Topic != b.Topic || a.Confidence != b.Confidence || a.Reason != b.Reason {
+			t.Fatalf("loaded model differs on %q: %+v vs %+v", it.Text, a, b)
+		}
+	}
+	// damaged or foreign files are refused, not half-read
+	raw := buf.Bytes()
+	for name, data := range map[string][]byte{
+		"empty":     nil,
+		"not ours":  []byte("GIF89a........"),
+		"truncated": raw[:len(raw)/2],
+	} {
+		if _, err := LoadModel(bytes.NewReader(data), tax); err == nil {
+			t.Errorf("%s model file accepted", name)
+		}
+	}
+	other, _ := ParseTaxonomy([]byte("sectors: [甲]\ntopics:\n  - {name: 别的, sector: 甲, subtopics: [x]}\n"), "other.yaml")
+	if _, err := LoadModel(bytes.NewReader(raw), other); err == nil || !strings.Contains(err.Error(), "not a topic") {
+		t.Errorf("a model for another taxonomy was accepted: %v", err)
+	}
+}
+
+func TestTrainRefusesLabelsOutsideTheTaxonomy(t *testing.T) {
+	tax, _ := DefaultTaxonomy()
+	_, err := Train([]Item{{Text: "x", Label: "城乡建设"}, {Text: "y", Label: "火星"}}, tax, TrainOptions{})
+	if err == nil || !strings.Contains(err.Error(), "火星") {
+		t.Fatalf("error %v", err)
+	}
+}
