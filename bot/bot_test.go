@@ -7,12 +7,14 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/minyi-project/minyi/cases"
 	"github.com/minyi-project/minyi/classify"
 	"github.com/minyi-project/minyi/concern"
 	"github.com/minyi-project/minyi/flows"
@@ -85,7 +87,7 @@ func (r *recorder) wait(id string) chan struct{} {
 
 // flakyIntake fails the next n submissions, as a store that is briefly unreachable.
 type flakyIntake struct {
-	inbox.Intake
+	cases.Intake
 	fails atomic.Int32
 }
 
@@ -105,31 +107,45 @@ type harness struct {
 	clock  *clock
 	rec    *recorder
 	intake *flakyIntake
+	cases  *cases.Service
 	seen   int // calls already shown
 	log    strings.Builder
 }
 
-func newHarness(t *testing.T, webhook bool) *harness {
+// casesConfig is the case policy a harness runs with.
+type casesConfig = cases.Config
+
+func newHarness(t *testing.T, webhook bool, tweaks ...func(*casesConfig)) *harness {
 	t.Helper()
 	srv.Flush(t)
 	st, err := store.Open(t.Context(), srv.URL(), store.WithShards(4), store.WithLocation(shanghai))
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := flows.NewDefault(flows.WithCommunities("阳光社区", "和平社区"), flows.WithOrgName("幸福街道", "Xingfu"), flows.WithLocation(shanghai))
+	m, err := flows.NewDefault(flows.WithCommunities("阳光社区", "和平社区"), flows.WithOrgName("幸福街道", "Xingfu"),
+		flows.WithLocation(shanghai), flows.WithGrids("阳光社区/第一网格", "和平社区/第一网格"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	h := &harness{t: t, api: newFakeAPI(t), st: st, clock: newClock()}
 	h.tr, err = New(testToken, inbox.NewWriter(st), m, WithServerURL(h.api.srv.URL), WithClock(h.clock.now),
-		WithPollTimeout(time.Second), WithRate(0), WithLogger(testLogger()))
+		WithPollTimeout(time.Second), WithRate(0), WithLogger(testLogger()), WithStaffChat(staffChat))
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.rec = &recorder{Sender: h.tr, t: t, done: map[string]chan struct{}{}}
 	h.intake = &flakyIntake{Intake: st}
-	proc := inbox.New(st, m, h.rec, inbox.WithIntake(h.intake), inbox.WithLogger(testLogger()), inbox.WithLeaseTTL(3*time.Second))
-	worker := intake.New(st, lexicon(t), intake.WithLogger(testLogger()))
+	cc := cases.Config{Admins: []int64{admin}, StaffChat: staffChat}
+	for _, tw := range tweaks {
+		tw(&cc)
+	}
+	svc := cases.New(st, inbox.NewWriter(st), cc,
+		cases.WithIntake(h.intake), cases.WithLogger(testLogger()), cases.WithClock(h.clock.now))
+	h.cases = svc
+	proc := inbox.New(st, m, svc, h.rec, inbox.WithLogger(testLogger()), inbox.WithLeaseTTL(3*time.Second), inbox.WithAdmins(admin))
+	lex := lexicon(t)
+	worker := intake.New(st, lex, intake.WithLogger(testLogger()), intake.WithScreener(lex),
+		intake.WithDeadlines(svc.Deadline), intake.WithUrgent(svc.RaiseAlert))
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { proc.Run(ctx) })
@@ -145,7 +161,12 @@ func newHarness(t *testing.T, webhook bool) *harness {
 	return h
 }
 
-const resident = int64(1001)
+// The people of the tests: a resident, an admin by configuration, and the staff group chat.
+const (
+	resident  = int64(1001)
+	admin     = int64(9001)
+	staffChat = int64(-100500)
+)
 
 // send pushes updates in one batch and waits until the bot has answered them all.
 func (h *harness) send(updates ...map[string]any) []apiCall {
@@ -194,12 +215,23 @@ func (h *harness) note(u map[string]any) {
 	}
 }
 
-// button finds the button labelled label on the latest messages and makes the
-// update that pressing it sends.
+// button finds the button labelled label on the resident's latest messages and
+// makes the update that pressing it sends.
 func (h *harness) button(label string) map[string]any {
 	h.t.Helper()
+	return h.buttonIn(resident, resident, label)
+}
+
+// buttonIn finds label on the latest messages to chat and makes user's press of it.
+func (h *harness) buttonIn(chat, user int64, label string) map[string]any {
+	h.t.Helper()
 	calls := h.api.snapshot()
-	for i := len(calls) - 1; i >= 0 && i >= len(calls)-6; i-- {
+	seen := 0
+	for i := len(calls) - 1; i >= 0 && seen < 6; i-- {
+		if calls[i].Params["chat_id"] != strconv.FormatInt(chat, 10) {
+			continue
+		}
+		seen++
 		var markup struct {
 			Inline [][]struct {
 				Text string `json:"text"`
@@ -215,7 +247,12 @@ func (h *harness) button(label string) map[string]any {
 		for _, row := range markup.Inline {
 			for _, b := range row {
 				if flows.SameLabel(label, b.Text) {
-					return callbackUpdate(resident, b.Data)
+					u := callbackUpdate(user, b.Data)
+					if chat != user {
+						cq := u["callback_query"].(map[string]any)
+						cq["message"].(map[string]any)["chat"] = map[string]any{"id": chat, "type": "supergroup"}
+					}
+					return u
 				}
 			}
 		}
@@ -226,16 +263,32 @@ func (h *harness) button(label string) map[string]any {
 				}
 				switch {
 				case b.Contact:
-					return message(resident, "zh-hans", map[string]any{"contact": map[string]any{"phone_number": "+8613800001234", "first_name": "张", "user_id": resident}})
+					return message(user, "zh-hans", map[string]any{"contact": map[string]any{"phone_number": "+8613800001234", "first_name": "张", "user_id": user}})
 				case b.Location:
-					return message(resident, "zh-hans", map[string]any{"location": map[string]any{"latitude": 31.2304, "longitude": 121.4737}})
+					return message(user, "zh-hans", map[string]any{"location": map[string]any{"latitude": 31.2304, "longitude": 121.4737}})
 				}
-				return textUpdate(resident, b.Text)
+				return textUpdate(user, b.Text)
 			}
 		}
 	}
-	h.t.Fatalf("no button %q on the latest messages:\n%s", label, transcript(calls[max(0, len(calls)-6):]))
+	h.t.Fatalf("no button %q on the latest messages to %d:\n%s", label, chat, transcript(calls[max(0, len(calls)-8):]))
 	return nil
+}
+
+// waitText waits for a message to chat that says want, and returns it.
+func (h *harness) waitText(chat int64, want string) apiCall {
+	h.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, c := range h.api.snapshot() {
+			if c.Method == "sendMessage" && c.Params["chat_id"] == strconv.FormatInt(chat, 10) && strings.Contains(c.Params["text"], want) {
+				return c
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	h.t.Fatalf("no message to %d says %q; calls:\n%s", chat, want, transcript(h.api.snapshot()))
+	return apiCall{}
 }
 
 func (h *harness) press(label string) []apiCall {
@@ -302,7 +355,7 @@ func TestReportConversation(t *testing.T) {
 		t.Fatalf("stored tags: %q %q %q %q", r.Topic, r.Sector, r.Classifier, r.Reason)
 	}
 	calls = h.say("/status")
-	mustContain(t, calls, "20261126-0001 · 2026-11-26 · 小区东门的路灯坏了一个多月，晚上很黑，老… · 城乡建设（社会建设） · 已收到，待受理")
+	mustContain(t, calls, "20261126-0001 · 2026-11-26 · 小区东门的路灯坏了一个多月，晚上很黑，老… · 城乡建设（社会建设） · 待受理")
 	h.golden("report")
 }
 

@@ -50,7 +50,7 @@ func (t *Transport) Poll(ctx context.Context) error {
 		}
 		var inputs []flows.Input
 		for _, u := range updates {
-			if in, ok := toInput(u, t.now()); ok {
+			if in, ok := toInput(u, t.now(), t.staffChat); ok {
 				inputs = append(inputs, in)
 			} else {
 				t.log.Debug("update ignored", "update", u.ID)
@@ -220,7 +220,7 @@ func (t *Transport) WebhookHandler(secret string) (http.Handler, error) {
 			http.Error(w, "malformed update", http.StatusBadRequest)
 			return
 		}
-		in, ok := toInput(&u, t.now())
+		in, ok := toInput(&u, t.now(), t.staffChat)
 		if !ok {
 			t.log.Debug("update ignored", "update", u.ID)
 			w.WriteHeader(http.StatusOK)

@@ -36,18 +36,19 @@ type Texts interface {
 
 // Transport connects minyi to Telegram.
 type Transport struct {
-	tg       *tgbot.Bot
-	token    string
-	apiURL   string
-	ing      Ingester
-	texts    Texts
-	log      *slog.Logger
-	http     *http.Client
-	limit    *rate.Limiter
-	now      func() time.Time
-	poll     time.Duration
-	attempts int
-	pause    func(ctx context.Context, d time.Duration)
+	tg        *tgbot.Bot
+	token     string
+	apiURL    string
+	ing       Ingester
+	texts     Texts
+	log       *slog.Logger
+	http      *http.Client
+	limit     *rate.Limiter
+	now       func() time.Time
+	poll      time.Duration
+	attempts  int
+	staffChat int64
+	pause     func(ctx context.Context, d time.Duration)
 
 	mu   sync.Mutex
 	told map[int64]time.Time // when each chat was last told the service is busy
@@ -77,6 +78,9 @@ func WithRate(perSecond float64) Option {
 
 // WithClock sets where the time of each update comes from.
 func WithClock(now func() time.Time) Option { return func(t *Transport) { t.now = now } }
+
+// WithStaffChat accepts updates from the staff group chat besides private chats.
+func WithStaffChat(id int64) Option { return func(t *Transport) { t.staffChat = id } }
 
 // WithPollTimeout sets how long one getUpdates call waits for updates.
 func WithPollTimeout(d time.Duration) Option { return func(t *Transport) { t.poll = d } }

@@ -15,16 +15,18 @@ import (
 var allowedUpdates = []string{models.AllowedUpdateMessage, models.AllowedUpdateCallbackQuery}
 
 // toInput turns an update into a flow input. It reports false for updates the bot
-// does not act on: anything outside private chats, edits, bots, and other types.
-func toInput(u *models.Update, at time.Time) (flows.Input, bool) {
+// does not act on: chats other than private ones and the staff chat, edits, bots,
+// and other types.
+func toInput(u *models.Update, at time.Time, staffChat int64) (flows.Input, bool) {
 	in := flows.Input{ID: "tg:" + strconv.FormatInt(u.ID, 10), Time: at, Channel: concern.ChannelTelegram}
 	switch {
 	case u.Message != nil:
 		m := u.Message
-		if m.Chat.Type != models.ChatTypePrivate || m.From == nil || m.From.IsBot {
+		if m.From == nil || m.From.IsBot || (m.Chat.Type != models.ChatTypePrivate && (staffChat == 0 || m.Chat.ID != staffChat)) {
 			return in, false
 		}
 		setUser(&in, m.From, m.Chat.ID)
+		in.Group = m.Chat.Type != models.ChatTypePrivate
 		switch {
 		case m.Text != "":
 			in.Kind, in.Text = flows.InputText, m.Text
@@ -52,13 +54,15 @@ func toInput(u *models.Update, at time.Time) (flows.Input, bool) {
 			return in, false
 		}
 		chat := q.From.ID
+		group := false
 		if m := q.Message.Message; m != nil {
-			if m.Chat.Type != models.ChatTypePrivate {
+			if m.Chat.Type != models.ChatTypePrivate && (staffChat == 0 || m.Chat.ID != staffChat) {
 				return in, false
 			}
-			chat = m.Chat.ID
+			chat, group = m.Chat.ID, m.Chat.Type != models.ChatTypePrivate
 		}
 		setUser(&in, &q.From, chat)
+		in.Group = group
 		in.Kind, in.Data, in.CallbackID = flows.InputButton, q.Data, q.ID
 		return in, true
 	}

@@ -275,7 +275,7 @@ func TestToInput(t *testing.T) {
 		if err := json.Unmarshal(b, &upd); err != nil {
 			t.Fatal(err)
 		}
-		return toInput(&upd, at)
+		return toInput(&upd, at, 0)
 	}
 	venue := message(5, "en", map[string]any{"venue": map[string]any{"location": map[string]any{"latitude": 1.5, "longitude": 2.5}, "title": "x", "address": "y"}})
 	botMsg := textUpdate(5, "hi")

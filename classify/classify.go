@@ -32,6 +32,8 @@ type Flags struct {
 	// Sensitive is officials' conduct, corruption or collective action: restricted handling.
 	Sensitive       bool
 	SensitiveReason string
+	// Utility is a water, power, gas or heating problem, answered sooner.
+	Utility bool
 }
 
 // Classifier tags the text of a concern.

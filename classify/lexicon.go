@@ -26,6 +26,7 @@ type Lexicon struct {
 	entries  [][]entry // per word: where it counts
 	urgent   *screen
 	unless   *matcher
+	utility  *matcher
 	alone    *matcher
 	official *matcher
 	conduct  *matcher
@@ -43,6 +44,9 @@ type lexiconFile struct {
 		Words  []string `yaml:"words"`
 		Unless []string `yaml:"unless"`
 	} `yaml:"urgent"`
+	Utility struct {
+		Words []string `yaml:"words"`
+	} `yaml:"utility"`
 	Sensitive struct {
 		Alone     []string `yaml:"alone"`
 		Officials []string `yaml:"officials"`
@@ -133,6 +137,7 @@ func ParseLexicon(raw []byte, name string, tax *Taxonomy, fallback string) (*Lex
 	l.m = newMatcher(words)
 	l.urgent = &screen{m: newMatcher(normalizeAll(f.Urgent.Words))}
 	l.unless = newMatcher(normalizeAll(f.Urgent.Unless))
+	l.utility = newMatcher(normalizeAll(f.Utility.Words))
 	l.alone = newMatcher(normalizeAll(f.Sensitive.Alone))
 	l.official = newMatcher(normalizeAll(f.Sensitive.Officials))
 	l.conduct = newMatcher(normalizeAll(f.Sensitive.Conduct))
@@ -292,8 +297,8 @@ func listFound(fs map[int]*found) string {
 	return strings.Join(parts, "、")
 }
 
-// Screen flags danger now (urgent) and matters for restricted handling (sensitive),
-// each with the words that decided it.
+// Screen flags danger now (urgent), water/power/gas/heating (utility) and matters
+// for restricted handling (sensitive), with the words that decided them.
 func (l *Lexicon) Screen(text string) Flags {
 	norm := []rune(normalize(text))
 	var f Flags
@@ -307,6 +312,7 @@ func (l *Lexicon) Screen(text string) Flags {
 	if ws := distinct(l.urgent.m, masked); len(ws) > 0 {
 		f.Urgent, f.UrgentReason = true, "紧急情形："+strings.Join(ws, "、")
 	}
+	f.Utility = len(l.utility.find(norm)) > 0
 	if ws := distinct(l.alone, norm); len(ws) > 0 {
 		f.Sensitive, f.SensitiveReason = true, "敏感事项："+strings.Join(ws, "、")
 	} else if off, con := distinct(l.official, norm), distinct(l.conduct, norm); len(off) > 0 && len(con) > 0 {

@@ -32,7 +32,7 @@ const (
 )
 
 var statusLabels = map[Status][2]string{
-	StatusReceived:    {"已收到，待受理", "received, awaiting review"},
+	StatusReceived:    {"待受理", "received"},
 	StatusAccepted:    {"已受理", "accepted"},
 	StatusTransferred: {"已转办", "referred"},
 	StatusInProgress:  {"办理中", "in progress"},
@@ -42,15 +42,18 @@ var statusLabels = map[Status][2]string{
 }
 
 // Label is the status as shown to people, in zh or en.
-func (s Status) Label(lang string) string {
-	l, ok := statusLabels[s]
-	if !ok {
-		return string(s)
+func (s Status) Label(lang string) string { return label(statusLabels, s, lang) }
+
+// label looks a name up in a table of {Chinese, English} wordings.
+func label[K ~string](table map[K][2]string, k K, lang string) string {
+	v, ok := table[k]
+	switch {
+	case !ok:
+		return string(k)
+	case lang == "en":
+		return v[1]
 	}
-	if lang == "en" {
-		return l[1]
-	}
-	return l[0]
+	return v[0]
 }
 
 // Location is a point shared from a phone.
@@ -65,6 +68,8 @@ type StatusChange struct {
 	Status Status    `json:"status"`
 	By     string    `json:"by,omitempty"`
 	Note   string    `json:"note,omitempty"`
+	// Input names the update that made the change, so that doing it again is a no-op.
+	Input string `json:"input,omitempty"`
 }
 
 // Report is one concern, as received and as it is handled.
@@ -104,8 +109,136 @@ type Report struct {
 	Sensitive       bool   `json:"sensitive,omitempty"`
 	SensitiveReason string `json:"sensitive_reason,omitempty"`
 
-	Status  Status         `json:"status"`
-	History []StatusChange `json:"history,omitempty"`
+	// Filing on a resident's behalf: the grid worker, in what capacity, and the
+	// resident's consent (required), name and phone as the worker recorded them.
+	FiledBy       int64    `json:"filed_by,omitempty"`
+	FiledByName   string   `json:"filed_by_name,omitempty"`
+	Capacity      Capacity `json:"capacity,omitempty"`
+	Consent       bool     `json:"consent,omitempty"`
+	ResidentName  string   `json:"resident_name,omitempty"`
+	ResidentPhone string   `json:"resident_phone,omitempty"`
+	HeardWhen     string   `json:"heard_when,omitempty"`
+
+	Status      Status         `json:"status"`
+	History     []StatusChange `json:"history,omitempty"`
+	Unit        string         `json:"unit,omitempty"`
+	DuplicateOf string         `json:"duplicate_of,omitempty"`
+	Level       Level          `json:"level,omitempty"`
+	Deadline    time.Time      `json:"deadline,omitzero"`
+	Rating      Rating         `json:"rating,omitempty"`
+	Forgotten   bool           `json:"forgotten,omitempty"`
+}
+
+// Capacity says how a grid worker recorded a resident's words.
+type Capacity string
+
+// The capacities of a filing.
+const (
+	Verbatim   Capacity = "verbatim"
+	Paraphrase Capacity = "paraphrase"
+)
+
+// Level is a service level: how soon a concern must be answered.
+type Level string
+
+// The service levels, each with its own deadline.
+const (
+	LevelUrgent  Level = "urgent"  // danger now: first feedback within hours
+	LevelUtility Level = "utility" // water, power, gas, heating
+	LevelGeneral Level = "general"
+	LevelComplex Level = "complex"
+)
+
+// Levels lists the service levels.
+var Levels = []Level{LevelUrgent, LevelUtility, LevelGeneral, LevelComplex}
+
+var levelLabels = map[Level][2]string{
+	LevelUrgent: {"紧急", "urgent"}, LevelUtility: {"水电气暖", "utilities"},
+	LevelGeneral: {"一般", "general"}, LevelComplex: {"复杂", "complex"},
+}
+
+// Label is the level as shown to people.
+func (l Level) Label(lang string) string { return label(levelLabels, l, lang) }
+
+// Rating is the reporter's verdict on how a closed concern was handled.
+type Rating string
+
+// The ratings a reporter can give.
+const (
+	Satisfied       Rating = "satisfied"
+	FairlySatisfied Rating = "fairly_satisfied"
+	Unsatisfied     Rating = "unsatisfied"
+)
+
+var ratingLabels = map[Rating][2]string{
+	Satisfied: {"满意", "satisfied"}, FairlySatisfied: {"基本满意", "fairly satisfied"}, Unsatisfied: {"不满意", "unsatisfied"},
+}
+
+// Label is the rating as shown to people.
+func (r Rating) Label(lang string) string { return label(ratingLabels, r, lang) }
+
+// Finished reports whether a status ends the handling (no deadline runs).
+func (s Status) Finished() bool {
+	return s == StatusClosed || s == StatusRejected || s == StatusDuplicate
+}
+
+// Changed reports whether the update input already changed the report.
+func (r *Report) Changed(input string) bool {
+	for _, h := range r.History {
+		if input != "" && h.Input == input {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseStatus reads a status from its Chinese label or English name.
+func ParseStatus(s string) (Status, bool) {
+	for st, l := range statusLabels {
+		if s == string(st) || s == l[0] || strings.EqualFold(s, l[1]) {
+			return st, true
+		}
+	}
+	return "", false
+}
+
+// Role is what a Telegram user may do.
+type Role string
+
+// The roles, from least to most.
+const (
+	RoleResident Role = "resident"
+	RoleGrid     Role = "grid"
+	RoleStaff    Role = "staff"
+	RoleAdmin    Role = "admin"
+)
+
+var roleLabels = map[Role][2]string{
+	RoleResident: {"居民", "resident"}, RoleGrid: {"网格员", "grid worker"},
+	RoleStaff: {"工作人员", "staff"}, RoleAdmin: {"管理员", "admin"},
+}
+
+// Label is the role as shown to people.
+func (r Role) Label(lang string) string { return label(roleLabels, r, lang) }
+
+// Member is a user's role, and for a grid worker their community and grid.
+type Member struct {
+	UserID    int64     `json:"user_id"`
+	Role      Role      `json:"role"`
+	Community string    `json:"community,omitempty"`
+	Grid      string    `json:"grid,omitempty"`
+	Since     time.Time `json:"since,omitzero"`
+	By        int64     `json:"by,omitempty"`
+}
+
+// AuditEntry is one staff or admin action.
+type AuditEntry struct {
+	At      time.Time `json:"at"`
+	By      int64     `json:"by"`
+	Role    Role      `json:"role,omitempty"`
+	Action  string    `json:"action"`
+	Concern string    `json:"concern,omitempty"`
+	Detail  string    `json:"detail,omitempty"`
 }
 
 // Summary is the short line a resident sees for one of their own concerns.

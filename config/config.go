@@ -56,6 +56,32 @@ type Config struct {
 	LLMRetries       int
 	LLMJSONMode      bool
 	LLMThreshold     float64
+
+	// Grids is the hierarchy below the sub-district: community → its grids, in order.
+	Grids []Community
+	// StaffChat is the staff group's chat id, where urgent alerts go (0: to admins).
+	StaffChat int64
+	// ServiceLevels gives each level ("urgent", "utility", "general", "complex") its time.
+	ServiceLevels map[string]time.Duration
+	AlertRepeat   time.Duration
+	RetentionDays int
+}
+
+// Community is a 社区 and its 网格.
+type Community struct {
+	Name  string
+	Grids []string
+}
+
+// GridPaths lists every grid as "社区/网格".
+func (c *Config) GridPaths() []string {
+	var out []string
+	for _, cm := range c.Grids {
+		for _, g := range cm.Grids {
+			out = append(out, cm.Name+"/"+g)
+		}
+	}
+	return out
 }
 
 // setting is one configuration value: its variable, its key in the file and how it applies.
@@ -261,6 +287,87 @@ var settings = []setting{
 	{env: "MINYI_LLM_THRESHOLD", key: "llm.threshold", def: "0.5", apply: func(c *Config, v string) error {
 		return parseUnit(v, &c.LLMThreshold)
 	}},
+	{env: "MINYI_GRIDS", key: "grids", apply: func(c *Config, v string) error {
+		c.Grids = nil
+		seen := map[string]bool{}
+		for _, part := range strings.FieldsFunc(v, func(r rune) bool { return r == ';' || r == '；' }) {
+			name, grids, ok := strings.Cut(part, ":")
+			if !ok {
+				name, grids, ok = strings.Cut(part, "：")
+			}
+			name = strings.TrimSpace(name)
+			if !ok || name == "" {
+				return fmt.Errorf("%q should be 社区:网格,网格", strings.TrimSpace(part))
+			}
+			cm := Community{Name: name}
+			for _, g := range splitList(grids) {
+				path := name + "/" + g
+				switch {
+				case seen[path]:
+					return fmt.Errorf("%q is listed twice", path)
+				case len(path) > 45:
+					return fmt.Errorf("%q is too long for a button (45 bytes)", path)
+				case strings.ContainsAny(g, "/:"):
+					return fmt.Errorf("grid %q may not hold / or :", g)
+				}
+				seen[path] = true
+				cm.Grids = append(cm.Grids, g)
+			}
+			if len(cm.Grids) == 0 {
+				return fmt.Errorf("community %q has no grids", name)
+			}
+			c.Grids = append(c.Grids, cm)
+		}
+		return nil
+	}},
+	{env: "MINYI_STAFF_CHAT", key: "staff_chat", apply: func(c *Config, v string) error {
+		if v == "" {
+			return nil
+		}
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id == 0 {
+			return errors.New("must be the staff group's chat id (a number, negative for groups)")
+		}
+		c.StaffChat = id
+		return nil
+	}},
+	{env: "MINYI_SERVICE_LEVELS", key: "service_levels", def: "urgent=2h,utility=24h,general=168h,complex=360h", apply: func(c *Config, v string) error {
+		c.ServiceLevels = map[string]time.Duration{}
+		for _, kv := range splitList(v) {
+			k, d, ok := strings.Cut(kv, "=")
+			dur, err := time.ParseDuration(strings.TrimSpace(d))
+			k = strings.TrimSpace(k)
+			if !ok || err != nil || dur <= 0 {
+				return fmt.Errorf("%q should be LEVEL=DURATION, such as general=168h", kv)
+			}
+			if k != "urgent" && k != "utility" && k != "general" && k != "complex" {
+				return fmt.Errorf("%q is not a level (urgent, utility, general, complex)", k)
+			}
+			c.ServiceLevels[k] = dur
+		}
+		for _, k := range []string{"urgent", "utility", "general", "complex"} {
+			if c.ServiceLevels[k] == 0 {
+				return fmt.Errorf("gives no time for %s", k)
+			}
+		}
+		return nil
+	}},
+	{env: "MINYI_ALERT_REPEAT", key: "alert_repeat", def: "15m", apply: func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Minute {
+			return errors.New("must be a duration of at least 1m, such as 15m")
+		}
+		c.AlertRepeat = d
+		return nil
+	}},
+	{env: "MINYI_RETENTION_DAYS", key: "retention_days", def: "1095", apply: func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 30 {
+			return errors.New("must be a whole number of days, 30 or more")
+		}
+		c.RetentionDays = n
+		return nil
+	}},
 	{env: "MINYI_LOG_LEVEL", key: "log.level", def: "info", apply: func(c *Config, v string) error {
 		return c.LogLevel.UnmarshalText([]byte(v))
 	}},
@@ -339,6 +446,18 @@ func Load(env Env, path string) (*Config, error) {
 		if err != nil {
 			return nil, fmt.Errorf("config file %s: %w", path, err)
 		}
+		// grids is a map of community → grids; it arrives flattened as grids.社区 keys
+		var gridParts []string
+		for k, v := range file {
+			if name, ok := strings.CutPrefix(k, "grids."); ok {
+				gridParts = append(gridParts, name+":"+v)
+				delete(file, k)
+			}
+		}
+		if len(gridParts) > 0 {
+			sort.Strings(gridParts)
+			file["grids"] = strings.Join(gridParts, ";")
+		}
 		known := map[string]bool{}
 		for _, s := range settings {
 			known[s.key] = true
@@ -384,6 +503,11 @@ func Load(env Env, path string) (*Config, error) {
 		}
 		if err := s.apply(c, strings.TrimSpace(v)); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", where[s.key], err))
+		}
+	}
+	if len(c.Communities) == 0 {
+		for _, cm := range c.Grids {
+			c.Communities = append(c.Communities, cm.Name)
 		}
 	}
 	if (c.LLMBaseURL == "") != (c.LLMModel == "") {

@@ -142,3 +142,37 @@ func TestClassifierOrder(t *testing.T) {
 		t.Fatalf("configured order %q", got)
 	}
 }
+
+func TestGrids(t *testing.T) {
+	c, err := Load(env(map[string]string{"MINYI_GRIDS": "阳光社区:第一网格,第二网格;和平社区：第一网格"}, nil), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(c.GridPaths(), " "); got != "阳光社区/第一网格 阳光社区/第二网格 和平社区/第一网格" {
+		t.Fatalf("grids %q", got)
+	}
+	if got := strings.Join(c.Communities, " "); got != "阳光社区 和平社区" {
+		t.Fatalf("communities from the grids: %q", got)
+	}
+	c, err = Load(env(nil, map[string]string{"m.yaml": "grids:\n  阳光社区: [第一网格]\n  和平社区: [第一网格, 第二网格]\n"}), "m.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.GridPaths()) != 3 {
+		t.Fatalf("grids from the file: %v", c.GridPaths())
+	}
+	for v, want := range map[string]string{
+		"阳光社区":     "should be 社区:网格,网格",
+		"阳光社区:":    `community "阳光社区" has no grids`,
+		"阳光社区:一,一": `"阳光社区/一" is listed twice`,
+		"阳光社区:a/b": "may not hold / or :",
+		"阳光社区:" + strings.Repeat("网", 12): "too long for a button",
+	} {
+		if _, err := Load(env(map[string]string{"MINYI_GRIDS": v}, nil), ""); err == nil || !strings.Contains(err.Error(), "MINYI_GRIDS: ") || !strings.Contains(err.Error(), want) {
+			t.Errorf("MINYI_GRIDS=%q: %v, want %q", v, err, want)
+		}
+	}
+	if _, err := Load(env(map[string]string{"MINYI_SERVICE_LEVELS": "urgent=2h"}, nil), ""); err == nil || !strings.Contains(err.Error(), "gives no time for utility") {
+		t.Errorf("incomplete service levels: %v", err)
+	}
+}

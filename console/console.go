@@ -222,7 +222,7 @@ func (c *Console) parse(line string) (in *flows.Input, quit bool, err error) {
 	if strings.HasPrefix(line, ":") {
 		return c.command(base, line)
 	}
-	if n, err := strconv.Atoi(line); err == nil {
+	if n, err := strconv.Atoi(line); err == nil && len(line) <= 3 {
 		return c.pressNumber(base, n)
 	}
 	for _, b := range c.inline {
@@ -238,11 +238,9 @@ func (c *Console) parse(line string) (in *flows.Input, quit bool, err error) {
 func (c *Console) pressNumber(base flows.Input, n int) (*flows.Input, bool, error) {
 	buttons := append(append([]flows.Button(nil), c.inline...), c.reply...)
 	if n < 1 || n > len(buttons) {
-		if len(buttons) == 0 {
-			base.Kind, base.Text = flows.InputText, strconv.Itoa(n)
-			return &base, false, nil
-		}
-		return nil, false, fmt.Errorf("no button %d; choose 1–%d", n, len(buttons))
+		// not a button on screen: a number typed as an answer (a phone number, a count)
+		base.Kind, base.Text = flows.InputText, strconv.Itoa(n)
+		return &base, false, nil
 	}
 	b := buttons[n-1]
 	switch {

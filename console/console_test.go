@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minyi-project/minyi/cases"
 	"github.com/minyi-project/minyi/classify"
 	"github.com/minyi-project/minyi/flows"
 	"github.com/minyi-project/minyi/inbox"
@@ -43,7 +44,8 @@ func session(t *testing.T, url, script string) string {
 	}
 	var out bytes.Buffer
 	con := New(&out, WithUser(10001, "居民", "zh"), WithReplyTimeout(10*time.Second))
-	proc := inbox.New(st, m, con, inbox.WithLogger(quiet))
+	svc := cases.New(st, inbox.NewWriter(st), cases.Config{}, cases.WithLogger(quiet))
+	proc := inbox.New(st, m, svc, con, inbox.WithLogger(quiet))
 	worker := intake.New(st, lexicon(t), intake.WithLogger(quiet))
 	ctx, cancel := context.WithCancel(t.Context())
 	var wg sync.WaitGroup
@@ -98,7 +100,7 @@ func TestPipedConversationAndSecondProcess(t *testing.T) {
 		t.Fatalf("second process does not see %s:\n%s", id, out)
 	}
 	// by now the queue has tagged it
-	if !strings.Contains(out, " · 城乡建设（社会建设） · 已收到，待受理") {
+	if !strings.Contains(out, " · 城乡建设（社会建设） · 待受理") {
 		t.Fatalf("/status does not show the topic and sector:\n%s", out)
 	}
 }
@@ -145,12 +147,13 @@ func TestNumberedButtons(t *testing.T) {
 		t.Fatalf("buttons shown as:\n%s", out.String())
 	}
 	for line, want := range map[string]string{
-		"1":  "button f:t:confirm:submit",
-		"提交": "button f:t:confirm:submit",
-		"3":  "text 🙈 匿名",
-		"匿名": "text 匿名",
-		"9":  "error",
-		"2":  "error",
+		"1":           "button f:t:confirm:submit",
+		"提交":          "button f:t:confirm:submit",
+		"3":           "text 🙈 匿名",
+		"匿名":          "text 匿名",
+		"9":           "text 9",
+		"13800001234": "text 13800001234",
+		"2":           "error",
 	} {
 		in, _, err := c.parse(line)
 		got := "error"

@@ -47,6 +47,8 @@ const (
 type ChoiceOption struct {
 	Value string `yaml:"value"`
 	Label Text   `yaml:"label"`
+	// Stop, when set, ends the flow with this message and submits nothing.
+	Stop Text `yaml:"stop"`
 }
 
 // StepDef is one step of a flow.
@@ -65,9 +67,14 @@ type StepDef struct {
 	MaxLen    int            `yaml:"max_len"`
 	MaxPhotos int            `yaml:"max_photos"`
 	Options   []ChoiceOption `yaml:"options"`
-	// OptionsFrom fills a location step's buttons from configuration ("communities").
+	// OptionsFrom fills a step's buttons from configuration: "communities" for a
+	// location step, "grids" for a choice step (the sender's own grid first).
 	OptionsFrom string `yaml:"options_from"`
-	Skippable   bool   `yaml:"skippable"`
+	// Pattern checks a text answer: "phone".
+	Pattern   string `yaml:"pattern"`
+	Skippable bool   `yaml:"skippable"`
+	// SkipLabel names the skip button and a skipped answer (default 跳过 / 未填写).
+	SkipLabel Text `yaml:"skip_label"`
 	// Anonymous offers a contact step's "stay anonymous" answer.
 	Anonymous bool `yaml:"anonymous"`
 	// AddressMin and AddressMax bound a typed address at a location step.
@@ -215,9 +222,15 @@ func (d *Definition) Validate() error {
 			if s.MinLen < 0 || s.MaxLen < 1 || s.MinLen > s.MaxLen {
 				bad("%s: needs 0 <= min_len <= max_len and max_len >= 1", where)
 			}
+			if s.Pattern != "" && s.Pattern != "phone" {
+				bad("%s: pattern must be \"phone\"", where)
+			}
 		case StepChoice:
-			if len(s.Options) == 0 {
-				bad("%s: a choice needs options", where)
+			if len(s.Options) == 0 && s.OptionsFrom != "grids" {
+				bad("%s: a choice needs options (or options_from: grids)", where)
+			}
+			if s.OptionsFrom != "" && s.OptionsFrom != "grids" {
+				bad("%s: a choice's options_from must be \"grids\"", where)
 			}
 			seen := map[string]bool{}
 			for _, o := range s.Options {
@@ -226,6 +239,9 @@ func (d *Definition) Validate() error {
 				}
 				seen[o.Value] = true
 				checkText(where+" option "+o.Value, o.Label)
+				if o.Stop != nil {
+					checkText(where+" option "+o.Value+" stop", o.Stop)
+				}
 			}
 		case StepPhotos:
 			if s.MaxPhotos < 1 || s.MaxPhotos > 10 {

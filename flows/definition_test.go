@@ -14,8 +14,8 @@ func TestBuiltinLoads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(defs) != 1 || defs[0].ID != ReportFlow {
-		t.Fatalf("builtin flows = %v, want only %q", defs, ReportFlow)
+	if len(defs) != 2 || defs[0].ID != FileFlow || defs[1].ID != ReportFlow {
+		t.Fatalf("builtin flows = %v, want %q and %q", defs, FileFlow, ReportFlow)
 	}
 	for _, key := range catalogKeys {
 		for _, l := range Languages {
@@ -56,8 +56,13 @@ func loadTestFlow(t *testing.T, flow string) ([]*Definition, Catalog, error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	file, err := builtin.ReadFile("defs/file.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
 	return LoadFS(fstest.MapFS{
 		"d/flow.yaml":     {Data: []byte(flow)},
+		"d/file.yaml":     {Data: file},
 		"d/messages.yaml": {Data: messages},
 	}, "d")
 }

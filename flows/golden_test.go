@@ -27,6 +27,12 @@ import (
 //	wait DURATION       moves the seeded clock on
 //	fail submit         the next submit fails, as when the store is unreachable
 //	repeat N TEXT       types TEXT made of N repetitions of the characters
+//	role ROLE [COMMUNITY GRID]  the runner finds the speaker to have this role
+//	group on|off        messages come from the staff group chat
+//	event status ID STATUS [rate|filed] | event alert ID COUNT | event role ROLE
+//	refuse KEY          the next command is refused with catalog message KEY
+//
+// Command effects are answered with canned results, printed in the transcript.
 //
 // The clock starts at 2026-11-26 09:00 Asia/Shanghai and moves 10 s per input;
 // input ids come from a counter, concern ids from a per-test sequence.
@@ -54,7 +60,7 @@ func shanghai(t *testing.T) *time.Location {
 
 func testMachine(t *testing.T, opts ...Option) *Machine {
 	t.Helper()
-	opts = append([]Option{WithCommunities("阳光社区", "和平社区", "幸福里社区"), WithOrgName("幸福街道", "Xingfu Sub-district"), WithLocation(shanghai(t))}, opts...)
+	opts = append([]Option{WithCommunities("阳光社区", "和平社区", "幸福里社区"), WithGrids("和平社区/第一网格", "阳光社区/第一网格", "阳光社区/第二网格"), WithOrgName("幸福街道", "Xingfu Sub-district"), WithLocation(shanghai(t))}, opts...)
 	m, err := NewDefault(opts...)
 	if err != nil {
 		t.Fatal(err)
@@ -75,6 +81,11 @@ type player struct {
 	failSubmit bool
 	concerns   []concern.Summary
 	out        strings.Builder
+	role       concern.Role
+	community  string
+	grid       string
+	group      bool
+	refuse     string
 }
 
 func play(t *testing.T, file string) string {
@@ -162,6 +173,42 @@ func (p *player) directive(line string) {
 		p.failSubmit = true
 		fmt.Fprintf(&p.out, "%s\n", line)
 		return
+	case "role":
+		f := strings.Fields(arg)
+		p.role, p.community, p.grid = concern.Role(f[0]), "", ""
+		if len(f) == 3 {
+			p.community, p.grid = f[1], f[2]
+		}
+		fmt.Fprintf(&p.out, "%s\n", line)
+		return
+	case "group":
+		p.group = arg == "on"
+		fmt.Fprintf(&p.out, "%s\n", line)
+		return
+	case "refuse":
+		p.refuse = arg
+		fmt.Fprintf(&p.out, "%s\n", line)
+		return
+	case "event":
+		f := strings.Fields(arg)
+		e := &Event{Type: EventType(f[0])}
+		switch e.Type {
+		case EventStatus:
+			e.Concern, e.Status, e.Excerpt = f[1], concern.Status(f[2]), "小区东门的路灯坏了"
+			for _, x := range f[3:] {
+				e.Rate = e.Rate || x == "rate"
+				e.Filed = e.Filed || x == "filed"
+			}
+			if e.Status == concern.StatusTransferred {
+				e.Unit = "区住建局"
+			}
+		case EventAlert:
+			e.Concern, e.Excerpt, e.Reason, e.Place = f[1], "三单元楼道燃气泄漏", "紧急情形：燃气泄漏", "阳光社区"
+			e.Count, _ = strconv.Atoi(f[2])
+		case EventRole:
+			e.Member = concern.Member{Role: concern.Role(f[1])}
+		}
+		in.Kind, in.Event = InputEvent, e
 	default:
 		p.t.Fatalf("unknown directive %q", line)
 	}
@@ -169,6 +216,10 @@ func (p *player) directive(line string) {
 	p.now = p.now.Add(10 * time.Second)
 	in.ID = fmt.Sprintf("in-%04d", p.seq)
 	in.Time, in.ChatID, in.UserID, in.UserName, in.LangCode, in.Channel = p.now, p.user, p.user, "张三", p.langCode, "test"
+	in.Role, in.Community, in.Grid, in.Group = p.role, p.community, p.grid, p.group
+	if p.group {
+		in.ChatID = -1001
+	}
 
 	fmt.Fprintf(&p.out, "%s\n", line)
 	res := p.m.Run(p.s, in, p.effect)
@@ -198,7 +249,7 @@ func (p *player) effect(e Effect) EffectResult {
 		}
 		id := concern.FormatID(p.now, int64(len(p.concerns)+1))
 		fmt.Fprintf(&p.out, "    draft %s fields:", e.Draft.ID)
-		for _, k := range []string{"text", "photos", "place", "contact"} {
+		for _, k := range []string{"consent", "name", "phone", "grid", "text", "capacity", "photos", "heard", "place", "contact"} {
 			if a, ok := e.Draft.Fields[k]; ok {
 				fmt.Fprintf(&p.out, " %s=%+v", k, flatAnswer(a))
 			}
@@ -212,8 +263,59 @@ func (p *player) effect(e Effect) EffectResult {
 		return EffectResult{ConcernID: id}
 	case EffectListMine:
 		return EffectResult{Concerns: p.concerns, Total: len(p.concerns)}
+	case EffectCommand:
+		fmt.Fprintf(&p.out, "    command %s %q\n", e.Command, e.Args)
+		return p.command(e)
 	}
 	return EffectResult{Failed: true}
+}
+
+// command gives a canned result for a command effect, as the cases service would.
+func (p *player) command(e Effect) EffectResult {
+	res := EffectResult{Command: e.Command, Args: e.Args}
+	if p.refuse != "" {
+		res.Refused, p.refuse = p.refuse, ""
+		return res
+	}
+	at := time.Date(2026, 11, 26, 9, 30, 0, 0, p.now.Location())
+	rep := &concern.Report{
+		ID: "20261126-0001", ReceivedAt: at, Channel: "telegram", ReporterID: 1001, ReporterName: "张三", Phone: "13800001234",
+		Community: "阳光社区", Text: "小区东门的路灯坏了一个多月，晚上很黑，老人出门不安全。", Photos: []string{"P1"},
+		Sector: "社会建设", Topic: "城乡建设", Subtopic: "城市建设和市政管理", Classifier: "lexicon", Confidence: 0.82, Reason: "关键词：路灯",
+		Status: concern.StatusReceived, Level: concern.LevelGeneral, Deadline: at.Add(7 * 24 * time.Hour),
+		History: []concern.StatusChange{{At: at, Status: concern.StatusReceived}},
+	}
+	switch e.Command {
+	case "show":
+		res.Report = rep
+	case "assign", "setstat", "dup", "level":
+		rep.Status, rep.Unit = concern.StatusTransferred, "区住建局"
+		if e.Command == "setstat" {
+			rep.Status = concern.Status(e.Args[1])
+		}
+		res.Report, res.Notified = rep, true
+	case "overdue":
+		res.Reports, res.Total = []concern.Report{*rep}, 1
+	case "audit":
+		res.Audit = []concern.AuditEntry{
+			{At: at.Add(time.Hour), By: 5001, Role: concern.RoleStaff, Action: "view", Concern: rep.ID},
+			{At: at.Add(2 * time.Hour), By: 5001, Role: concern.RoleStaff, Action: "status", Concern: rep.ID, Detail: "已办结 路灯已修复"},
+		}
+	case "invite":
+		res.Code, res.Expires = "K7M2P9QX", p.now.Add(72*time.Hour)
+	case "join":
+		res.Member = &concern.Member{Role: concern.RoleGrid, Community: "阳光社区", Grid: "第一网格"}
+	case "revoke":
+		res.Member = &concern.Member{Role: concern.RoleStaff}
+	case "filed":
+		res.Concerns, res.Total = p.concerns, len(p.concerns)
+	case "forget":
+		res.Count = len(p.concerns)
+	case "rate":
+		rep.Rating = concern.Rating(e.Args[1])
+		res.Report = rep
+	}
+	return res
 }
 
 func flatAnswer(a Answer) string {
@@ -287,6 +389,9 @@ func (p *player) state() {
 	}
 	if s.Lang != "" {
 		parts = append(parts, "lang "+s.Lang)
+	}
+	if p.role != "" {
+		parts = append(parts, "role "+string(p.role))
 	}
 	fmt.Fprintf(&p.out, "  = %s\n", strings.Join(parts, ", "))
 }

@@ -18,6 +18,7 @@ const (
 	InputContact  InputKind = "contact"  // a shared contact
 	InputOther    InputKind = "other"    // anything else (sticker, voice, file…); Other names it
 	InputResult   InputKind = "result"   // the outcome of an Effect, fed back by the runner
+	InputEvent    InputKind = "event"    // something happened elsewhere that this chat is told of
 )
 
 // Contact is a phone contact shared in the chat.
@@ -48,8 +49,47 @@ type Input struct {
 	Other    string            `json:"other,omitempty"`
 	Result   *EffectResult     `json:"result,omitempty"`
 
+	Event *Event `json:"event,omitempty"`
+
 	// CallbackID is the transport's handle of a pressed button, to be answered.
 	CallbackID string `json:"callback_id,omitempty"`
+
+	// The sender's role, and a grid worker's community and grid, as the runner found them.
+	Role      concern.Role `json:"role,omitempty"`
+	Community string       `json:"community,omitempty"`
+	Grid      string       `json:"grid,omitempty"`
+	// Group is set for a message in a group chat (the staff chat), not a private one.
+	Group bool `json:"group,omitempty"`
+}
+
+// EventType names what an event tells.
+type EventType string
+
+// The events a chat can be told of.
+const (
+	EventStatus EventType = "status" // a concern the chat reported or filed changed
+	EventAlert  EventType = "alert"  // an urgent concern, for the staff chat
+	EventRole   EventType = "role"   // the user's role was given or taken away
+)
+
+// Event is news for a chat from outside its own conversation.
+type Event struct {
+	Type    EventType      `json:"type"`
+	Concern string         `json:"concern,omitempty"`
+	Status  concern.Status `json:"status,omitempty"`
+	Note    string         `json:"note,omitempty"`
+	Unit    string         `json:"unit,omitempty"`
+	Other   string         `json:"other,omitempty"`
+	Excerpt string         `json:"excerpt,omitempty"`
+	Reason  string         `json:"reason,omitempty"`
+	Place   string         `json:"place,omitempty"`
+	// Filed is set when the recipient filed the concern on a resident's behalf.
+	Filed bool `json:"filed,omitempty"`
+	// Rate asks the recipient to rate the concern's handling.
+	Rate bool `json:"rate,omitempty"`
+	// Count numbers an alert's repetitions.
+	Count  int            `json:"count,omitempty"`
+	Member concern.Member `json:"member,omitzero"`
 }
 
 // Button is one button of a keyboard.
@@ -79,12 +119,16 @@ type EffectKind string
 const (
 	EffectSubmit   EffectKind = "submit"    // write the draft to the intake queue
 	EffectListMine EffectKind = "list_mine" // fetch the user's own concerns
+	EffectCommand  EffectKind = "command"   // a staff, grid or account command
 )
 
 // Effect is I/O the pure engine cannot do; its outcome comes back as an InputResult.
 type Effect struct {
 	Kind  EffectKind `json:"kind"`
 	Draft *Draft     `json:"draft,omitempty"`
+	// Command and Args, for EffectCommand, are checked and normalised by the engine.
+	Command string   `json:"command,omitempty"`
+	Args    []string `json:"args,omitempty"`
 }
 
 // EffectResult is the outcome of an Effect.
@@ -96,6 +140,22 @@ type EffectResult struct {
 	Concerns  []concern.Summary `json:"concerns,omitempty"`
 	// Total counts all of the user's concerns when Concerns holds only the latest.
 	Total int `json:"total,omitempty"`
+
+	// Command and Args echo the command carried out.
+	Command string   `json:"command,omitempty"`
+	Args    []string `json:"args,omitempty"`
+	// Refused names the catalog message explaining why a command changed nothing.
+	Refused string `json:"refused,omitempty"`
+	// Report is the concern a command showed or changed; Reports a list of them.
+	Report  *concern.Report      `json:"report,omitempty"`
+	Reports []concern.Report     `json:"reports,omitempty"`
+	Audit   []concern.AuditEntry `json:"audit,omitempty"`
+	Member  *concern.Member      `json:"member,omitempty"`
+	Code    string               `json:"code,omitempty"`
+	Expires time.Time            `json:"expires,omitzero"`
+	// Notified says whether the reporter (or filing worker) could be told.
+	Notified bool `json:"notified,omitempty"`
+	Count    int  `json:"count,omitempty"`
 }
 
 // Draft is a finished flow's answers, ready to be submitted.

@@ -15,6 +15,9 @@ import (
 // ReportFlow is the id of the flow behind the "report a concern" menu entry.
 const ReportFlow = "report"
 
+// FileFlow is the id of the flow a grid worker files a concern for a resident with.
+const FileFlow = "file"
+
 // Menu actions, reachable by command or by the main menu's buttons.
 const (
 	actionStart   = "start"
@@ -32,9 +35,11 @@ type Machine struct {
 	flows       map[string]*Definition
 	cat         Catalog
 	communities []string
+	grids       []string // "社区/网格"
 	expiry      time.Duration
 	org         Text
 	loc         *time.Location
+	retention   int // days personal data is kept after a concern is finished
 }
 
 // Option configures a Machine.
@@ -45,6 +50,11 @@ func WithCommunities(names ...string) Option {
 	return func(m *Machine) { m.communities = append([]string(nil), names...) }
 }
 
+// WithGrids sets the grids ("社区/网格") a grid worker can file for.
+func WithGrids(paths ...string) Option {
+	return func(m *Machine) { m.grids = append([]string(nil), paths...) }
+}
+
 // WithExpiry sets how long a flow may sit idle before it is discarded.
 func WithExpiry(d time.Duration) Option { return func(m *Machine) { m.expiry = d } }
 
@@ -53,12 +63,15 @@ func WithOrgName(zh, en string) Option {
 	return func(m *Machine) { m.org = Text{"zh": zh, "en": en} }
 }
 
+// WithRetentionDays says, in the privacy notice, how long personal data is kept.
+func WithRetentionDays(n int) Option { return func(m *Machine) { m.retention = n } }
+
 // WithLocation sets the time zone dates are shown in.
 func WithLocation(loc *time.Location) Option { return func(m *Machine) { m.loc = loc } }
 
 // NewMachine makes a Machine over the given flow definitions and catalog.
 func NewMachine(defs []*Definition, cat Catalog, opts ...Option) (*Machine, error) {
-	m := &Machine{flows: map[string]*Definition{}, cat: cat, expiry: 30 * time.Minute, loc: time.UTC}
+	m := &Machine{flows: map[string]*Definition{}, cat: cat, expiry: 30 * time.Minute, loc: time.UTC, retention: 1095}
 	for _, d := range defs {
 		if _, dup := m.flows[d.ID]; dup {
 			return nil, fmt.Errorf("flow %q is defined twice", d.ID)
@@ -68,8 +81,10 @@ func NewMachine(defs []*Definition, cat Catalog, opts ...Option) (*Machine, erro
 	for _, o := range opts {
 		o(m)
 	}
-	if m.flows[ReportFlow] == nil {
-		return nil, fmt.Errorf("no %q flow", ReportFlow)
+	for _, id := range []string{ReportFlow, FileFlow} {
+		if m.flows[id] == nil {
+			return nil, fmt.Errorf("no %q flow", id)
+		}
 	}
 	var missing []error
 	for _, key := range catalogKeys {
@@ -140,8 +155,17 @@ func (r *run) say(text string, inline ...[]Button) {
 }
 
 func (r *run) dispatch() {
-	if r.in.Kind == InputResult {
+	switch {
+	case r.in.Kind == InputResult:
 		r.result()
+		return
+	case r.in.Kind == InputEvent:
+		if r.in.Event != nil {
+			r.event(r.in.Event)
+		}
+		return
+	case r.in.Group:
+		r.group()
 		return
 	}
 	if r.s.Flow != nil && !r.s.LastActive.IsZero() && r.in.Time.Sub(r.s.LastActive) > r.m.expiry {
@@ -164,6 +188,26 @@ func (r *run) dispatch() {
 	r.menu(r.t("idle_hint"))
 }
 
+// group handles a message in the staff chat: staff commands and alert buttons
+// only; the rest of the chat's talk is not the bot's business.
+func (r *run) group() {
+	if cmd, args, ok := parseCommand(r.in); ok && isStaff(r.in) {
+		if cmd == "status" && args != "" {
+			cmd = "setstat"
+		}
+		if spec, ok := commands[cmd]; ok && spec.allows(role(r.in)) {
+			r.runCommand(cmd, cmd, args)
+		}
+		return
+	}
+	if r.in.Kind == InputButton {
+		kind, rest, _ := strings.Cut(r.in.Data, ":")
+		if kind == "k" {
+			r.commandButton(kind, rest)
+		}
+	}
+}
+
 func parseCommand(in Input) (cmd, args string, ok bool) {
 	if in.Kind != InputText || !strings.HasPrefix(in.Text, "/") {
 		return "", "", false
@@ -180,7 +224,16 @@ func (r *run) command(cmd, args string) {
 	case "report", "new":
 		r.menuAction(actionReport)
 	case "status", "mine":
-		r.menuAction(actionMine)
+		switch {
+		case cmd == "status" && args != "":
+			if !r.runCommand("setstat", cmd, args) {
+				r.unknownCommand(cmd)
+			}
+		case cmd == "mine" && role(r.in) == concern.RoleGrid:
+			r.runCommand("filed", cmd, args)
+		default:
+			r.menuAction(actionMine)
+		}
 	case "privacy":
 		r.menuAction(actionPrivacy)
 	case "cancel":
@@ -197,8 +250,9 @@ func (r *run) command(cmd, args string) {
 	case "lang":
 		r.setLang(args)
 	default:
-		r.say(r.t("unknown_command", "cmd", "/"+cmd))
-		r.reprompt()
+		if !r.runCommand(cmd, cmd, args) {
+			r.unknownCommand(cmd)
+		}
 	}
 }
 
@@ -214,13 +268,17 @@ func (r *run) menuAction(action string) {
 	}
 	switch action {
 	case actionStart:
-		r.menu(r.t("greeting", "org", r.org()))
+		text := r.t("greeting", "org", r.org())
+		if role(r.in) != concern.RoleResident {
+			text += "\n\n" + r.roleHelp()
+		}
+		r.menu(text)
 	case actionReport:
 		r.startFlow(ReportFlow)
 	case actionMine:
 		r.effect = &Effect{Kind: EffectListMine}
 	case actionPrivacy:
-		r.menu(r.t("privacy"))
+		r.menu(r.t("privacy", "days", strconv.Itoa(r.m.retention)))
 	}
 }
 
@@ -298,6 +356,10 @@ func (r *run) button() {
 		r.s.Pending = ""
 		if r.s.Flow != nil {
 			r.flowInput()
+			return
+		}
+	default:
+		if r.commandButton(kind, rest) {
 			return
 		}
 	}
@@ -378,6 +440,9 @@ func (r *run) choices(st *StepDef) []Button {
 		for _, o := range st.Options {
 			b = append(b, Button{Label: o.Label.In(r.lang), Data: o.Value})
 		}
+		if st.OptionsFrom == "grids" {
+			b = append(b, r.gridChoices()...)
+		}
 	case StepPhotos:
 		if len(r.s.Flow.Answers[st.ID].Photos) > 0 {
 			b = append(b, Button{Label: r.t("btn_done"), Data: "done"})
@@ -401,7 +466,28 @@ func (r *run) choices(st *StepDef) []Button {
 			Button{Label: r.t("btn_cancel"), Data: "cancel"})
 	}
 	if st.Skippable && st.Type != StepPhotos {
-		b = append(b, Button{Label: r.t("btn_skip"), Data: "skip"})
+		b = append(b, Button{Label: r.skipLabel(st), Data: "skip"})
+	}
+	return b
+}
+
+func (r *run) skipLabel(st *StepDef) string {
+	if st.SkipLabel != nil {
+		return st.SkipLabel.In(r.lang)
+	}
+	return r.t("btn_skip")
+}
+
+// gridChoices offers every configured grid, the sender's own first.
+func (r *run) gridChoices() []Button {
+	own := r.in.Community + "/" + r.in.Grid
+	var b []Button
+	for _, g := range r.m.grids {
+		if g == own {
+			b = append([]Button{{Label: g + r.t("own_grid"), Data: g}}, b...)
+		} else {
+			b = append(b, Button{Label: g, Data: g})
+		}
 	}
 	return b
 }
@@ -517,6 +603,8 @@ func (r *run) onText(st *StepDef) {
 	text := strings.TrimSpace(r.in.Text)
 	n := len([]rune(text))
 	switch {
+	case st.Pattern == "phone" && !looksLikePhone(text):
+		r.say(r.t("bad_phone"))
 	case n < st.MinLen:
 		r.say(r.t("too_short", "n", strconv.Itoa(n), "min", strconv.Itoa(st.MinLen)))
 	case n > st.MaxLen:
@@ -616,6 +704,15 @@ func (r *run) press(st *StepDef, value string) bool {
 	if !offered {
 		return false
 	}
+	if st.Type == StepChoice {
+		for _, o := range st.Options {
+			if o.Value == value && o.Stop != nil {
+				r.s.Flow = nil
+				r.menu(o.Stop.In(r.lang))
+				return true
+			}
+		}
+	}
 	switch {
 	case value == "skip":
 		r.answer(st, Answer{Skipped: true})
@@ -659,6 +756,8 @@ func (r *run) answer(st *StepDef, a Answer) {
 // describe renders an answer for the summary.
 func (r *run) describe(st *StepDef, a Answer) string {
 	switch {
+	case a.Skipped && st.SkipLabel != nil:
+		return st.SkipLabel.In(r.lang)
 	case a.Skipped:
 		return r.t("not_given")
 	case a.Contact != nil:
@@ -686,9 +785,9 @@ func (r *run) describe(st *StepDef, a Answer) string {
 			return r.t("contact_anonymous")
 		}
 	case StepChoice:
-		for _, o := range st.Options {
-			if o.Value == a.Choice {
-				return o.Label.In(r.lang)
+		for _, b := range r.choices(st) {
+			if b.Data == a.Choice {
+				return b.Label
 			}
 		}
 	}
@@ -775,31 +874,20 @@ func (r *run) result() {
 			r.prompt()
 			return
 		}
+		key := "receipt"
+		if r.s.Flow.Flow == FileFlow {
+			key = "receipt_file"
+		}
 		r.s.Flow = nil
-		r.menu(r.t("receipt", "id", res.ConcernID))
+		r.menu(r.t(key, "id", res.ConcernID))
+	case EffectCommand:
+		r.commandResult(res)
 	case EffectListMine:
 		if res.Failed {
 			r.menu(r.t("mine_failed"))
 			return
 		}
-		if len(res.Concerns) == 0 {
-			r.menu(r.t("mine_none"))
-			return
-		}
-		lines := []string{r.t("mine_head", "n", strconv.Itoa(len(res.Concerns)), "total", strconv.Itoa(max(res.Total, len(res.Concerns))))}
-		for _, c := range res.Concerns {
-			topic := r.t("mine_untagged")
-			if c.Topic != "" {
-				topic = r.t("mine_topic", "topic", c.Topic, "sector", c.Sector)
-			}
-			lines = append(lines, r.t("mine_line",
-				"id", c.ID,
-				"date", c.At.In(r.m.loc).Format("2006-01-02"),
-				"excerpt", concern.Excerpt(c.Excerpt, 20),
-				"topic", topic,
-				"status", c.Status.Label(r.lang)))
-		}
-		r.menu(strings.Join(lines, "\n"))
+		r.listConcerns(res, "mine_none", "mine_head")
 	}
 }
 
@@ -816,6 +904,17 @@ var catalogKeys = []string{
 	"photos_count", "summary_foot", "btn_submit", "btn_edit", "btn_cancel", "btn_back", "edit_which",
 	"confirm_hint", "choice_hint", "submit_failed", "receipt", "mine_none", "mine_head", "mine_line",
 	"mine_failed", "mine_topic", "mine_untagged", "busy", "private_only",
+	"usage", "bad_id", "bad_level", "bad_status", "reason_required", "bad_grid", "bad_user", "bad_phone",
+	"whoami", "whoami_grid", "help_grid", "help_staff", "help_admin", "forget_ask", "forget_yes", "forget_no",
+	"forget_kept", "forgotten", "staff_only_button", "command_failed", "changed_notified", "changed_unnotified",
+	"overdue_none", "overdue_head", "overdue_line", "audit_none", "audit_head", "audit_line", "invite_made",
+	"joined", "revoked", "filed_none", "filed_head", "rated", "rated_reopened", "acked", "anonymous",
+	"card_head", "card_received", "card_filed", "card_forgotten", "card_reporter", "card_place", "card_tags",
+	"card_urgent", "card_sensitive", "card_late", "card_deadline", "card_unit", "card_dup", "card_text",
+	"card_photos", "card_rating", "card_history", "event_status", "event_status_filed", "event_unit",
+	"event_dup", "event_note", "rate_ask", "alert", "alert_again", "alert_ack", "event_role",
+	"event_role_revoked", "own_grid", "not_found", "not_yours", "not_closed", "already_rated",
+	"invite_invalid", "too_many_attempts", "receipt_file", "dup_self", "level_changed", "changed_notified_filed", "not_member", "same_status", "finished_already", "restricted",
 }
 
 // Run steps a session with one input and carries out the effects the engine asks

@@ -38,18 +38,19 @@ type Sender interface {
 	Deliver(ctx context.Context, d Delivery) error
 }
 
-// Intake is where finished drafts go and where residents' own concerns are found.
-type Intake interface {
-	Submit(ctx context.Context, draftID string, r *concern.Report) (string, error)
-	Mine(ctx context.Context, userID int64, n int) ([]concern.Summary, int, error)
+// Executor carries out the effects the engine asks for: submitting concerns,
+// listing them, and staff, grid and account commands (the cases service does).
+type Executor interface {
+	Execute(ctx context.Context, in flows.Input, lang string, e flows.Effect) (flows.EffectResult, *store.Listing)
 }
 
 // Processor drains the inbox.
 type Processor struct {
 	st         *store.Store
 	m          *flows.Machine
+	exec       Executor
 	send       Sender
-	intake     Intake
+	admins     map[int64]bool
 	log        *slog.Logger
 	owner      string
 	sessionTTL time.Duration
@@ -74,8 +75,14 @@ type job struct {
 // Option configures a Processor.
 type Option func(*Processor)
 
-// WithIntake replaces where drafts are submitted (the store by default).
-func WithIntake(i Intake) Option { return func(p *Processor) { p.intake = i } }
+// WithAdmins names the users who are admins by configuration.
+func WithAdmins(ids ...int64) Option {
+	return func(p *Processor) {
+		for _, id := range ids {
+			p.admins[id] = true
+		}
+	}
+}
 
 // WithLogger sets the logger.
 func WithLogger(l *slog.Logger) Option { return func(p *Processor) { p.log = l } }
@@ -93,10 +100,10 @@ func WithOwner(name string) Option { return func(p *Processor) { p.owner = name 
 // WithSenders sets how many chats' replies are sent at once.
 func WithSenders(n int) Option { return func(p *Processor) { p.senders = n } }
 
-// New makes a Processor that sends replies through send.
-func New(st *store.Store, m *flows.Machine, send Sender, opts ...Option) *Processor {
+// New makes a Processor that carries effects out with exec and sends replies through send.
+func New(st *store.Store, m *flows.Machine, exec Executor, send Sender, opts ...Option) *Processor {
 	p := &Processor{
-		st: st, m: m, send: send, intake: st, log: slog.Default(),
+		st: st, m: m, exec: exec, send: send, admins: map[int64]bool{}, log: slog.Default(),
 		sessionTTL: 30 * 24 * time.Hour, leaseTTL: 15 * time.Second, block: time.Second, senders: 32,
 		delivered: map[string]bool{},
 	}
@@ -269,9 +276,17 @@ func (p *Processor) handle(ctx context.Context, shard int, e store.InboxEntry) e
 // again for the same input after a failure: submitting is idempotent per draft.
 func (p *Processor) process(ctx context.Context, shard int, entryID string, in flows.Input) error {
 	log := p.log.With("input", in.ID, "chat", in.ChatID)
-	raw, err := p.st.LoadSession(ctx, in.ChatID)
+	raw, member, err := p.st.LoadSessionAndMember(ctx, in.ChatID, in.UserID)
 	if err != nil {
 		return err
+	}
+	// the role is looked up afresh for every update, so that a revocation holds at once
+	in.Role = concern.RoleResident
+	if member != nil {
+		in.Role, in.Community, in.Grid = member.Role, member.Community, member.Grid
+	}
+	if p.admins[in.UserID] {
+		in.Role = concern.RoleAdmin
 	}
 	var sess flows.Session
 	if raw != nil {
@@ -281,9 +296,13 @@ func (p *Processor) process(ctx context.Context, shard int, entryID string, in f
 		}
 	}
 	lang := p.m.Lang(sess, in)
-	var mine *concern.Summary
+	var listing *store.Listing
 	res := p.m.Run(sess, in, func(e flows.Effect) flows.EffectResult {
-		return p.effect(ctx, log, in, lang, e, &mine)
+		out, l := p.exec.Execute(ctx, in, lang, e)
+		if l != nil {
+			listing = l
+		}
+		return out
 	})
 	sessJSON, err := json.Marshal(res.Session)
 	if err != nil {
@@ -298,7 +317,7 @@ func (p *Processor) process(ctx context.Context, shard int, entryID string, in f
 	}
 	outID, err := p.st.Commit(ctx, store.Commit{
 		Shard: shard, Owner: p.owner, EntryID: entryID, ChatID: in.ChatID,
-		Session: sessJSON, TTL: p.sessionTTL, Outbox: outbox, Mine: mine,
+		Session: sessJSON, TTL: p.sessionTTL, Outbox: outbox, Listing: listing,
 	})
 	if err != nil {
 		return err
@@ -306,52 +325,6 @@ func (p *Processor) process(ctx context.Context, shard int, entryID string, in f
 	log.Debug("input processed", "kind", in.Kind, "replies", len(d.Messages))
 	p.enqueue(ctx, job{shard: shard, outboxID: outID, d: d})
 	return nil
-}
-
-func (p *Processor) effect(ctx context.Context, log *slog.Logger, in flows.Input, lang string, e flows.Effect, mine **concern.Summary) flows.EffectResult {
-	switch e.Kind {
-	case flows.EffectSubmit:
-		r := reportFrom(in, lang, e.Draft)
-		id, err := p.intake.Submit(ctx, e.Draft.ID, r)
-		if err != nil {
-			log.Warn("submit failed; the resident is asked to retry", "draft", e.Draft.ID, "err", err)
-			return flows.EffectResult{Failed: true}
-		}
-		log.Info("concern queued", "concern", id, "draft", e.Draft.ID)
-		*mine = &concern.Summary{ID: id, At: in.Time, Excerpt: concern.Excerpt(r.Text, 40)}
-		return flows.EffectResult{ConcernID: id}
-	case flows.EffectListMine:
-		list, total, err := p.intake.Mine(ctx, in.UserID, flows.MineShown)
-		if err != nil {
-			log.Warn("listing own concerns failed", "err", err)
-			return flows.EffectResult{Failed: true}
-		}
-		return flows.EffectResult{Concerns: list, Total: total}
-	}
-	log.Error("unknown effect", "kind", e.Kind)
-	return flows.EffectResult{Failed: true}
-}
-
-// reportFrom turns a finished report draft into a concern.
-func reportFrom(in flows.Input, lang string, d *flows.Draft) *concern.Report {
-	r := &concern.Report{
-		DraftID:    d.ID,
-		ReceivedAt: in.Time,
-		Channel:    in.Channel,
-		Lang:       lang,
-		ReplyChat:  in.ChatID,
-		Text:       d.Fields["text"].Text,
-		Photos:     d.Fields["photos"].Photos,
-		Status:     concern.StatusReceived,
-		History:    []concern.StatusChange{{At: in.Time, Status: concern.StatusReceived}},
-	}
-	place := d.Fields["place"]
-	r.Community, r.Address, r.Location = place.Choice, place.Text, place.Location
-	if c := d.Fields["contact"].Contact; c != nil {
-		r.Phone = c.Phone
-		r.ReporterID, r.ReporterName = in.UserID, in.UserName
-	}
-	return r
 }
 
 func (p *Processor) enqueue(ctx context.Context, j job) {

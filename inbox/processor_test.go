@@ -1,4 +1,4 @@
-package inbox
+package inbox_test
 
 import (
 	"context"
@@ -12,8 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/cases"
 	"github.com/minyi-project/minyi/flows"
+	. "github.com/minyi-project/minyi/inbox"
 	"github.com/minyi-project/minyi/store"
 	"github.com/minyi-project/minyi/store/storetest"
 )
@@ -118,7 +119,7 @@ func TestTakeoverAfterCrash(t *testing.T) {
 
 	c := &collector{}
 	began := time.Now()
-	start(t, New(st, machine(t), c, WithLogger(quiet), WithLeaseTTL(time.Second), WithOwner("heir")))
+	start(t, New(st, machine(t), executor(st), c, WithLogger(quiet), WithLeaseTTL(time.Second), WithOwner("heir")))
 	waitFor(t, "both deliveries", func() bool { return len(c.all()) == 2 })
 	got := c.all()
 	if got[0].InputID != "t:77:0" || got[1].InputID != "t:77:1" || !strings.Contains(got[1].Messages[0].Text, "/nosuch1") {
@@ -140,8 +141,8 @@ func TestTwoInstancesKeepEachChatInOrder(t *testing.T) {
 	st := openStore(t)
 	m := machine(t)
 	a, b := &collector{name: "a"}, &collector{name: "b"}
-	start(t, New(st, m, a, WithLogger(quiet), WithLeaseTTL(2*time.Second), WithOwner("a")))
-	start(t, New(st, m, b, WithLogger(quiet), WithLeaseTTL(2*time.Second), WithOwner("b")))
+	start(t, New(st, m, executor(st), a, WithLogger(quiet), WithLeaseTTL(2*time.Second), WithOwner("a")))
+	start(t, New(st, m, executor(st), b, WithLogger(quiet), WithLeaseTTL(2*time.Second), WithOwner("b")))
 	w := NewWriter(st)
 	const chats, perChat = 12, 15
 	var wg sync.WaitGroup
@@ -181,26 +182,6 @@ func TestTwoInstancesKeepEachChatInOrder(t *testing.T) {
 	}
 }
 
-func TestReportFromDraft(t *testing.T) {
-	at := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
-	in := flows.Input{ID: "tg:9", Time: at, Channel: "telegram", ChatID: 5, UserID: 5, UserName: "张三"}
-	d := &flows.Draft{ID: "5-tg:1", Fields: map[string]flows.Answer{
-		"text":    {Text: "路灯坏了一个多月"},
-		"photos":  {Photos: []string{"p1"}},
-		"place":   {Choice: "阳光社区"},
-		"contact": {Choice: "anonymous"},
-	}}
-	r := reportFrom(in, "zh", d)
-	if r.ReporterID != 0 || r.ReporterName != "" || r.Phone != "" || r.ReplyChat != 5 {
-		t.Fatalf("anonymous report carries identity: %+v", r)
-	}
-	if r.Community != "阳光社区" || r.Text != "路灯坏了一个多月" || len(r.Photos) != 1 || r.Status != concern.StatusReceived || !r.ReceivedAt.Equal(at) {
-		t.Fatalf("report: %+v", r)
-	}
-	d.Fields["contact"] = flows.Answer{Contact: &flows.Contact{Phone: "13800001234", UserID: 5}}
-	d.Fields["place"] = flows.Answer{Location: &concern.Location{Lat: 1, Lon: 2}}
-	r = reportFrom(in, "en", d)
-	if r.ReporterID != 5 || r.ReporterName != "张三" || r.Phone != "13800001234" || r.Location == nil || r.Lang != "en" {
-		t.Fatalf("named report: %+v", r)
-	}
+func executor(st *store.Store) *cases.Service {
+	return cases.New(st, NewWriter(st), cases.Config{}, cases.WithLogger(quiet))
 }

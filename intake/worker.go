@@ -31,7 +31,9 @@ type Worker struct {
 	// saved is told each concern whose record was written.
 	saved func(*concern.Report)
 	// urgent is told each urgent concern once its record is written, to alert staff.
-	urgent func(*concern.Report)
+	urgent func(context.Context, *concern.Report) error
+	// deadline gives the time by which a concern of a service level must be answered.
+	deadline func(concern.Level, time.Time) time.Time
 }
 
 // Option configures a Worker.
@@ -50,12 +52,19 @@ func WithReclaimAfter(d time.Duration) Option { return func(w *Worker) { w.minId
 // WithSaved calls fn after each concern's record is written.
 func WithSaved(fn func(*concern.Report)) Option { return func(w *Worker) { w.saved = fn } }
 
+// WithDeadlines sets how deadlines follow from service levels.
+func WithDeadlines(fn func(concern.Level, time.Time) time.Time) Option {
+	return func(w *Worker) { w.deadline = fn }
+}
+
 // WithScreener flags urgent and sensitive concerns.
 func WithScreener(s Screener) Option { return func(w *Worker) { w.screen = s } }
 
 // WithUrgent calls fn for each urgent concern right after its record is written
-// and before it is acknowledged.
-func WithUrgent(fn func(*concern.Report)) Option { return func(w *Worker) { w.urgent = fn } }
+// and before it is acknowledged; an error leaves the entry to be handled again.
+func WithUrgent(fn func(context.Context, *concern.Report) error) Option {
+	return func(w *Worker) { w.urgent = fn }
+}
 
 // New makes a Worker that tags concerns with cls.
 func New(st *store.Store, cls classify.Classifier, opts ...Option) *Worker {
@@ -134,9 +143,19 @@ func (w *Worker) handle(ctx context.Context, e store.IntakeEntry) {
 	}
 	r.Sector, r.Topic, r.Subtopic = res.Sector, res.Topic, res.Subtopic
 	r.Confidence, r.Classifier, r.Reason = res.Confidence, res.Classifier, res.Reason
+	r.Level = concern.LevelGeneral
 	if w.screen != nil {
 		f := w.screen.Screen(r.Text)
 		r.Urgent, r.UrgentReason, r.Sensitive, r.SensitiveReason = f.Urgent, f.UrgentReason, f.Sensitive, f.SensitiveReason
+		switch {
+		case f.Urgent:
+			r.Level = concern.LevelUrgent
+		case f.Utility:
+			r.Level = concern.LevelUtility
+		}
+	}
+	if w.deadline != nil {
+		r.Deadline = w.deadline(r.Level, r.ReceivedAt)
 	}
 	if err := w.st.SaveReport(ctx, r); err != nil {
 		log.Warn("writing the record failed; will retry", "err", err)
@@ -144,7 +163,10 @@ func (w *Worker) handle(ctx context.Context, e store.IntakeEntry) {
 	}
 	// before the ack, so that a crash here repeats the alert rather than losing it
 	if r.Urgent && w.urgent != nil {
-		w.urgent(r)
+		if err := w.urgent(ctx, r); err != nil {
+			log.Warn("alerting staff failed; will retry", "err", err)
+			return
+		}
 	}
 	if err := w.st.AckIntake(ctx, e.StreamID); err != nil {
 		log.Warn("ack failed; the entry will be handled again", "err", err)

@@ -138,18 +138,24 @@ func TestUrgentAndSensitiveAreFlagged(t *testing.T) {
 	sensitiveID, _ := st.Submit(t.Context(), "s1", &concern.Report{ReceivedAt: now, Text: "村支书贪污扶贫款，村民集体上访", Status: concern.StatusReceived})
 	plainID, _ := st.Submit(t.Context(), "p1", &concern.Report{ReceivedAt: now, Text: "路灯坏了一个月", Status: concern.StatusReceived})
 	alerts := make(chan string, 3)
-	run(t, New(st, lex, WithLogger(quiet), WithScreener(lex), WithUrgent(func(r *concern.Report) {
+	run(t, New(st, lex, WithLogger(quiet), WithScreener(lex), WithUrgent(func(_ context.Context, r *concern.Report) error {
 		stats, _ := st.IntakeStats(context.Background())
 		if stats.Pending == 0 {
 			t.Error("the urgent alert came after the entry was acknowledged")
 		}
 		alerts <- r.ID
+		return nil
+	}), WithDeadlines(func(l concern.Level, from time.Time) time.Time {
+		return from.Add(map[concern.Level]time.Duration{concern.LevelUrgent: 2 * time.Hour, concern.LevelGeneral: 7 * 24 * time.Hour}[l])
 	})))
 	u := waitRecord(t, st, urgentID)
 	s := waitRecord(t, st, sensitiveID)
 	p := waitRecord(t, st, plainID)
-	if !u.Urgent || !strings.Contains(u.UrgentReason, "燃气泄漏") || u.Sensitive {
+	if !u.Urgent || !strings.Contains(u.UrgentReason, "燃气泄漏") || u.Sensitive || u.Level != concern.LevelUrgent || !u.Deadline.Equal(u.ReceivedAt.Add(2*time.Hour)) {
 		t.Fatalf("urgent concern: %+v", u)
+	}
+	if p.Level != concern.LevelGeneral || !p.Deadline.Equal(p.ReceivedAt.Add(7*24*time.Hour)) {
+		t.Fatalf("plain concern: level %s deadline %v", p.Level, p.Deadline)
 	}
 	if !s.Sensitive || !strings.Contains(s.SensitiveReason, "贪污") || s.Urgent {
 		t.Fatalf("sensitive concern: %+v", s)

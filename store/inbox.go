@@ -186,8 +186,8 @@ type Commit struct {
 	TTL     time.Duration
 	// Outbox holds the replies to deliver; empty when there are none.
 	Outbox []byte
-	// Mine, when set, is a concern just submitted, added to the user's own list.
-	Mine *concern.Summary
+	// Listing, when set, adds a concern just submitted to one of the user's lists.
+	Listing *Listing
 }
 
 // Saves the session, queues the replies, records a submitted concern for the
@@ -219,15 +219,15 @@ func (s *Store) Commit(ctx context.Context, c Commit) (string, error) {
 		shardKey(c.Shard, "inbox"),
 		s.sessionKey(c.ChatID),
 		shardKey(c.Shard, "outbox"),
-		s.mineKey(c.ChatID),
+		s.listKey(c.ChatID, c.Listing.list()),
 	}
 	ttl := int64(c.TTL / time.Second)
 	if ttl < 1 {
 		ttl = 1
 	}
 	var mine []byte
-	if c.Mine != nil {
-		mine, _ = json.Marshal(c.Mine) // a Summary always encodes
+	if c.Listing != nil {
+		mine, _ = json.Marshal(c.Listing.Summary) // a Summary always encodes
 	}
 	id, err := commitScript.Run(ctx, s.rdb, keys, c.Owner, c.EntryID, c.Session, ttl, c.Outbox, mine).Text()
 	if err != nil {
@@ -267,4 +267,17 @@ func (s *Store) DropInbox(ctx context.Context, shard int, id string) error {
 		return fmt.Errorf("drop inbox entry: %w", err)
 	}
 	return nil
+}
+
+// Listing is a concern to add to one of a user's lists (ListMine, ListFiled).
+type Listing struct {
+	List    string
+	Summary concern.Summary
+}
+
+func (l *Listing) list() string {
+	if l == nil || l.List == "" {
+		return ListMine
+	}
+	return l.List
 }

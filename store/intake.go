@@ -151,7 +151,8 @@ func (s *Store) IntakeStats(ctx context.Context) (IntakeStats, error) {
 	return st, nil
 }
 
-// SaveReport writes a concern's record and its day index. It is idempotent.
+// SaveReport writes a new concern's record with its day and deadline indexes. A
+// record that exists already is left as it is.
 func (s *Store) SaveReport(ctx context.Context, r *concern.Report) error {
 	if !concern.ValidID(r.ID) {
 		return fmt.Errorf("save report: bad id %q", r.ID)
@@ -161,15 +162,20 @@ func (s *Store) SaveReport(ctx context.Context, r *concern.Report) error {
 		return fmt.Errorf("save report %s: %w", r.ID, err)
 	}
 	day := r.ReceivedAt.In(s.loc).Format("20060102")
+	// the first write wins: an entry delivered again must not undo what staff did since
+	var created *redis.BoolCmd
 	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		p.Set(ctx, reportKey(r.ID), body, 0)
+		created = p.SetNX(ctx, reportKey(r.ID), body, 0)
 		p.ZAdd(ctx, keyDayPrefix+day, redis.Z{Score: float64(r.ReceivedAt.UnixMilli()), Member: r.ID})
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("save report %s: %w", r.ID, err)
 	}
-	return nil
+	if !created.Val() {
+		return nil
+	}
+	return s.index(ctx, r)
 }
 
 // Report reads a concern's record; ErrNotFound when there is none (yet).
@@ -201,7 +207,12 @@ func (s *Store) DayIDs(ctx context.Context, day string) ([]string, error) {
 // tags, and how many there are in all. A concern still in the queue shows as
 // received, without tags.
 func (s *Store) Mine(ctx context.Context, userID int64, n int) ([]concern.Summary, int, error) {
-	key := s.mineKey(userID)
+	return s.List(ctx, userID, ListMine, n)
+}
+
+// List is Mine for any of a user's lists (ListMine, ListFiled).
+func (s *Store) List(ctx context.Context, userID int64, list string, n int) ([]concern.Summary, int, error) {
+	key := s.listKey(userID, list)
 	var (
 		rng *redis.StringSliceCmd
 		cnt *redis.IntCmd

@@ -199,9 +199,15 @@ func (s *Store) sessionKey(chatID int64) string {
 	return shardKey(s.ShardOf(chatID), "session", strconv.FormatInt(chatID, 10))
 }
 
-// The user's own concerns live in the shard of their private chat, whose id is theirs.
-func (s *Store) mineKey(userID int64) string {
-	return shardKey(s.ShardOf(userID), "mine", strconv.FormatInt(userID, 10))
+// Lists of a user's concerns: those they reported, and (grid workers) those they filed.
+const (
+	ListMine  = "mine"
+	ListFiled = "filed"
+)
+
+// The user's lists live in the shard of their private chat, whose id is theirs.
+func (s *Store) listKey(userID int64, list string) string {
+	return shardKey(s.ShardOf(userID), list, strconv.FormatInt(userID, 10))
 }
 
 const (

@@ -96,7 +96,7 @@ func TestCommitIsFencedByTheLease(t *testing.T) {
 		t.Fatalf("a refused commit changed the inbox: %d entries", n)
 	}
 	c.Owner = "a"
-	c.Mine = &concern.Summary{ID: "20261126-0001", Excerpt: "路灯"}
+	c.Listing = &Listing{Summary: concern.Summary{ID: "20261126-0001", Excerpt: "路灯"}}
 	outID, err := st.Commit(ctx, c)
 	if err != nil || outID == "" {
 		t.Fatalf("commit: %q %v", outID, err)

@@ -25,6 +25,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/minyi-project/minyi/bot"
+	"github.com/minyi-project/minyi/cases"
 	"github.com/minyi-project/minyi/concern"
 	"github.com/minyi-project/minyi/config"
 	"github.com/minyi-project/minyi/console"
@@ -96,6 +97,7 @@ type app struct {
 	st      *store.Store
 	machine *flows.Machine
 	cls     *classifiers
+	cases   *cases.Service
 }
 
 func setup(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, error) {
@@ -113,6 +115,8 @@ func setup(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, err
 	}
 	m, err := flows.NewDefault(
 		flows.WithCommunities(cfg.Communities...),
+		flows.WithGrids(cfg.GridPaths()...),
+		flows.WithRetentionDays(cfg.RetentionDays),
 		flows.WithExpiry(cfg.FlowExpiry),
 		flows.WithOrgName(cfg.OrgName, cfg.OrgNameEN),
 		flows.WithLocation(cfg.Location),
@@ -122,18 +126,35 @@ func setup(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, err
 		return nil, fmt.Errorf("flows: %w", err)
 	}
 	log.Info("classifiers", "order", strings.Join(cfg.Classifiers(), " → "))
-	return &app{cfg: cfg, log: log, st: st, machine: m, cls: cls}, nil
+	levels := map[concern.Level]time.Duration{}
+	for k, d := range cfg.ServiceLevels {
+		levels[concern.Level(k)] = d
+	}
+	svc := cases.New(st, inbox.NewWriter(st), cases.Config{
+		Admins: cfg.Admins, StaffChat: cfg.StaffChat, Levels: levels, AlertEvery: cfg.AlertRepeat,
+		Retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour,
+	}, cases.WithLogger(log))
+	if cfg.StaffChat == 0 && len(cfg.Admins) == 0 {
+		log.Warn("neither MINYI_STAFF_CHAT nor MINYI_ADMINS is set: urgent alerts have nowhere to go")
+	}
+	return &app{cfg: cfg, log: log, st: st, machine: m, cls: cls, cases: svc}, nil
 }
 
 // worker makes the intake queue's consumer with the configured classifiers.
 func (a *app) worker(name string) *intake.Worker {
 	return intake.New(a.st, a.cls.chain,
 		intake.WithLogger(a.log), intake.WithConsumer(name), intake.WithScreener(a.cls.lexicon),
-		intake.WithUrgent(func(r *concern.Report) {
-			// the staff chat alert comes with the staff issue; until then the log carries it
-			a.log.Warn("URGENT concern", "concern", r.ID, "why", r.UrgentReason)
-		}))
+		intake.WithDeadlines(a.cases.Deadline), intake.WithUrgent(a.cases.RaiseAlert))
 }
+
+// processor makes the inbox's processor, replying through send.
+func (a *app) processor(send inbox.Sender, name string) *inbox.Processor {
+	return inbox.New(a.st, a.machine, a.cases, send, inbox.WithLogger(a.log),
+		inbox.WithSessionTTL(a.cfg.SessionTTL), inbox.WithOwner(name), inbox.WithAdmins(a.cfg.Admins...))
+}
+
+// alerts repeats urgent alerts and sweeps retention.
+func (a *app) alerts(ctx context.Context) error { return a.cases.Run(ctx, 10*time.Second) }
 
 // runAll runs fns until ctx ends or one fails, and waits for all of them.
 func runAll(ctx context.Context, fns ...func(context.Context) error) error {
@@ -191,12 +212,13 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		interactive = term.IsTerminal(int(f.Fd()))
 	}
 	con := console.New(stdout, console.Interactive(interactive), console.WithUser(*user, "居民", *lang))
-	proc := inbox.New(a.st, a.machine, con, inbox.WithLogger(log), inbox.WithSessionTTL(cfg.SessionTTL))
-	worker := a.worker(inbox.InstanceName())
+	name := inbox.InstanceName()
+	proc := a.processor(con, name)
+	worker := a.worker(name)
 
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	wg.Go(func() { runAll(ctx, proc.Run, worker.Run) })
+	wg.Go(func() { runAll(ctx, proc.Run, worker.Run, a.alerts) })
 	err = con.Run(ctx, stdin, inbox.NewWriter(a.st))
 	cancel()
 	wg.Wait()
@@ -233,7 +255,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 
 	name := inbox.InstanceName()
 	tr, err := bot.New(cfg.TelegramToken, inbox.NewWriter(a.st), a.machine,
-		bot.WithServerURL(cfg.TelegramAPIURL), bot.WithLogger(log), bot.WithRate(cfg.TelegramRate))
+		bot.WithServerURL(cfg.TelegramAPIURL), bot.WithLogger(log), bot.WithRate(cfg.TelegramRate), bot.WithStaffChat(cfg.StaffChat))
 	if err != nil {
 		return err
 	}
@@ -242,9 +264,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	} else {
 		log.Info("connected to Telegram", "bot", username, "instance", name)
 	}
-	proc := inbox.New(a.st, a.machine, tr, inbox.WithLogger(log), inbox.WithSessionTTL(cfg.SessionTTL), inbox.WithOwner(name))
+	proc := a.processor(tr, name)
 	worker := a.worker(name)
-	tasks := []func(context.Context) error{proc.Run, worker.Run}
+	tasks := []func(context.Context) error{proc.Run, worker.Run, a.alerts}
 
 	if cfg.WebhookURL != "" {
 		h, err := tr.WebhookHandler(cfg.WebhookSecret)

@@ -1,0 +1,327 @@
+package bot
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/minyi-project/minyi/concern"
+)
+
+// People besides the resident and the admin.
+const (
+	gridWorker = int64(2001)
+	staffer    = int64(3001)
+	stranger   = int64(4001)
+)
+
+func (h *harness) as(user int64, text string) []apiCall {
+	h.t.Helper()
+	return h.send(textUpdate(user, text))
+}
+
+func (h *harness) pressAs(user int64, label string) []apiCall {
+	h.t.Helper()
+	return h.send(h.buttonIn(user, user, label))
+}
+
+// fileRest finishes a filing from the grid step on: grid, text, capacity, no photos, when heard; then submits.
+func (h *harness) fileRest(worker int64, grid, text, capacity, heard string) []apiCall {
+	h.t.Helper()
+	h.pressAs(worker, grid)
+	h.as(worker, text)
+	h.pressAs(worker, capacity)
+	h.pressAs(worker, "跳过")
+	h.pressAs(worker, heard)
+	return h.pressAs(worker, "提交")
+}
+
+var codePattern = regexp.MustCompile(`/join ([A-Z0-9]{8})`)
+
+// invite has the admin make an invite code and returns it.
+func (h *harness) invite(args string) string {
+	h.t.Helper()
+	calls := h.as(admin, "/invite "+args)
+	m := codePattern.FindStringSubmatch(calls[len(calls)-1].Params["text"])
+	if m == nil {
+		h.t.Fatalf("no invite code in:\n%s", transcript(calls))
+	}
+	return m[1]
+}
+
+// enrol gives user a role through an invite.
+func (h *harness) enrol(user int64, args string) {
+	h.t.Helper()
+	mustContain(h.t, h.as(user, "/join "+h.invite(args)), "欢迎")
+}
+
+var idPattern = regexp.MustCompile(`编号 (\d{8}-\d{4})`)
+
+// reportAs walks user through a report and returns the concern's id.
+func (h *harness) reportAs(user int64, text string, phone bool) string {
+	h.t.Helper()
+	h.as(user, "/report")
+	h.as(user, text)
+	h.pressAs(user, "跳过")
+	h.pressAs(user, "阳光社区")
+	if phone {
+		h.pressAs(user, "分享我的手机号")
+	} else {
+		h.pressAs(user, "匿名")
+	}
+	calls := h.pressAs(user, "提交")
+	m := idPattern.FindStringSubmatch(calls[len(calls)-1].Params["text"])
+	if m == nil {
+		h.t.Fatalf("no receipt:\n%s", transcript(calls))
+	}
+	waitReport(h.t, h.st, m[1])
+	return m[1]
+}
+
+func TestInviteJoinRevoke(t *testing.T) {
+	h := newHarness(t, false)
+	code := h.invite("grid 阳光社区/第一网格")
+	calls := h.as(gridWorker, "/join "+code)
+	mustContain(t, calls, "欢迎！您的身份已设为：网格员")
+	mustContain(t, calls, "/file 代为居民反映诉求")
+	mustContain(t, h.as(gridWorker, "/whoami"), "您的身份：网格员（阳光社区/第一网格）")
+
+	// a code works once
+	mustContain(t, h.as(stranger, "/join "+code), "邀请码无效、已过期或已被使用")
+	mustContain(t, h.as(stranger, "/whoami"), "您的身份：居民")
+	// a made-up code, and guessing on and on
+	mustContain(t, h.as(stranger, "/join ABCDEFGH"), "邀请码无效")
+	for range 9 {
+		h.as(stranger, "/join ZZZZZZZZ")
+	}
+	mustContain(t, h.as(stranger, "/join "+h.invite("staff")), "尝试次数过多")
+	mustContain(t, h.as(stranger, "/whoami"), "您的身份：居民")
+
+	// staff can invite too; an invite of a grid that does not exist is refused
+	h.enrol(staffer, "staff")
+	mustContain(t, h.as(staffer, "/invite grid 火星社区/第一网格"), "没有“火星社区/第一网格”这个网格")
+
+	// revocation holds at once, and the person is told
+	mustContain(t, h.as(admin, "/revoke "+strconv.FormatInt(gridWorker, 10)), "已撤销用户 2001 的网格员身份")
+	h.waitText(gridWorker, "您的工作身份已被撤销")
+	mustContain(t, h.as(gridWorker, "/file"), "没有 /file 这个命令")
+	mustContain(t, h.as(staffer, "/revoke "+strconv.FormatInt(gridWorker, 10)), "没有 /revoke 这个命令")
+	mustContain(t, h.as(admin, "/revoke 2001"), "用户 2001 没有工作身份")
+
+	if n, _ := h.st.AuditLen(t.Context()); n < 6 {
+		t.Fatalf("audit stream has %d entries; invites, joins and the revocation should all be there", n)
+	}
+}
+
+func TestExpiredInvite(t *testing.T) {
+	h := newHarness(t, false, func(c *casesConfig) { c.InviteTTL = time.Second })
+	code := h.invite("staff")
+	time.Sleep(1200 * time.Millisecond)
+	mustContain(t, h.as(stranger, "/join "+code), "邀请码无效、已过期或已被使用")
+}
+
+// A resident trying staff and grid commands gets the unknown-command answer and changes nothing.
+func TestResidentRefusedStaffCommands(t *testing.T) {
+	h := newHarness(t, false)
+	id := h.reportAs(resident, "小区东门的路灯坏了一个多月，晚上很黑。", false)
+	before, _ := h.st.Report(t.Context(), id)
+	auditBefore, _ := h.st.AuditLen(t.Context())
+	for _, cmd := range []string{
+		"/show " + id, "/assign " + id + " 区住建局", "/status " + id + " 已办结 好了", "/dup " + id + " 20261126-0009",
+		"/level " + id + " complex", "/overdue", "/audit " + id, "/invite staff", "/invite grid 阳光社区/第一网格",
+		"/revoke 9001", "/file",
+	} {
+		name := strings.Fields(cmd)[0]
+		calls := h.as(resident, cmd)
+		if len(calls) == 0 || calls[0].Params["text"] != "没有 "+name+" 这个命令。发送 /help 查看可用命令。" {
+			t.Errorf("%s: answered\n%s", cmd, transcript(calls))
+		}
+	}
+	mustContain(t, h.send(callbackUpdate(resident, "k:"+id)), "这个按钮仅供工作人员使用")
+	after, _ := h.st.Report(t.Context(), id)
+	auditAfter, _ := h.st.AuditLen(t.Context())
+	if after.Status != before.Status || after.Unit != "" || len(after.History) != len(before.History) || auditAfter != auditBefore {
+		t.Fatalf("a resident's command changed something: %+v, audit %d → %d", after, auditBefore, auditAfter)
+	}
+}
+
+func TestGridFilingNeedsConsent(t *testing.T) {
+	h := newHarness(t, false)
+	h.enrol(gridWorker, "grid 和平社区/第一网格")
+	h.as(gridWorker, "/file")
+	mustContain(t, h.pressAs(gridWorker, "居民不同意"), "未经居民同意，不能代为反映")
+	if stats, _ := h.st.IntakeStats(t.Context()); stats.Length != 0 {
+		t.Fatalf("%d concerns queued without consent", stats.Length)
+	}
+	h.as(gridWorker, "/file")
+	h.pressAs(gridWorker, "居民同意代为反映")
+	h.as(gridWorker, "王大爷")
+	h.as(gridWorker, "13900001111")
+	calls := h.api.snapshot()
+	if last := calls[len(calls)-1].Params["reply_markup"]; !strings.Contains(last, `"和平社区/第一网格（本网格）"`) || strings.Index(last, "和平社区") > strings.Index(last, "阳光社区") {
+		t.Fatalf("the worker's own grid is not offered first: %s", last)
+	}
+	calls = h.fileRest(gridWorker, "和平社区/第一网格（本网格）", "王大爷说楼道里的灯坏了两周了，老人上下楼很危险。", "居民原话", "昨天")
+	m := idPattern.FindStringSubmatch(calls[len(calls)-1].Params["text"])
+	if m == nil || !strings.Contains(calls[len(calls)-1].Params["text"], "已代为反映") {
+		t.Fatalf("no receipt:\n%s", transcript(calls))
+	}
+	r := waitReport(t, h.st, m[1])
+	if r.FiledBy != gridWorker || r.Capacity != concern.Verbatim || !r.Consent || r.ResidentName != "王大爷" ||
+		r.ResidentPhone != "13900001111" || r.Community != "和平社区" || r.Grid != "第一网格" || r.HeardWhen != "yesterday" || r.ReplyChat != 0 {
+		t.Fatalf("filing recorded as %+v", r)
+	}
+	mustContain(t, h.as(gridWorker, "/mine"), m[1]+" · ")
+	trail, _ := h.st.AuditTrail(t.Context(), m[1])
+	if len(trail) != 1 || trail[0].Action != "file" || trail[0].By != gridWorker {
+		t.Fatalf("audit trail of the filing: %+v", trail)
+	}
+}
+
+// Every state change tells the reporter (or the filing worker) in their language;
+// the reporter rates the closed concern, and 不满意 reopens it.
+func TestStatusChangesTellTheReporter(t *testing.T) {
+	h := newHarness(t, false)
+	id := h.reportAs(resident, "小区东门的路灯坏了一个多月，晚上很黑。", true)
+	mustContain(t, h.as(admin, "/assign "+id+" 区住建局 照明所"), "已通知反映人")
+	h.waitText(resident, "有新进展：已转办，承办单位：区住建局 照明所")
+	h.as(admin, "/status "+id+" 办理中 已派人查看")
+	h.waitText(resident, "有新进展：办理中。说明：已派人查看")
+	mustContain(t, h.as(admin, "/status "+id+" 办理中"), "已经是这个状态了")
+	h.as(admin, "/status "+id+" 已办结 路灯已更换")
+	h.waitText(resident, "有新进展：已办结。说明：路灯已更换")
+	h.waitText(resident, "请您对办理结果进行评价")
+	mustContain(t, h.pressAs(resident, "不满意"), "已重新交由工作人员办理")
+	r, _ := h.st.Report(t.Context(), id)
+	if r.Status != concern.StatusInProgress || r.Rating != concern.Unsatisfied {
+		t.Fatalf("after 不满意: status %s rating %s", r.Status, r.Rating)
+	}
+	mustContain(t, h.send(callbackUpdate(resident, "r:"+id+":satisfied")), "已经评价过了")
+	mustContain(t, h.send(callbackUpdate(stranger, "r:"+id+":satisfied")), "不是您反映的")
+	card := h.as(admin, "/show "+id)
+	mustContain(t, card, "评价：不满意")
+	mustContain(t, card, "居民评价 · 群众不满意，重新办理")
+
+	// an English reporter hears in English; a rejection carries its reason
+	en := int64(1500)
+	h.as(en, "/lang en")
+	h.as(en, "/report")
+	h.as(en, "The street light at the east gate has been broken for a month.")
+	h.pressAs(en, "Skip")
+	h.pressAs(en, "阳光社区")
+	h.pressAs(en, "Anonymous")
+	calls := h.pressAs(en, "Submit")
+	id2 := regexp.MustCompile(`number is (\d{8}-\d{4})`).FindStringSubmatch(calls[len(calls)-1].Params["text"])[1]
+	waitReport(t, h.st, id2)
+	mustContain(t, h.as(admin, "/status "+id2+" 不予受理"), "不予受理必须写明理由")
+	h.as(admin, "/status "+id2+" 不予受理 不属于本街道管辖")
+	h.waitText(en, "has news: not accepted. Note: 不属于本街道管辖")
+
+	// a duplicate is linked and the reporter told
+	id3 := h.reportAs(resident, "东门路灯又坏了，晚上很黑，请尽快修理。", false)
+	h.as(admin, "/dup "+id3+" "+id)
+	h.waitText(resident, "与诉求 "+id+" 合并办理")
+
+	// a filed concern's news goes to the worker who filed it
+	h.enrol(gridWorker, "grid 阳光社区/第一网格")
+	h.as(gridWorker, "/file")
+	h.pressAs(gridWorker, "居民同意代为反映")
+	h.pressAs(gridWorker, "匿名")
+	h.pressAs(gridWorker, "不提供")
+	calls = h.fileRest(gridWorker, "阳光社区/第一网格（本网格）", "居民说小区垃圾站好几天没人清运，气味很大。", "网格员转述", "今天")
+	filed := idPattern.FindStringSubmatch(calls[len(calls)-1].Params["text"])[1]
+	waitReport(t, h.st, filed)
+	h.as(admin, "/status "+filed+" 已办结 已清运")
+	h.waitText(gridWorker, "您代为反映的诉求 "+filed)
+}
+
+func TestForget(t *testing.T) {
+	h := newHarness(t, false)
+	id := h.reportAs(resident, "小区东门的路灯坏了一个多月，晚上很黑。", true)
+	if r, _ := h.st.Report(t.Context(), id); r.Phone == "" || r.ReporterID != resident {
+		t.Fatalf("before: %+v", r)
+	}
+	h.as(resident, "/forget")
+	mustContain(t, h.pressAs(resident, "不删除"), "没有删除任何信息")
+	h.as(resident, "/forget")
+	mustContain(t, h.pressAs(resident, "确定删除"), "已从您的 1 件诉求中删除")
+	r, _ := h.st.Report(t.Context(), id)
+	if r.Phone != "" || r.ReporterID != 0 || r.ReporterName != "" || r.ReplyChat != 0 || !r.Forgotten || r.Text == "" || r.Topic == "" {
+		t.Fatalf("after /forget: %+v", r)
+	}
+	mustContain(t, h.as(resident, "/status"), "您还没有反映过诉求")
+	mustContain(t, h.as(admin, "/show "+id), "已按本人要求删除身份信息")
+	mustContain(t, h.as(admin, "/status "+id+" 已受理"), "无法通知")
+	trail, _ := h.st.AuditTrail(t.Context(), id)
+	if len(trail) == 0 || trail[0].Action != "forget" || trail[0].By != resident {
+		t.Fatalf("trail: %+v", trail)
+	}
+}
+
+func TestAuditTrail(t *testing.T) {
+	h := newHarness(t, false)
+	h.enrol(staffer, "staff")
+	id := h.reportAs(resident, "小区东门的路灯坏了一个多月，晚上很黑。", false)
+	h.as(staffer, "/show "+id)
+	h.as(staffer, "/assign "+id+" 区住建局")
+	h.as(staffer, "/level "+id+" complex")
+	h.as(admin, "/status "+id+" 已办结 路灯已更换")
+	h.waitText(resident, "请您对办理结果进行评价")
+	h.pressAs(resident, "满意")
+	calls := h.as(staffer, "/audit "+id)
+	text := calls[len(calls)-1].Params["text"]
+	var got []string
+	for _, line := range strings.Split(text, "\n")[1:] {
+		got = append(got, strings.Fields(strings.SplitN(line, "·", 3)[2])[0])
+	}
+	want := "[查看 转交 调整时限 更新状态 评价]"
+	if strings.Join(got, " ") != strings.Trim(want, "[]") {
+		t.Fatalf("trail actions %v, want %s:\n%s", got, want, text)
+	}
+	if !strings.Contains(text, "工作人员 3001") || !strings.Contains(text, "管理员 9001") || !strings.Contains(text, "居民 1001") {
+		t.Fatalf("trail does not say who:\n%s", text)
+	}
+}
+
+// An urgent concern alerts the staff chat within seconds, with a button; it is
+// repeated every 15 minutes until someone acknowledges it.
+func TestUrgentAlert(t *testing.T) {
+	h := newHarness(t, false)
+	h.enrol(staffer, "staff")
+	id := h.reportAs(resident, "三单元楼道里闻到很重的煤气味，好像燃气泄漏了，请马上来人！", false)
+	alert := h.waitText(staffChat, "🚨 紧急诉求 "+id)
+	if !strings.Contains(alert.Params["text"], "燃气泄漏") || !strings.Contains(alert.Params["reply_markup"], "k:"+id) {
+		t.Fatalf("alert: %+v", alert.Params)
+	}
+	r, _ := h.st.Report(t.Context(), id)
+	if r.Level != concern.LevelUrgent || !r.Deadline.Equal(r.ReceivedAt.Add(2*time.Hour)) {
+		t.Fatalf("urgent concern's level %s, deadline %v", r.Level, r.Deadline)
+	}
+	h.clock.advance(16 * time.Minute)
+	if err := h.cases.Tick(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	h.waitText(staffChat, "（第2次提醒）")
+	// a resident in the staff chat cannot acknowledge; staff can
+	h.send(h.buttonIn(staffChat, stranger, "已知悉"))
+	calls := h.send(h.buttonIn(staffChat, staffer, "已知悉"))
+	mustContain(t, calls, "已确认紧急诉求 "+id)
+	h.clock.advance(16 * time.Minute)
+	h.cases.Tick(t.Context())
+	time.Sleep(300 * time.Millisecond)
+	n := 0
+	for _, c := range h.api.snapshot() {
+		if strings.Contains(c.Params["text"], "🚨 紧急诉求 "+id) {
+			n++
+		}
+	}
+	if n != 2 {
+		t.Fatalf("%d alerts after the acknowledgement, want the 2 before it", n)
+	}
+	trail, _ := h.st.AuditTrail(t.Context(), id)
+	if len(trail) != 1 || trail[0].Action != "ack" || trail[0].By != staffer {
+		t.Fatalf("trail: %+v", trail)
+	}
+}

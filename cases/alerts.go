@@ -1,0 +1,121 @@
+package cases
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/flows"
+	"github.com/minyi-project/minyi/store"
+)
+
+// RaiseAlert records an urgent concern's alert and sends it at once; until someone
+// acknowledges it, Tick sends it again every AlertEvery.
+func (s *Service) RaiseAlert(ctx context.Context, r *concern.Report) error {
+	if err := s.st.RaiseAlert(ctx, r.ID, s.now()); err != nil {
+		return err
+	}
+	return s.sendDue(ctx)
+}
+
+// Tick sends the alerts that are due and erases personal data past its retention.
+func (s *Service) Tick(ctx context.Context) error {
+	return errors.Join(s.sendDue(ctx), s.sweep(ctx))
+}
+
+// Run ticks every interval until ctx ends.
+func (s *Service) Run(ctx context.Context, every time.Duration) error {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if err := s.Tick(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("alerts and retention", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// alertChats are where alerts go: the staff chat, or each admin.
+func (s *Service) alertChats() []int64 {
+	if s.cfg.StaffChat != 0 {
+		return []int64{s.cfg.StaffChat}
+	}
+	return s.cfg.Admins
+}
+
+func (s *Service) sendDue(ctx context.Context) error {
+	due, err := s.st.ClaimDueAlerts(ctx, s.now(), s.cfg.AlertEvery)
+	if err != nil {
+		return err
+	}
+	var inputs []flows.Input
+	for _, a := range due {
+		r, err := s.st.Report(ctx, a.ID)
+		if err != nil {
+			return fmt.Errorf("alert %s: %w", a.ID, err)
+		}
+		var place []string
+		for _, p := range []string{r.Community, r.Grid, r.Address} {
+			if p != "" {
+				place = append(place, p)
+			}
+		}
+		if r.Location != nil {
+			place = append(place, r.Location.String())
+		}
+		ev := flows.Event{
+			Type: flows.EventAlert, Concern: r.ID, Count: a.Sent, Reason: r.UrgentReason,
+			Excerpt: concern.Excerpt(concern.MaskPII(r.Text), 80), Place: strings.Join(place, " "),
+		}
+		for _, chat := range s.alertChats() {
+			e := ev
+			inputs = append(inputs, s.eventInput(chat, fmt.Sprintf("alert:%s:%d:%d", r.ID, a.Sent, chat), &e))
+		}
+	}
+	if len(inputs) == 0 {
+		return nil
+	}
+	if len(s.alertChats()) == 0 {
+		s.log.Error("urgent concerns but no staff chat and no admins to alert: set MINYI_STAFF_CHAT or MINYI_ADMINS", "alerts", len(due))
+		return nil
+	}
+	_, err = s.notify.Ingest(ctx, inputs...)
+	return err
+}
+
+// sweep erases the personal data of concerns finished longer ago than the
+// retention period; text and tags stay, anonymous, for statistics.
+func (s *Service) sweep(ctx context.Context) error {
+	if s.cfg.Retention <= 0 {
+		return nil
+	}
+	ids, err := s.st.FinishedBefore(ctx, s.now().Add(-s.cfg.Retention), 100)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		_, err := s.st.UpdateReport(ctx, id, func(r *concern.Report) error {
+			r.ReporterID, r.ReporterName, r.Phone, r.ReplyChat = 0, "", "", 0
+			r.ResidentName, r.ResidentPhone, r.Address, r.Location = "", "", "", nil
+			r.Forgotten = true
+			return nil
+		})
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if err := s.st.Audit(ctx, "retention/"+id, concern.AuditEntry{At: s.now(), Action: "retention", Concern: id}); err != nil {
+			return err
+		}
+		if err := s.st.DropFinished(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,242 @@
+package cases
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/flows"
+	"github.com/minyi-project/minyi/store"
+	"github.com/minyi-project/minyi/store/storetest"
+)
+
+var srv *storetest.Server
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func TestMain(m *testing.M) {
+	store.RouteDriverLogs(quiet)
+	os.Exit(storetest.Main(m, &srv))
+}
+
+// inboxes stands for the chats' inboxes: it keeps what each was told, once per id.
+type inboxes struct {
+	mu   sync.Mutex
+	seen map[string]bool
+	got  []flows.Input
+}
+
+func (b *inboxes) Ingest(_ context.Context, inputs ...flows.Input) ([]bool, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	added := make([]bool, len(inputs))
+	for i, in := range inputs {
+		if !b.seen[in.ID] {
+			b.seen[in.ID], added[i] = true, true
+			b.got = append(b.got, in)
+		}
+	}
+	return added, nil
+}
+
+func (b *inboxes) to(chat int64) []flows.Input {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []flows.Input
+	for _, in := range b.got {
+		if in.ChatID == chat {
+			out = append(out, in)
+		}
+	}
+	return out
+}
+
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
+func setup(t *testing.T, cfg Config) (*Service, *store.Store, *inboxes, *clock) {
+	t.Helper()
+	srv.Flush(t)
+	st, err := store.Open(t.Context(), srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	box := &inboxes{seen: map[string]bool{}}
+	c := &clock{t: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)}
+	return New(st, box, cfg, WithClock(c.now), WithLogger(quiet)), st, box, c
+}
+
+func saved(t *testing.T, st *store.Store, r *concern.Report) *concern.Report {
+	t.Helper()
+	id, err := st.Submit(t.Context(), r.DraftID, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.ID = id
+	if err := st.SaveReport(t.Context(), r); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestAlertsRepeatUntilAcknowledged(t *testing.T) {
+	svc, st, box, c := setup(t, Config{StaffChat: -100, AlertEvery: 15 * time.Minute})
+	r := saved(t, st, &concern.Report{DraftID: "d1", ReceivedAt: c.t, Text: "楼道燃气泄漏，电话13800001234", Urgent: true, UrgentReason: "紧急情形：燃气泄漏", Community: "阳光社区", Status: concern.StatusReceived})
+	if err := svc.RaiseAlert(t.Context(), r); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.RaiseAlert(t.Context(), r); err != nil { // raised again, as after a crash
+		t.Fatal(err)
+	}
+	got := box.to(-100)
+	if len(got) != 1 || got[0].Event.Type != flows.EventAlert || got[0].Event.Count != 1 || got[0].Event.Concern != r.ID {
+		t.Fatalf("first alert: %+v", got)
+	}
+	if ev := got[0].Event; ev.Excerpt != "楼道燃气泄漏，电话[手机号]" || ev.Place != "阳光社区" || ev.Reason == "" {
+		t.Fatalf("alert shows %+v", ev)
+	}
+	c.t = c.t.Add(14 * time.Minute)
+	svc.Tick(t.Context())
+	if n := len(box.to(-100)); n != 1 {
+		t.Fatalf("%d alerts before 15 minutes", n)
+	}
+	c.t = c.t.Add(2 * time.Minute)
+	svc.Tick(t.Context())
+	if got := box.to(-100); len(got) != 2 || got[1].Event.Count != 2 {
+		t.Fatalf("after 16 minutes: %+v", got)
+	}
+	res, _ := svc.Execute(t.Context(), flows.Input{ID: "tg:9", ChatID: -100, UserID: 3001, Role: concern.RoleStaff},
+		"zh", flows.Effect{Kind: flows.EffectCommand, Command: "ack", Args: []string{r.ID}})
+	if res.Failed || res.Refused != "" {
+		t.Fatalf("ack: %+v", res)
+	}
+	for range 4 {
+		c.t = c.t.Add(15 * time.Minute)
+		svc.Tick(t.Context())
+	}
+	if n := len(box.to(-100)); n != 2 {
+		t.Fatalf("%d alerts after the acknowledgement", n)
+	}
+}
+
+func TestAlertsGoToAdminsWithoutAStaffChat(t *testing.T) {
+	svc, st, box, c := setup(t, Config{Admins: []int64{7, 8}})
+	r := saved(t, st, &concern.Report{DraftID: "d1", ReceivedAt: c.t, Text: "着火了", Urgent: true, Status: concern.StatusReceived})
+	svc.RaiseAlert(t.Context(), r)
+	if len(box.to(7)) != 1 || len(box.to(8)) != 1 {
+		t.Fatalf("admins told: %d and %d", len(box.to(7)), len(box.to(8)))
+	}
+}
+
+// The same update processed again (after a crash) changes the concern once,
+// tells the reporter once and is audited once.
+func TestChangeIsIdempotent(t *testing.T) {
+	svc, st, box, c := setup(t, Config{})
+	r := saved(t, st, &concern.Report{DraftID: "d1", ReceivedAt: c.t, Text: "路灯坏了", ReplyChat: 1001, Status: concern.StatusReceived,
+		History: []concern.StatusChange{{At: c.t, Status: concern.StatusReceived}}})
+	in := flows.Input{ID: "tg:50", ChatID: 9001, UserID: 9001, UserName: "李四", Role: concern.RoleStaff}
+	e := flows.Effect{Kind: flows.EffectCommand, Command: "setstat", Args: []string{r.ID, string(concern.StatusClosed), "已修复"}}
+	for range 2 {
+		res, _ := svc.Execute(t.Context(), in, "zh", e)
+		if res.Failed || res.Refused != "" || !res.Notified {
+			t.Fatalf("result %+v", res)
+		}
+	}
+	got, _ := st.Report(t.Context(), r.ID)
+	if len(got.History) != 2 || got.Status != concern.StatusClosed || got.History[1].By != "工作人员 李四" {
+		t.Fatalf("history: %+v", got.History)
+	}
+	if told := box.to(1001); len(told) != 1 || !told[0].Event.Rate || told[0].Event.Note != "已修复" {
+		t.Fatalf("reporter told: %+v", told)
+	}
+	if trail, _ := st.AuditTrail(t.Context(), r.ID); len(trail) != 1 {
+		t.Fatalf("audit: %+v", trail)
+	}
+	// finished: no deadline runs, and the retention clock starts
+	if late, _, _ := st.Overdue(t.Context(), c.t.Add(365*24*time.Hour), 10); len(late) != 0 {
+		t.Fatalf("a closed concern is overdue: %+v", late)
+	}
+}
+
+func TestOverdueAndSensitive(t *testing.T) {
+	svc, st, _, c := setup(t, Config{})
+	plain := saved(t, st, &concern.Report{DraftID: "d1", ReceivedAt: c.t, Text: "路灯坏了", Status: concern.StatusReceived, Deadline: c.t.Add(time.Hour)})
+	secret := saved(t, st, &concern.Report{DraftID: "d2", ReceivedAt: c.t, Text: "村支书贪污", Sensitive: true, Status: concern.StatusReceived, Deadline: c.t.Add(time.Hour)})
+	c.t = c.t.Add(2 * time.Hour)
+	staff := flows.Input{ID: "x", UserID: 5, Role: concern.RoleStaff}
+	res, _ := svc.Execute(t.Context(), staff, "zh", flows.Effect{Kind: flows.EffectCommand, Command: "overdue"})
+	if len(res.Reports) != 1 || res.Reports[0].ID != plain.ID || res.Total != 2 {
+		t.Fatalf("staff see overdue %+v (total %d)", res.Reports, res.Total)
+	}
+	res, _ = svc.Execute(t.Context(), staff, "zh", flows.Effect{Kind: flows.EffectCommand, Command: "show", Args: []string{secret.ID}})
+	if res.Refused != "restricted" {
+		t.Fatalf("staff saw a sensitive concern: %+v", res)
+	}
+	admin := flows.Input{ID: "y", UserID: 6, Role: concern.RoleAdmin}
+	res, _ = svc.Execute(t.Context(), admin, "zh", flows.Effect{Kind: flows.EffectCommand, Command: "show", Args: []string{secret.ID}})
+	if res.Report == nil || res.Report.ID != secret.ID {
+		t.Fatalf("admin: %+v", res)
+	}
+}
+
+func TestRetentionSweep(t *testing.T) {
+	svc, st, _, c := setup(t, Config{Retention: 30 * 24 * time.Hour})
+	r := saved(t, st, &concern.Report{DraftID: "d1", ReceivedAt: c.t, Text: "路灯坏了", ReporterID: 1001, ReporterName: "张三",
+		Phone: "13800001234", ReplyChat: 1001, Address: "幸福路88号", Status: concern.StatusReceived})
+	st.UpdateReport(t.Context(), r.ID, func(r *concern.Report) error {
+		r.Status = concern.StatusClosed
+		r.History = append(r.History, concern.StatusChange{At: c.t, Status: concern.StatusClosed})
+		return nil
+	})
+	c.t = c.t.Add(29 * 24 * time.Hour)
+	svc.Tick(t.Context())
+	if got, _ := st.Report(t.Context(), r.ID); got.Phone == "" {
+		t.Fatal("erased before the retention period ended")
+	}
+	c.t = c.t.Add(2 * 24 * time.Hour)
+	svc.Tick(t.Context())
+	got, _ := st.Report(t.Context(), r.ID)
+	if got.Phone != "" || got.ReporterID != 0 || got.ReporterName != "" || got.ReplyChat != 0 || got.Address != "" || !got.Forgotten || got.Text == "" {
+		t.Fatalf("after retention: %+v", got)
+	}
+}
+
+func TestReportFromDraft(t *testing.T) {
+	at := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	in := flows.Input{ID: "tg:9", Time: at, Channel: "telegram", ChatID: 5, UserID: 5, UserName: "张三"}
+	d := &flows.Draft{ID: "5-tg:1", Flow: flows.ReportFlow, Fields: map[string]flows.Answer{
+		"text":    {Text: "路灯坏了一个多月"},
+		"photos":  {Photos: []string{"p1"}},
+		"place":   {Choice: "阳光社区"},
+		"contact": {Choice: "anonymous"},
+	}}
+	r := reportFrom(in, "zh", d)
+	if r.ReporterID != 0 || r.ReporterName != "" || r.Phone != "" || r.ReplyChat != 5 {
+		t.Fatalf("anonymous report carries identity: %+v", r)
+	}
+	if r.Community != "阳光社区" || r.Text != "路灯坏了一个多月" || len(r.Photos) != 1 || r.Status != concern.StatusReceived || !r.ReceivedAt.Equal(at) {
+		t.Fatalf("report: %+v", r)
+	}
+	d.Fields["contact"] = flows.Answer{Contact: &flows.Contact{Phone: "13800001234", UserID: 5}}
+	d.Fields["place"] = flows.Answer{Location: &concern.Location{Lat: 1, Lon: 2}}
+	r = reportFrom(in, "en", d)
+	if r.ReporterID != 5 || r.ReporterName != "张三" || r.Phone != "13800001234" || r.Location == nil || r.Lang != "en" {
+		t.Fatalf("named report: %+v", r)
+	}
+	filed := &flows.Draft{ID: "7-tg:2", Flow: flows.FileFlow, Fields: map[string]flows.Answer{
+		"consent": {Choice: "yes"}, "name": {Skipped: true}, "phone": {Text: "13900001111"}, "grid": {Choice: "阳光社区/第一网格"},
+		"text": {Text: "楼道灯坏了"}, "capacity": {Choice: "paraphrase"}, "heard": {Choice: "today"},
+	}}
+	r = reportFrom(flows.Input{ID: "tg:3", Time: at, ChatID: 7, UserID: 7, UserName: "李网格"}, "zh", filed)
+	if r.FiledBy != 7 || r.FiledByName != "李网格" || !r.Consent || r.ResidentName != "" || r.ResidentPhone != "13900001111" ||
+		r.Community != "阳光社区" || r.Grid != "第一网格" || r.Capacity != concern.Paraphrase || r.ReplyChat != 0 || r.ReporterID != 0 {
+		t.Fatalf("filed report: %+v", r)
+	}
+}

@@ -1,0 +1,428 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/minyi-project/minyi/concern"
+)
+
+const (
+	keyRoles       = "minyi:roles"
+	keyInvitePref  = "minyi:invite:"
+	keyAudit       = "minyi:audit"
+	keyOpen        = "minyi:idx:open"   // unfinished concerns by deadline
+	keyClosed      = "minyi:idx:closed" // finished concerns by when they finished
+	keyAlertsDue   = "minyi:{alerts}:due"
+	keyAlertsInfo  = "minyi:{alerts}:info"
+	keyAttemptPref = "minyi:attempts:"
+)
+
+func auditKey(id string) string { return keyReportPrefix + "{" + id + "}:audit" }
+
+// Member returns a user's role; ok is false for residents, who have no record.
+func (s *Store) Member(ctx context.Context, userID int64) (concern.Member, bool, error) {
+	b, err := s.rdb.HGet(ctx, keyRoles, strconv.FormatInt(userID, 10)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return concern.Member{}, false, nil
+	}
+	if err != nil {
+		return concern.Member{}, false, fmt.Errorf("member %d: %w", userID, err)
+	}
+	var m concern.Member
+	if err := json.Unmarshal(b, &m); err != nil {
+		return concern.Member{}, false, fmt.Errorf("member %d: %w", userID, err)
+	}
+	return m, true, nil
+}
+
+// SetMember records a user's role.
+func (s *Store) SetMember(ctx context.Context, m concern.Member) error {
+	b, _ := json.Marshal(m)
+	if err := s.rdb.HSet(ctx, keyRoles, strconv.FormatInt(m.UserID, 10), b).Err(); err != nil {
+		return fmt.Errorf("set member %d: %w", m.UserID, err)
+	}
+	return nil
+}
+
+// RemoveMember takes a user's role away; it reports whether they had one.
+func (s *Store) RemoveMember(ctx context.Context, userID int64) (bool, error) {
+	n, err := s.rdb.HDel(ctx, keyRoles, strconv.FormatInt(userID, 10)).Result()
+	if err != nil {
+		return false, fmt.Errorf("remove member %d: %w", userID, err)
+	}
+	return n == 1, nil
+}
+
+// LoadSessionAndMember reads a chat's session and the sender's role in one round trip.
+func (s *Store) LoadSessionAndMember(ctx context.Context, chatID, userID int64) ([]byte, *concern.Member, error) {
+	var sess *redis.StringCmd
+	var role *redis.StringCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		sess = p.Get(ctx, s.sessionKey(chatID))
+		role = p.HGet(ctx, keyRoles, strconv.FormatInt(userID, 10))
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, nil, fmt.Errorf("load session: %w", err)
+	}
+	raw, _ := sess.Bytes()
+	var m *concern.Member
+	if b, err := role.Bytes(); err == nil {
+		m = &concern.Member{}
+		if err := json.Unmarshal(b, m); err != nil {
+			return nil, nil, fmt.Errorf("member %d: %w", userID, err)
+		}
+	}
+	return raw, m, nil
+}
+
+// Invite is what a one-time invite code grants.
+type Invite struct {
+	Role      concern.Role `json:"role"`
+	Community string       `json:"community,omitempty"`
+	Grid      string       `json:"grid,omitempty"`
+	By        int64        `json:"by"`
+	Created   time.Time    `json:"created"`
+}
+
+// CreateInvite stores a code for ttl; it fails if the code exists.
+func (s *Store) CreateInvite(ctx context.Context, code string, inv Invite, ttl time.Duration) error {
+	b, _ := json.Marshal(inv)
+	ok, err := s.rdb.SetNX(ctx, keyInvitePref+code, b, ttl).Result()
+	if err != nil {
+		return fmt.Errorf("create invite: %w", err)
+	}
+	if !ok {
+		return errors.New("create invite: code already in use")
+	}
+	return nil
+}
+
+// RedeemInvite takes a code, once: a second redemption finds nothing (ErrNotFound),
+// as does an expired or made-up code.
+func (s *Store) RedeemInvite(ctx context.Context, code string) (Invite, error) {
+	b, err := s.rdb.GetDel(ctx, keyInvitePref+code).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return Invite{}, fmt.Errorf("invite: %w", ErrNotFound)
+	}
+	if err != nil {
+		return Invite{}, fmt.Errorf("invite: %w", err)
+	}
+	var inv Invite
+	if err := json.Unmarshal(b, &inv); err != nil {
+		return Invite{}, fmt.Errorf("invite: %w", err)
+	}
+	return inv, nil
+}
+
+// CountAttempt counts an attempt under key within window and returns the count so
+// far, to slow down guessing of invite codes.
+func (s *Store) CountAttempt(ctx context.Context, key string, window time.Duration) (int64, error) {
+	k := keyAttemptPref + key
+	var n *redis.IntCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		n = p.Incr(ctx, k)
+		p.ExpireNX(ctx, k, window)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("count attempt: %w", err)
+	}
+	return n.Val(), nil
+}
+
+// ErrConflict is returned when a report changed under an update too many times.
+var ErrConflict = errors.New("the concern was changed at the same time; try again")
+
+// UpdateReport changes a concern's record with fn, atomically (optimistic locking),
+// and keeps the deadline and closed indexes in step. fn may refuse with an error,
+// which is returned and changes nothing.
+func (s *Store) UpdateReport(ctx context.Context, id string, fn func(*concern.Report) error) (*concern.Report, error) {
+	key := reportKey(id)
+	var out *concern.Report
+	for range 8 {
+		err := s.rdb.Watch(ctx, func(tx *redis.Tx) error {
+			b, err := tx.Get(ctx, key).Bytes()
+			if errors.Is(err, redis.Nil) {
+				return fmt.Errorf("report %s: %w", id, ErrNotFound)
+			}
+			if err != nil {
+				return err
+			}
+			var r concern.Report
+			if err := json.Unmarshal(b, &r); err != nil {
+				return err
+			}
+			if err := fn(&r); err != nil {
+				return err
+			}
+			nb, err := json.Marshal(&r)
+			if err != nil {
+				return err
+			}
+			_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+				p.Set(ctx, key, nb, 0)
+				return nil
+			})
+			out = &r
+			return err
+		}, key)
+		if errors.Is(err, redis.TxFailedErr) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return out, s.index(ctx, out)
+	}
+	return nil, ErrConflict
+}
+
+// index keeps a report in the open index (by deadline) while it runs and in the
+// closed index (by when it finished) after.
+func (s *Store) index(ctx context.Context, r *concern.Report) error {
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		if r.Status.Finished() {
+			p.ZRem(ctx, keyOpen, r.ID)
+			at := r.ReceivedAt
+			if n := len(r.History); n > 0 {
+				at = r.History[n-1].At
+			}
+			p.ZAddNX(ctx, keyClosed, redis.Z{Score: float64(at.UnixMilli()), Member: r.ID})
+		} else {
+			p.ZRem(ctx, keyClosed, r.ID)
+			if !r.Deadline.IsZero() {
+				p.ZAdd(ctx, keyOpen, redis.Z{Score: float64(r.Deadline.UnixMilli()), Member: r.ID})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("index %s: %w", r.ID, err)
+	}
+	return nil
+}
+
+// Reports reads several records at once, leaving out those not found.
+func (s *Store) Reports(ctx context.Context, ids []string) ([]*concern.Report, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	cmds := make([]*redis.StringCmd, len(ids))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range ids {
+			cmds[i] = p.Get(ctx, reportKey(id))
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("reports: %w", err)
+	}
+	var out []*concern.Report
+	for _, c := range cmds {
+		b, err := c.Bytes()
+		if err != nil {
+			continue
+		}
+		var r concern.Report
+		if json.Unmarshal(b, &r) == nil {
+			out = append(out, &r)
+		}
+	}
+	return out, nil
+}
+
+// Overdue lists unfinished concerns whose deadline passed before now, oldest first.
+func (s *Store) Overdue(ctx context.Context, now time.Time, limit int64) ([]*concern.Report, int64, error) {
+	opt := &redis.ZRangeBy{Min: "-inf", Max: strconv.FormatInt(now.UnixMilli(), 10), Count: limit}
+	ids, err := s.rdb.ZRangeByScore(ctx, keyOpen, opt).Result()
+	if err != nil {
+		return nil, 0, fmt.Errorf("overdue: %w", err)
+	}
+	total, err := s.rdb.ZCount(ctx, keyOpen, "-inf", opt.Max).Result()
+	if err != nil {
+		return nil, 0, fmt.Errorf("overdue: %w", err)
+	}
+	rs, err := s.Reports(ctx, ids)
+	return rs, total, err
+}
+
+// FinishedBefore lists concerns that finished before t, for the retention sweep.
+func (s *Store) FinishedBefore(ctx context.Context, t time.Time, limit int64) ([]string, error) {
+	ids, err := s.rdb.ZRangeByScore(ctx, keyClosed, &redis.ZRangeBy{Min: "-inf", Max: strconv.FormatInt(t.UnixMilli(), 10), Count: limit}).Result()
+	if err != nil {
+		return nil, fmt.Errorf("finished before: %w", err)
+	}
+	return ids, nil
+}
+
+// DropFinished takes a concern out of the closed index once its retention is done.
+func (s *Store) DropFinished(ctx context.Context, id string) error {
+	return s.rdb.ZRem(ctx, keyClosed, id).Err()
+}
+
+// Audit appends an entry to the audit stream, which the program never trims, and
+// to the concern's own trail when it names one. An entry under a key seen in the
+// last week (the same update processed again after a crash) is not added twice.
+func (s *Store) Audit(ctx context.Context, key string, e concern.AuditEntry) error {
+	if key != "" {
+		fresh, err := s.rdb.SetNX(ctx, "minyi:audited:"+key, 1, 7*24*time.Hour).Result()
+		if err != nil {
+			return fmt.Errorf("audit: %w", err)
+		}
+		if !fresh {
+			return nil
+		}
+	}
+	b, _ := json.Marshal(e)
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		p.XAdd(ctx, &redis.XAddArgs{Stream: keyAudit, Values: []any{"e", b}})
+		if e.Concern != "" {
+			p.RPush(ctx, auditKey(e.Concern), b)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	return nil
+}
+
+// AuditTrail lists a concern's audit entries, oldest first.
+func (s *Store) AuditTrail(ctx context.Context, id string) ([]concern.AuditEntry, error) {
+	raw, err := s.rdb.LRange(ctx, auditKey(id), 0, -1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("audit trail: %w", err)
+	}
+	out := make([]concern.AuditEntry, 0, len(raw))
+	for _, v := range raw {
+		var e concern.AuditEntry
+		if json.Unmarshal([]byte(v), &e) == nil {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// AuditLen is the length of the audit stream.
+func (s *Store) AuditLen(ctx context.Context) (int64, error) {
+	return s.rdb.XLen(ctx, keyAudit).Result()
+}
+
+// Alert is an urgent concern's alert to staff.
+type Alert struct {
+	ID      string    `json:"id"`
+	Raised  time.Time `json:"raised"`
+	Sent    int       `json:"sent"`
+	AckedBy int64     `json:"acked_by,omitempty"`
+	AckedAt time.Time `json:"acked_at,omitzero"`
+}
+
+// RaiseAlert records an alert due now; raising it again changes nothing.
+func (s *Store) RaiseAlert(ctx context.Context, id string, now time.Time) error {
+	b, _ := json.Marshal(Alert{ID: id, Raised: now})
+	ok, err := s.rdb.HSetNX(ctx, keyAlertsInfo, id, b).Result()
+	if err != nil {
+		return fmt.Errorf("raise alert: %w", err)
+	}
+	if ok {
+		if err := s.rdb.ZAdd(ctx, keyAlertsDue, redis.Z{Score: float64(now.UnixMilli()), Member: id}).Err(); err != nil {
+			return fmt.Errorf("raise alert: %w", err)
+		}
+	}
+	return nil
+}
+
+// Takes the alerts due by ARGV[1] and makes each due again at ARGV[2], counting the
+// sending, so that instances sharing a Redis do not send one alert twice.
+var claimAlertsScript = redis.NewScript(`
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 50)
+local out = {}
+for _, id in ipairs(ids) do
+  redis.call('ZADD', KEYS[1], ARGV[2], id)
+  local info = redis.call('HGET', KEYS[2], id)
+  if info then
+    local a = cjson.decode(info)
+    a['sent'] = (a['sent'] or 0) + 1
+    info = cjson.encode(a)
+    redis.call('HSET', KEYS[2], id, info)
+    table.insert(out, info)
+  end
+end
+return out
+`)
+
+// ClaimDueAlerts returns the alerts due at now and schedules each again after every.
+func (s *Store) ClaimDueAlerts(ctx context.Context, now time.Time, every time.Duration) ([]Alert, error) {
+	res, err := claimAlertsScript.Run(ctx, s.rdb, []string{keyAlertsDue, keyAlertsInfo},
+		now.UnixMilli(), now.Add(every).UnixMilli()).StringSlice()
+	if err != nil {
+		return nil, fmt.Errorf("claim alerts: %w", err)
+	}
+	out := make([]Alert, 0, len(res))
+	for _, v := range res {
+		var a Alert
+		if json.Unmarshal([]byte(v), &a) == nil {
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
+// AckAlert stops an alert's repetition. It returns the alert, and whether someone
+// had acknowledged it already.
+func (s *Store) AckAlert(ctx context.Context, id string, by int64, now time.Time) (Alert, bool, error) {
+	b, err := s.rdb.HGet(ctx, keyAlertsInfo, id).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return Alert{}, false, fmt.Errorf("alert %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Alert{}, false, fmt.Errorf("ack alert: %w", err)
+	}
+	var a Alert
+	if err := json.Unmarshal(b, &a); err != nil {
+		return Alert{}, false, fmt.Errorf("ack alert: %w", err)
+	}
+	if a.AckedBy != 0 {
+		return a, true, nil
+	}
+	a.AckedBy, a.AckedAt = by, now
+	nb, _ := json.Marshal(a)
+	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.ZRem(ctx, keyAlertsDue, id)
+		p.HSet(ctx, keyAlertsInfo, id, nb)
+		return nil
+	})
+	if err != nil {
+		return Alert{}, false, fmt.Errorf("ack alert: %w", err)
+	}
+	return a, false, nil
+}
+
+// MineIDs lists the ids on a user's own-concern list.
+func (s *Store) MineIDs(ctx context.Context, userID int64) ([]string, error) {
+	raw, err := s.rdb.LRange(ctx, s.listKey(userID, ListMine), 0, -1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("own concerns: %w", err)
+	}
+	var ids []string
+	for _, v := range raw {
+		var c concern.Summary
+		if json.Unmarshal([]byte(v), &c) == nil {
+			ids = append(ids, c.ID)
+		}
+	}
+	return ids, nil
+}
+
+// DropMine deletes a user's own-concern list.
+func (s *Store) DropMine(ctx context.Context, userID int64) error {
+	return s.rdb.Del(ctx, s.listKey(userID, ListMine)).Err()
+}
