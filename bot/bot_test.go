@@ -17,6 +17,7 @@ import (
 	"github.com/minyi-project/minyi/cases"
 	"github.com/minyi-project/minyi/classify"
 	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/digest"
 	"github.com/minyi-project/minyi/flows"
 	"github.com/minyi-project/minyi/inbox"
 	"github.com/minyi-project/minyi/intake"
@@ -139,8 +140,13 @@ func newHarness(t *testing.T, webhook bool, tweaks ...func(*casesConfig)) *harne
 	for _, tw := range tweaks {
 		tw(&cc)
 	}
+	tax, err := classify.DefaultTaxonomy()
+	if err != nil {
+		t.Fatal(err)
+	}
 	svc := cases.New(st, inbox.NewWriter(st), cc,
-		cases.WithIntake(h.intake), cases.WithLogger(testLogger()), cases.WithClock(h.clock.now))
+		cases.WithIntake(h.intake), cases.WithLogger(testLogger()), cases.WithClock(h.clock.now),
+		cases.WithDigests(digest.NewBuilder(st, tax.Sectors, shanghai, digest.WithClock(h.clock.now))))
 	h.cases = svc
 	proc := inbox.New(st, m, svc, h.rec, inbox.WithLogger(testLogger()), inbox.WithLeaseTTL(3*time.Second), inbox.WithAdmins(admin))
 	lex := lexicon(t)

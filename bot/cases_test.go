@@ -131,7 +131,7 @@ func TestResidentRefusedStaffCommands(t *testing.T) {
 	for _, cmd := range []string{
 		"/show " + id, "/assign " + id + " 区住建局", "/status " + id + " 已办结 好了", "/dup " + id + " 20261126-0009",
 		"/level " + id + " complex", "/overdue", "/audit " + id, "/invite staff", "/invite grid 阳光社区/第一网格",
-		"/revoke 9001", "/file",
+		"/revoke 9001", "/file", "/digest", "/digest 7d",
 	} {
 		name := strings.Fields(cmd)[0]
 		calls := h.as(resident, cmd)

@@ -3,6 +3,7 @@ package bot
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"sort"
@@ -16,8 +17,16 @@ import (
 type apiCall struct {
 	Method string
 	Params map[string]string
+	// Files are uploaded documents by form field: their name and content.
+	Files map[string]upload
 	// Status is what the fake answered (200 unless a failure was queued).
 	Status int
+}
+
+// upload is a file sent with a multipart request.
+type upload struct {
+	Name string
+	Data []byte
 }
 
 // failure is a queued error answer for one method.
@@ -75,9 +84,23 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	params := map[string]string{}
+	var files map[string]upload
 	if err := r.ParseMultipartForm(1 << 20); err == nil {
 		for k, v := range r.MultipartForm.Value {
 			params[k] = v[0]
+		}
+		for k, fhs := range r.MultipartForm.File {
+			f, err := fhs[0].Open()
+			if err != nil {
+				continue
+			}
+			data, _ := io.ReadAll(f)
+			f.Close()
+			if files == nil {
+				files = map[string]upload{}
+			}
+			files[k] = upload{Name: fhs[0].Filename, Data: data}
+			params[k] = fmt.Sprintf("%s (%d bytes)", fhs[0].Filename, len(data))
 		}
 	} else if err := r.ParseForm(); err == nil {
 		for k, v := range r.PostForm {
@@ -88,18 +111,21 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 	defer f.mu.Unlock()
 	if q := f.failures[method]; len(q) > 0 {
 		f.failures[method] = q[1:]
-		f.calls = append(f.calls, apiCall{Method: method, Params: params, Status: q[0].status})
+		f.calls = append(f.calls, apiCall{Method: method, Params: params, Files: files, Status: q[0].status})
 		w.WriteHeader(q[0].status)
 		fmt.Fprint(w, q[0].body)
 		return
 	}
-	f.calls = append(f.calls, apiCall{Method: method, Params: params, Status: 200})
+	f.calls = append(f.calls, apiCall{Method: method, Params: params, Files: files, Status: 200})
 	result := "true"
 	switch method {
 	case "sendMessage":
 		f.msgID++
 		text, _ := json.Marshal(params["text"])
 		result = fmt.Sprintf(`{"message_id":%d,"date":%d,"chat":{"id":%s,"type":"private"},"text":%s}`, f.msgID, time.Now().Unix(), params["chat_id"], text)
+	case "sendDocument":
+		f.msgID++
+		result = fmt.Sprintf(`{"message_id":%d,"date":%d,"chat":{"id":%s,"type":"private"}}`, f.msgID, time.Now().Unix(), params["chat_id"])
 	case "getMe":
 		result = `{"id":123456789,"is_bot":true,"first_name":"民意","username":"minyi_test_bot"}`
 	}

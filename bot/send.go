@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -26,6 +27,23 @@ func (t *Transport) Deliver(ctx context.Context, d inbox.Delivery) error {
 		t.answerCallback(ctx, d.CallbackID, "")
 	}
 	for _, m := range d.Messages {
+		if m.Document != nil {
+			err := t.call(ctx, func(ctx context.Context) error {
+				_, err := t.tg.SendDocument(ctx, &tgbot.SendDocumentParams{
+					ChatID:   d.ChatID,
+					Document: &models.InputFileUpload{Filename: m.Document.Name, Data: bytes.NewReader(m.Document.Data)},
+					Caption:  m.Text,
+				})
+				return err
+			})
+			if errors.Is(err, tgbot.ErrorForbidden) {
+				return fmt.Errorf("chat %d: %w: %v", d.ChatID, inbox.ErrUnreachable, err)
+			}
+			if err != nil {
+				t.log.Error("telegram refused a document; skipped", "chat", d.ChatID, "input", d.InputID, "file", m.Document.Name, "err", err)
+			}
+			continue
+		}
 		for _, params := range split(d.ChatID, m) {
 			err := t.call(ctx, func(ctx context.Context) error {
 				_, err := t.tg.SendMessage(ctx, params)
@@ -98,10 +116,10 @@ func split(chatID int64, m flows.Message) []*tgbot.SendMessageParams {
 	for {
 		head, rest := cut(text, MaxText)
 		if rest == "" {
-			out = append(out, render(chatID, flows.Message{Text: head, Inline: m.Inline, Reply: m.Reply, RemoveReply: m.RemoveReply}))
+			out = append(out, render(chatID, flows.Message{Text: head, Inline: m.Inline, Reply: m.Reply, RemoveReply: m.RemoveReply, HTML: m.HTML}))
 			return out
 		}
-		out = append(out, render(chatID, flows.Message{Text: head}))
+		out = append(out, render(chatID, flows.Message{Text: head, HTML: m.HTML}))
 		text = rest
 	}
 }
@@ -125,9 +143,13 @@ func cut(s string, n int) (string, string) {
 }
 
 // render turns a message into sendMessage parameters. Text goes out plain, never
-// as HTML or Markdown, so nothing a resident typed can change its formatting.
+// as Markdown, so nothing a resident typed can change its formatting; digests go
+// out as HTML, built with every piece of text escaped.
 func render(chatID int64, m flows.Message) *tgbot.SendMessageParams {
 	p := &tgbot.SendMessageParams{ChatID: chatID, Text: m.Text}
+	if m.HTML {
+		p.ParseMode = models.ParseModeHTML // digests only: their text is escaped as it is built
+	}
 	switch {
 	case len(m.Inline) > 0:
 		kb := &inlineKeyboard{}

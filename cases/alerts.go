@@ -21,9 +21,10 @@ func (s *Service) RaiseAlert(ctx context.Context, r *concern.Report) error {
 	return s.sendDue(ctx)
 }
 
-// Tick sends the alerts that are due and erases personal data past its retention.
+// Tick sends the alerts that are due, queues the scheduled digest when it is
+// due, and erases personal data past its retention.
 func (s *Service) Tick(ctx context.Context) error {
-	return errors.Join(s.sendDue(ctx), s.sweep(ctx))
+	return errors.Join(s.sendDue(ctx), s.scheduleDigest(ctx), s.sweep(ctx))
 }
 
 // Run ticks every interval until ctx ends.

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/digest"
 	"github.com/minyi-project/minyi/flows"
 	"github.com/minyi-project/minyi/store"
 )
@@ -46,6 +47,12 @@ type Config struct {
 	InviteTTL time.Duration
 	// Retention is how long personal data is kept once a concern is finished.
 	Retention time.Duration
+	// Location is the office's time zone.
+	Location *time.Location
+	// DigestAt is the time of day the previous day's digest goes out.
+	DigestAt time.Duration
+	// DigestChats get the scheduled digest; when empty, the alert chats do.
+	DigestChats []int64
 }
 
 // DefaultLevels are the service levels' default times.
@@ -58,12 +65,13 @@ var DefaultLevels = map[concern.Level]time.Duration{
 
 // Service carries out effects.
 type Service struct {
-	st     *store.Store
-	intake Intake
-	notify Notifier
-	cfg    Config
-	now    func() time.Time
-	log    *slog.Logger
+	st      *store.Store
+	intake  Intake
+	notify  Notifier
+	cfg     Config
+	now     func() time.Time
+	log     *slog.Logger
+	digests *digest.Builder
 }
 
 // Option configures a Service.
@@ -88,6 +96,9 @@ func New(st *store.Store, notify Notifier, cfg Config, opts ...Option) *Service 
 	}
 	if cfg.InviteTTL <= 0 {
 		cfg.InviteTTL = 72 * time.Hour
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
 	}
 	s := &Service{st: st, intake: st, notify: notify, cfg: cfg, now: time.Now, log: slog.Default()}
 	for _, o := range opts {
@@ -257,6 +268,8 @@ func (s *Service) command(ctx context.Context, in flows.Input, e flows.Effect, r
 			return err
 		}
 		return s.audit(ctx, in, "ack", arg(0), "")
+	case "digest":
+		return s.digest(ctx, in, args, res)
 	}
 	return fmt.Errorf("unknown command %q", e.Command)
 }

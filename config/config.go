@@ -65,6 +65,12 @@ type Config struct {
 	ServiceLevels map[string]time.Duration
 	AlertRepeat   time.Duration
 	RetentionDays int
+	// DigestAt is the time of day the previous day's digest goes out.
+	DigestAt time.Duration
+	// DigestChats get the scheduled digest (default: the staff chat, else the admins).
+	DigestChats []int64
+	// DigestUnsure is the confidence under which a tag awaits a person (待人工核定).
+	DigestUnsure float64
 }
 
 // Community is a 社区 and its 网格.
@@ -367,6 +373,28 @@ var settings = []setting{
 		}
 		c.RetentionDays = n
 		return nil
+	}},
+	{env: "MINYI_DIGEST_AT", key: "digest.at", def: "08:00", apply: func(c *Config, v string) error {
+		t, err := time.Parse("15:04", v)
+		if err != nil {
+			return errors.New("must be a time of day such as 08:00")
+		}
+		c.DigestAt = time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute
+		return nil
+	}},
+	{env: "MINYI_DIGEST_CHATS", key: "digest.chats", apply: func(c *Config, v string) error {
+		c.DigestChats = nil
+		for _, s := range splitList(v) {
+			id, err := strconv.ParseInt(s, 10, 64)
+			if err != nil || id == 0 {
+				return fmt.Errorf("%q is not a chat id", s)
+			}
+			c.DigestChats = append(c.DigestChats, id)
+		}
+		return nil
+	}},
+	{env: "MINYI_DIGEST_UNSURE", key: "digest.unsure", def: "0.3", apply: func(c *Config, v string) error {
+		return parseUnit(v, &c.DigestUnsure)
 	}},
 	{env: "MINYI_LOG_LEVEL", key: "log.level", def: "info", apply: func(c *Config, v string) error {
 		return c.LogLevel.UnmarshalText([]byte(v))

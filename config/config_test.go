@@ -28,7 +28,8 @@ func TestDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.TelegramAPIURL != "https://api.telegram.org" || c.HTTPAddr != ":8080" || c.FlowExpiry != 30*time.Minute ||
-		c.Timezone != "Asia/Shanghai" || c.Shards != 16 || c.RedisURL != "" || c.TelegramRate != 25 {
+		c.Timezone != "Asia/Shanghai" || c.Shards != 16 || c.RedisURL != "" || c.TelegramRate != 25 ||
+		c.DigestAt != 8*time.Hour || c.DigestUnsure != 0.3 || len(c.DigestChats) != 0 {
 		t.Fatalf("defaults: %+v", c)
 	}
 	if err := c.RequireTelegram(); err == nil || !strings.Contains(err.Error(), "MINYI_TELEGRAM_TOKEN") {
@@ -89,6 +90,10 @@ func TestErrorsNameTheSetting(t *testing.T) {
 		{"llm half set", map[string]string{"MINYI_LLM_BASE_URL": "https://llm.example.org/v1"}, "", []string{"MINYI_LLM_BASE_URL and MINYI_LLM_MODEL: set both"}},
 		{"bad threshold", map[string]string{"MINYI_LLM_THRESHOLD": "2"}, "", []string{"MINYI_LLM_THRESHOLD: must be a number from 0 to 1"}},
 		{"bad llm timeout", map[string]string{"MINYI_LLM_TIMEOUT": "forever"}, "", []string{"MINYI_LLM_TIMEOUT: must be a duration"}},
+		{"bad digest time", map[string]string{"MINYI_DIGEST_AT": "8am"}, "", []string{"MINYI_DIGEST_AT: must be a time of day such as 08:00"}},
+		{"bad digest chat", map[string]string{"MINYI_DIGEST_CHATS": "-100500,staff"}, "", []string{`MINYI_DIGEST_CHATS: "staff" is not a chat id`}},
+		{"bad digest unsure", map[string]string{"MINYI_DIGEST_UNSURE": "half"}, "", []string{"MINYI_DIGEST_UNSURE: must be a number from 0 to 1"}},
+		{"digest time in file", nil, "digest:\n  at: \"25:00\"\n", []string{"digest.at in minyi.yaml: must be a time of day"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -8,12 +8,15 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/digest"
 	"github.com/minyi-project/minyi/flows"
 	"github.com/minyi-project/minyi/inbox"
 )
@@ -27,6 +30,7 @@ type Ingester interface {
 type Console struct {
 	out         io.Writer
 	interactive bool
+	files       string
 	wait        time.Duration
 	now         func() time.Time
 
@@ -51,6 +55,9 @@ func Interactive(on bool) Option { return func(c *Console) { c.interactive = on 
 func WithUser(id int64, name, lang string) Option {
 	return func(c *Console) { c.user, c.name, c.lang = id, name, lang }
 }
+
+// WithFiles saves documents the bot sends (digests) in dir.
+func WithFiles(dir string) Option { return func(c *Console) { c.files = dir } }
 
 // WithReplyTimeout sets how long to wait for the bot's reply to each line.
 func WithReplyTimeout(d time.Duration) Option { return func(c *Console) { c.wait = d } }
@@ -79,6 +86,12 @@ func (c *Console) Deliver(_ context.Context, d inbox.Delivery) error {
 	}
 	var inline []flows.Button
 	for _, m := range d.Messages {
+		if m.HTML {
+			m.Text = digest.StripTags(m.Text)
+		}
+		if m.Document != nil {
+			m.Text += " " + c.save(m.Document)
+		}
 		for i, line := range strings.Split(m.Text, "\n") {
 			if i == 0 {
 				fmt.Fprintf(c.out, "%s%s\n", prefix, line)
@@ -111,6 +124,22 @@ func (c *Console) Deliver(_ context.Context, d inbox.Delivery) error {
 		delete(c.waiters, d.InputID)
 	}
 	return nil
+}
+
+// save writes a document where the console keeps files, and says where.
+func (c *Console) save(doc *flows.Document) string {
+	dir := c.files
+	if dir == "" {
+		dir = filepath.Join(os.TempDir(), "minyi-console")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Sprintf("[%s: %v]", doc.Name, err)
+	}
+	path := filepath.Join(dir, filepath.Base(doc.Name))
+	if err := os.WriteFile(path, doc.Data, 0o644); err != nil {
+		return fmt.Sprintf("[%s: %v]", doc.Name, err)
+	}
+	return fmt.Sprintf("[%s, %d KB → %s]", doc.Name, (len(doc.Data)+1023)/1024, path)
 }
 
 func hasReply(msgs []flows.Message) bool {

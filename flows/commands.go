@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/period"
 )
 
 // command is a staff, grid or account command: who may use it and how it is called.
@@ -40,6 +41,7 @@ var commands = map[string]command{
 	"join":    {roles: everyone, minArgs: 1, maxArgs: 1, usage: "/join 邀请码"},
 	"whoami":  {roles: everyone, maxArgs: 0, usage: "/whoami"},
 	"forget":  {roles: everyone, maxArgs: 0, usage: "/forget"},
+	"digest":  {roles: staffOnly, maxArgs: 1, usage: "/digest [today|2026-11-25|7d|2026-11-01..2026-11-15]"},
 }
 
 func (c command) allows(r concern.Role) bool {
@@ -161,6 +163,13 @@ func (r *run) runCommand(name, shown, argLine string) bool {
 			r.say(r.t("bad_user", "user", args[0]))
 			return true
 		}
+	case "digest":
+		p, err := period.Parse(first(args), r.in.Time, r.m.loc)
+		if err != nil {
+			r.say(r.t("bad_period", "why", err.Error(), "usage", spec.usage))
+			return true
+		}
+		args = append(p.Args(), r.lang)
 	}
 	r.effect = &Effect{Kind: EffectCommand, Command: name, Args: args}
 	return true
@@ -325,6 +334,8 @@ func (r *run) commandResult(res *EffectResult) {
 		}
 	case "ack":
 		r.say(r.t("acked", "id", first(res.Args)))
+	case "digest":
+		r.out = append(r.out, res.Messages...)
 	}
 }
 
@@ -494,6 +505,12 @@ func (r *run) event(e *Event) {
 		}
 		r.say(r.t("alert", "id", e.Concern, "again", again, "excerpt", e.Excerpt, "reason", e.Reason, "place", orDash(e.Place)),
 			[]Button{{Label: r.t("alert_ack"), Data: "k:" + e.Concern}})
+	case EventDigest:
+		late := ""
+		if e.Late {
+			late = "late"
+		}
+		r.effect = &Effect{Kind: EffectCommand, Command: "digest", Args: []string{e.From, e.To, r.lang, late}}
 	case EventRole:
 		if e.Member.Role == "" || e.Member.Role == concern.RoleResident {
 			r.say(r.t("event_role_revoked"))

@@ -70,6 +70,7 @@ const (
 	EventStatus EventType = "status" // a concern the chat reported or filed changed
 	EventAlert  EventType = "alert"  // an urgent concern, for the staff chat
 	EventRole   EventType = "role"   // the user's role was given or taken away
+	EventDigest EventType = "digest" // the scheduled digest is due in this chat
 )
 
 // Event is news for a chat from outside its own conversation.
@@ -90,6 +91,10 @@ type Event struct {
 	// Count numbers an alert's repetitions.
 	Count  int            `json:"count,omitempty"`
 	Member concern.Member `json:"member,omitzero"`
+	// From, To and Late describe a scheduled digest.
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
+	Late bool   `json:"late,omitempty"`
 }
 
 // Button is one button of a keyboard.
@@ -110,6 +115,16 @@ type Message struct {
 	Reply [][]Button `json:"reply,omitempty"`
 	// RemoveReply takes away a reply keyboard shown earlier.
 	RemoveReply bool `json:"remove_reply,omitempty"`
+	// HTML marks Text as Telegram HTML (digests); otherwise it is plain.
+	HTML bool `json:"html,omitempty"`
+	// Document, when set, is a file sent with Text as its caption.
+	Document *Document `json:"document,omitempty"`
+}
+
+// Document is a file to send.
+type Document struct {
+	Name string `json:"name"`
+	Data []byte `json:"data"`
 }
 
 // EffectKind names work the engine asks the runner to do.
@@ -156,6 +171,8 @@ type EffectResult struct {
 	// Notified says whether the reporter (or filing worker) could be told.
 	Notified bool `json:"notified,omitempty"`
 	Count    int  `json:"count,omitempty"`
+	// Messages are sent as they are (a digest, rendered by the runner).
+	Messages []Message `json:"messages,omitempty"`
 }
 
 // Draft is a finished flow's answers, ready to be submitted.

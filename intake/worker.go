@@ -11,6 +11,7 @@ import (
 
 	"github.com/minyi-project/minyi/classify"
 	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/digest"
 	"github.com/minyi-project/minyi/store"
 )
 
@@ -159,6 +160,11 @@ func (w *Worker) handle(ctx context.Context, e store.IntakeEntry) {
 	}
 	if err := w.st.SaveReport(ctx, r); err != nil {
 		log.Warn("writing the record failed; will retry", "err", err)
+		return
+	}
+	// so that later digests can tell a group of similar concerns coming back
+	if err := w.st.AddBands(ctx, w.st.DayKey(r.ReceivedAt), digest.Sign(r.Text).RecurBands()); err != nil {
+		log.Warn("recording similarity bands failed; will retry", "err", err)
 		return
 	}
 	// before the ack, so that a crash here repeats the alert rather than losing it

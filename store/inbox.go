@@ -86,12 +86,12 @@ func isNoScript(err error) bool {
 }
 
 // ReadInbox waits up to block for entries of a shard's inbox after the given id
-// ("0" for all). It returns nothing, without error, when none came.
+// ("0" for all); block 0 does not wait. It returns nothing, without error, when none came.
 func (s *Store) ReadInbox(ctx context.Context, shard int, after string, count int64, block time.Duration) ([]InboxEntry, error) {
 	res, err := s.rdb.XRead(ctx, &redis.XReadArgs{
 		Streams: []string{shardKey(shard, "inbox"), after},
 		Count:   count,
-		Block:   block,
+		Block:   noWait(block),
 	}).Result()
 	if errors.Is(err, redis.Nil) {
 		return nil, nil
@@ -107,6 +107,14 @@ func (s *Store) ReadInbox(ctx context.Context, shard int, after string, count in
 		}
 	}
 	return out, nil
+}
+
+// noWait turns "do not wait" (0) into go-redis's, for which 0 is "wait forever".
+func noWait(block time.Duration) time.Duration {
+	if block <= 0 {
+		return -1
+	}
+	return block
 }
 
 // InboxLen is the number of unprocessed entries of a shard.

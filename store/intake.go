@@ -14,7 +14,8 @@ import (
 )
 
 // Gives a draft its concern id and queues it, once: a draft submitted again gets
-// the id it was given the first time and is not queued twice.
+// the id it was given the first time and is not queued twice. The day's received
+// set records every id given, for digests to reconcile against.
 var submitScript = redis.NewScript(`
 local got = redis.call('GET', KEYS[1])
 if got then
@@ -25,6 +26,8 @@ redis.call('EXPIRE', KEYS[2], 259200)
 local id = ARGV[1] .. '-' .. string.format('%04d', n)
 redis.call('XADD', KEYS[3], '*', 'id', id, 'draft', ARGV[2], 'body', ARGV[3])
 redis.call('SET', KEYS[1], id, 'EX', ARGV[4])
+redis.call('ZADD', KEYS[4], ARGV[5], id)
+redis.call('EXPIRE', KEYS[4], 34560000)
 return id
 `)
 
@@ -42,9 +45,9 @@ func (s *Store) Submit(ctx context.Context, draftID string, r *concern.Report) (
 	if err != nil {
 		return "", fmt.Errorf("submit: %w", err)
 	}
-	day := r.ReceivedAt.In(s.loc).Format("20060102")
-	keys := []string{keyDraftPrefix + draftID, keySeqPrefix + day, keyIntake}
-	id, err := submitScript.Run(ctx, s.rdb, keys, day, draftID, body, int64(draftTTL/time.Second)).Text()
+	day := s.DayKey(r.ReceivedAt)
+	keys := []string{keyDraftPrefix + draftID, keySeqPrefix + day, keyIntake, keyRecvPrefix + day}
+	id, err := submitScript.Run(ctx, s.rdb, keys, day, draftID, body, int64(draftTTL/time.Second), r.ReceivedAt.UnixMilli()).Text()
 	if err != nil {
 		return "", fmt.Errorf("submit: %w", err)
 	}
@@ -69,14 +72,14 @@ func (s *Store) EnsureIntakeGroup(ctx context.Context) error {
 	return nil
 }
 
-// ReadIntake waits up to block for new queued concerns for consumer.
+// ReadIntake waits up to block for new queued concerns for consumer; block 0 does not wait.
 func (s *Store) ReadIntake(ctx context.Context, consumer string, count int64, block time.Duration) ([]IntakeEntry, error) {
 	res, err := s.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
 		Group:    intakeGroup,
 		Consumer: consumer,
 		Streams:  []string{keyIntake, ">"},
 		Count:    count,
-		Block:    block,
+		Block:    noWait(block),
 	}).Result()
 	if errors.Is(err, redis.Nil) {
 		return nil, nil
@@ -161,7 +164,7 @@ func (s *Store) SaveReport(ctx context.Context, r *concern.Report) error {
 	if err != nil {
 		return fmt.Errorf("save report %s: %w", r.ID, err)
 	}
-	day := r.ReceivedAt.In(s.loc).Format("20060102")
+	day := s.DayKey(r.ReceivedAt)
 	// the first write wins: an entry delivered again must not undo what staff did since
 	var created *redis.BoolCmd
 	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -172,8 +175,15 @@ func (s *Store) SaveReport(ctx context.Context, r *concern.Report) error {
 	if err != nil {
 		return fmt.Errorf("save report %s: %w", r.ID, err)
 	}
+	// counted even when the record was there: a save retried after a failed count must count it
+	if err := s.count(ctx, r); err != nil {
+		return err
+	}
 	if !created.Val() {
-		return nil
+		// indexed from the stored record, which staff may have changed since
+		if r, err = s.Report(ctx, r.ID); err != nil {
+			return err
+		}
 	}
 	return s.index(ctx, r)
 }

@@ -160,6 +160,9 @@ func (d driverLogger) Printf(ctx context.Context, format string, v ...any) {
 	d.log.DebugContext(ctx, "redis driver: "+fmt.Sprintf(format, v...))
 }
 
+// DayKey is the day (yyyymmdd) a time falls on in the store's time zone.
+func (s *Store) DayKey(t time.Time) string { return t.In(s.loc).Format("20060102") }
+
 // Embedded reports whether the store runs on the in-process Redis (nothing durable).
 func (s *Store) Embedded() bool { return s.embedded != nil }
 
@@ -217,6 +220,9 @@ const (
 	keySeqPrefix    = "minyi:{intake}:seq:"
 	keyReportPrefix = "minyi:report:"
 	keyDayPrefix    = "minyi:idx:day:"
+	keyRecvPrefix   = "minyi:{intake}:recv:"
+	keyCountPrefix  = "minyi:idx:count:"
+	keyBandsPrefix  = "minyi:idx:bands:"
 )
 
 func reportKey(id string) string { return keyReportPrefix + "{" + id + "}" }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -247,6 +248,34 @@ func TestReportRoundTripAndDayIndex(t *testing.T) {
 	}
 }
 
+// A save that stopped after writing the record (the process died, or Redis failed
+// between two calls) is finished by the retry: counted once and indexed.
+func TestSaveReportRetryFinishesCountAndIndex(t *testing.T) {
+	st := open(t)
+	ctx := t.Context()
+	at := time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC)
+	r := report(at, "噪音扰民")
+	r.ID, r.Sector, r.Community, r.Grid = "20261126-0004", "社会建设", "阳光社区", "第一网格"
+	r.Deadline = at.Add(time.Hour)
+	body, _ := json.Marshal(r)
+	if err := st.rdb.SetNX(ctx, reportKey(r.ID), body, 0).Err(); err != nil { // only the first step
+		t.Fatal(err)
+	}
+	for range 3 {
+		if err := st.SaveReport(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	counts, err := st.DayCounts(ctx, []string{"20261126"})
+	if err != nil || counts[0][CountTotal] != 1 || counts[0]["sector:社会建设"] != 1 || counts[0]["grid:阳光社区/第一网格"] != 1 {
+		t.Fatalf("counts after three saves: %v, %v", counts, err)
+	}
+	overdue, n, err := st.Overdue(ctx, at.Add(2*time.Hour), 10)
+	if err != nil || n != 1 || overdue[0].ID != r.ID {
+		t.Fatalf("overdue index: %d %v %v", n, overdue, err)
+	}
+}
+
 func TestShardCountIsFixedOnceUsed(t *testing.T) {
 	st := open(t, WithShards(8))
 	_ = st
@@ -280,5 +309,26 @@ func TestEmbedded(t *testing.T) {
 	added, err := st.Ingest(t.Context(), []InboxItem{{ChatID: 1, Key: "x", Payload: []byte("p")}})
 	if err != nil || !added[0] {
 		t.Fatalf("embedded ingest: %v %v", added, err)
+	}
+}
+
+// Reading with no wait returns at once, even from an empty inbox or queue.
+func TestReadWithoutWaiting(t *testing.T) {
+	st := open(t)
+	st.EnsureIntakeGroup(t.Context())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if got, err := st.ReadInbox(t.Context(), 0, "0", 10, 0); err != nil || len(got) != 0 {
+			t.Errorf("empty inbox: %v %v", got, err)
+		}
+		if got, err := st.ReadIntake(t.Context(), "c", 10, 0); err != nil || len(got) != 0 {
+			t.Errorf("empty queue: %v %v", got, err)
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a read that should not wait is still waiting")
 	}
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/minyi-project/minyi/concern"
 	"github.com/minyi-project/minyi/config"
 	"github.com/minyi-project/minyi/console"
+	"github.com/minyi-project/minyi/digest"
 	"github.com/minyi-project/minyi/flows"
 	"github.com/minyi-project/minyi/inbox"
 	"github.com/minyi-project/minyi/intake"
@@ -39,8 +40,9 @@ const usage = `minyi — 民意 public-opinion intake bot
 
 usage:
   minyi serve   [--config FILE]      run the Telegram bot (polling, or webhook when MINYI_WEBHOOK_URL is set)
-  minyi console [--config FILE] [--user ID] [--lang zh|en]
-                                     talk to the bot in this terminal (or pipe a conversation in)
+  minyi console [--config FILE] [--user ID] [--lang zh|en] [--demo N] [--files DIR]
+                                     talk to the bot in this terminal (or pipe a conversation in);
+                                     --demo fills the embedded store first, --files keeps sent documents
   minyi classify train --data A.jsonl[,B.jsonl] --out model.bin
                                      train the topic model on labelled concerns
   minyi classify eval --data F.jsonl [--classifier lexicon|model|llm|chain] [--model model.bin] [--json]
@@ -48,6 +50,10 @@ usage:
   minyi classify cv --data A.jsonl[,B.jsonl] [--folds 5] [--json]
                                      cross-validate the model, scored file by file
   minyi classify tag [TEXT]          tag one text (or each line of stdin)
+  minyi digest [--from D --to D] [--format text|html|xlsx|json] [--out FILE] [--lang zh|en]
+                                     a digest of the concerns received (default: yesterday)
+  minyi demo-data --reports N --days D
+                                     fill the store with realistic synthetic concerns
   minyi help                         this text
 
 Configuration comes from MINYI_* environment variables over the optional YAML file;
@@ -73,6 +79,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = runConsole(ctx, args[1:], stdin, stdout, stderr)
 	case "classify":
 		err = runClassify(ctx, args[1:], stdin, stdout, stderr)
+	case "digest":
+		err = runDigest(ctx, args[1:], stdout, stderr)
+	case "demo-data":
+		err = runDemoData(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -133,11 +143,18 @@ func setup(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, err
 	svc := cases.New(st, inbox.NewWriter(st), cases.Config{
 		Admins: cfg.Admins, StaffChat: cfg.StaffChat, Levels: levels, AlertEvery: cfg.AlertRepeat,
 		Retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour,
-	}, cases.WithLogger(log))
-	if cfg.StaffChat == 0 && len(cfg.Admins) == 0 {
-		log.Warn("neither MINYI_STAFF_CHAT nor MINYI_ADMINS is set: urgent alerts have nowhere to go")
-	}
+		Location:  cfg.Location, DigestAt: cfg.DigestAt, DigestChats: cfg.DigestChats,
+	}, cases.WithLogger(log), cases.WithDigests(digestBuilder(cfg, cls, st, log)))
 	return &app{cfg: cfg, log: log, st: st, machine: m, cls: cls, cases: svc}, nil
+}
+
+// digestBuilder builds digests from st, with the LLM's brief when one is configured.
+func digestBuilder(cfg *config.Config, cls *classifiers, st *store.Store, log *slog.Logger) *digest.Builder {
+	opts := []digest.Option{digest.WithUnsure(cfg.DigestUnsure), digest.WithLogger(log)}
+	if cls.llm != nil {
+		opts = append(opts, digest.WithSummarizer(cls.llm))
+	}
+	return digest.NewBuilder(st, cls.tax.Sectors, cfg.Location, opts...)
 }
 
 // worker makes the intake queue's consumer with the configured classifiers.
@@ -185,6 +202,8 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	path := fs.String("config", "", "YAML configuration file")
 	user := fs.Int64("user", 10001, "the user id to speak as")
 	lang := fs.String("lang", "zh", "the client's language (zh or en)")
+	demoN := fs.Int("demo", 0, "first fill the store with this many demonstration concerns over 14 days")
+	files := fs.String("files", "", "where to save documents the bot sends (default: a temporary folder)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -211,7 +230,13 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if f, ok := stdin.(*os.File); ok {
 		interactive = term.IsTerminal(int(f.Fd()))
 	}
-	con := console.New(stdout, console.Interactive(interactive), console.WithUser(*user, "居民", *lang))
+	if *demoN > 0 {
+		if err := fillDemo(ctx, a, *demoN, 14, 1); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "minyi console: added %d demonstration concerns over the last 14 days\n", *demoN)
+	}
+	con := console.New(stdout, console.Interactive(interactive), console.WithUser(*user, "居民", *lang), console.WithFiles(*files))
 	name := inbox.InstanceName()
 	proc := a.processor(con, name)
 	worker := a.worker(name)
@@ -251,6 +276,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	defer a.st.Close()
 	if len(cfg.Communities) == 0 {
 		log.Warn("MINYI_COMMUNITIES is empty: residents can only share a location or type an address")
+	}
+	if cfg.StaffChat == 0 && len(cfg.Admins) == 0 {
+		log.Warn("neither MINYI_STAFF_CHAT nor MINYI_ADMINS is set: urgent alerts and digests have nowhere to go")
 	}
 
 	name := inbox.InstanceName()

@@ -1,0 +1,291 @@
+package digest
+
+import (
+	"encoding/json"
+	"fmt"
+	"html"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf16"
+)
+
+// words are the digest's own wording, {Chinese, English}.
+var words = map[string][2]string{
+	"title_day":     {"📊 民意日报 · %s", "📊 Daily digest · %s"},
+	"title_range":   {"📊 民意汇总 · %s 至 %s", "📊 Digest · %s to %s"},
+	"late":          {"（补发：错过了原定发送时间）", "(sent late: the scheduled time was missed)"},
+	"mismatch":      {"⚠️ 对账不符：期间受理 %d 件，本报统计 %d 件。缺少：%s", "⚠️ Counts differ: %d accepted in the period, %d counted here. Missing: %s"},
+	"s_overview":    {"一、总体情况", "1. Overview"},
+	"overview":      {"收到诉求 %d 件（居民直接反映 %d，网格员代为反映 %d）；已办结 %d，不予受理 %d，重复 %d，未办结 %d，其中超期 %d。", "%d concerns received (%d from residents, %d filed by grid workers); %d closed, %d not accepted, %d duplicates, %d open, of which %d overdue."},
+	"rates":         {"响应率 %s，解决率 %s，满意率 %s。", "Response rate %s, resolution rate %s, satisfaction rate %s."},
+	"s_sector":      {"二、分领域（较前7日日均）", "2. By sector (against the daily average of the 7 days before)"},
+	"s_topic":       {"三、分类别", "3. By topic"},
+	"s_place":       {"四、分社区与网格", "4. By community and grid"},
+	"rising":        {"增长最快：%s", "Rising fastest: %s"},
+	"s_groups":      {"五、共性问题", "5. Shared problems"},
+	"no_groups":     {"本期没有发现相似诉求集中的情况。", "No group of similar concerns this period."},
+	"group":         {"%d. %d 件 · %s · %s%s", "%d. %d concerns · %s · %s%s"},
+	"recurring":     {" · 🔁 前7日中有%d天出现", " · 🔁 seen on %d of the 7 days before"},
+	"s_flags":       {"六、紧急、敏感与待人工核定", "6. Urgent, sensitive, and awaiting a person"},
+	"urgent_none":   {"紧急：无", "Urgent: none"},
+	"sensitive_hdr": {"🔒 敏感事项（限管理员处理）：%s", "🔒 Sensitive (admins only): %s"},
+	"unsure_hdr":    {"待人工核定（%d 件）：%s", "Awaiting a person (%d): %s"},
+	"s_overdue":     {"七、超期未办结（共 %d 件）", "7. Overdue (%d in all)"},
+	"overdue_none":  {"目前没有超期未办结的诉求。", "Nothing is overdue."},
+	"overdue_line":  {"%s · 截止 %s · %s · %s", "%s · due %s · %s · %s"},
+	"reconciled":    {"对账：期间受理 %d 件 = 本报统计 %d 件 ✔", "Reconciliation: %d accepted in the period = %d counted here ✔"},
+	"unreconciled":  {"对账：期间受理 %d 件 ≠ 本报统计 %d 件", "Reconciliation: %d accepted in the period ≠ %d counted here"},
+	"s_summary":     {"摘要", "Summary"},
+	"summary_fail":  {"（AI 摘要生成失败，本期未附摘要。）", "(The AI summary could not be written this time.)"},
+	"none":          {"无", "none"},
+	"new":           {"新增", "new"},
+	"unit_none":     {"未转办", "not referred"},
+	"and_more":      {"等 %d 件", "and %d more"},
+	"untagged":      {"未分类", "untagged"},
+}
+
+func w(lang, key string, args ...any) string {
+	v := words[key][0]
+	if lang == "en" {
+		v = words[key][1]
+	}
+	if len(args) == 0 {
+		return v
+	}
+	return fmt.Sprintf(v, args...)
+}
+
+func pct(v *float64) string {
+	if v == nil {
+		return "—"
+	}
+	return strconv.Itoa(int(*v*100+0.5)) + "%"
+}
+
+func change(c Count, lang string) string {
+	if c.Change == nil {
+		if c.N > 0 {
+			return w(lang, "new")
+		}
+		return "—"
+	}
+	v := int(*c.Change*100 + 0.5*sign(*c.Change))
+	if v >= 0 {
+		return "+" + strconv.Itoa(v) + "%"
+	}
+	return strconv.Itoa(v) + "%"
+}
+
+func sign(f float64) float64 {
+	if f < 0 {
+		return -1
+	}
+	return 1
+}
+
+func orNone(s, lang string) string {
+	if s == "" {
+		return w(lang, "untagged")
+	}
+	return s
+}
+
+// idList lists ids, the first n of them, saying how many more there are.
+func idList(ids []string, n int, lang string) string {
+	if len(ids) <= n {
+		return strings.Join(ids, "、")
+	}
+	return strings.Join(ids[:n], "、") + " " + w(lang, "and_more", len(ids))
+}
+
+func (d *Digest) title(lang string) string {
+	if d.From == d.To {
+		return w(lang, "title_day", d.From)
+	}
+	return w(lang, "title_range", d.From, d.To)
+}
+
+// Telegram renders the digest as Telegram HTML, in messages under 4,096 characters.
+// The first line says so when the counts do not reconcile.
+func (d *Digest) Telegram(lang string, loc *time.Location) []string {
+	return SplitHTML(strings.Join(d.htmlLines(lang, loc), "\n"), 4096)
+}
+
+// Text renders the digest as plain text.
+func (d *Digest) Text(lang string, loc *time.Location) string {
+	return StripTags(strings.Join(d.htmlLines(lang, loc), "\n"))
+}
+
+// htmlLines builds the Telegram text; every tag opens and closes on its own line,
+// so that the text can be split between lines.
+func (d *Digest) htmlLines(lang string, loc *time.Location) []string {
+	e := html.EscapeString
+	var l []string
+	if !d.Reconciled {
+		l = append(l, "<b>"+e(w(lang, "mismatch", d.Accepted, d.Counted, idList(d.Missing, 20, lang)))+"</b>")
+	}
+	l = append(l, "<b>"+e(d.title(lang))+"</b>")
+	if d.Late {
+		l = append(l, "<i>"+e(w(lang, "late"))+"</i>")
+	}
+	l = append(l, "", "<b>"+e(w(lang, "s_overview"))+"</b>",
+		e(w(lang, "overview", d.Received, d.Direct, d.Filed, d.Closed, d.Rejected, d.Duplicate, d.Open, d.Overdue)),
+		e(w(lang, "rates", pct(d.ResponseRate), pct(d.ResolutionRate), pct(d.SatisfactionRate))))
+	if d.Summary != "" {
+		l = append(l, "", "<b>"+e(w(lang, "s_summary"))+"</b>", e(d.Summary))
+	} else if d.SummaryFailed {
+		l = append(l, "", "<i>"+e(w(lang, "summary_fail"))+"</i>")
+	}
+	counts := func(cs []Count, n int) {
+		for _, c := range cs[:min(n, len(cs))] {
+			l = append(l, e(fmt.Sprintf("%s  %d（%s）", orNone(c.Name, lang), c.N, change(c, lang))))
+		}
+	}
+	l = append(l, "", "<b>"+e(w(lang, "s_sector"))+"</b>")
+	counts(d.BySector, 6)
+	l = append(l, "", "<b>"+e(w(lang, "s_topic"))+"</b>")
+	counts(d.ByTopic, 10)
+	if len(d.Rising) > 0 {
+		var r []string
+		for _, c := range d.Rising {
+			r = append(r, c.Name+" "+change(c, lang))
+		}
+		l = append(l, e(w(lang, "rising", strings.Join(r, "，"))))
+	}
+	l = append(l, "", "<b>"+e(w(lang, "s_place"))+"</b>")
+	counts(d.ByCommunity, 10)
+	counts(d.ByGrid, 10)
+	l = append(l, "", "<b>"+e(w(lang, "s_groups"))+"</b>")
+	if len(d.Groups) == 0 {
+		l = append(l, e(w(lang, "no_groups")))
+	}
+	for i, g := range d.Groups[:min(10, len(d.Groups))] {
+		rec := ""
+		if g.Recurring > 0 {
+			rec = w(lang, "recurring", g.Recurring)
+		}
+		l = append(l, "<b>"+e(w(lang, "group", i+1, g.Count, orNone(g.Community, lang), orNone(g.Topic, lang), rec))+"</b>",
+			"「"+e(g.Excerpt)+"」", e(idList(g.IDs, 10, lang)))
+	}
+	l = append(l, "", "<b>"+e(w(lang, "s_flags"))+"</b>")
+	if len(d.Urgent) == 0 {
+		l = append(l, e(w(lang, "urgent_none")))
+	}
+	for _, it := range d.Urgent[:min(20, len(d.Urgent))] {
+		l = append(l, e("🚨 "+it.ID+" · "+orNone(it.Community, lang)+" · "+it.Reason+" · 「"+it.Excerpt+"」"))
+	}
+	if len(d.Sensitive) > 0 {
+		var ids []string
+		for _, it := range d.Sensitive {
+			ids = append(ids, it.ID)
+		}
+		l = append(l, e(w(lang, "sensitive_hdr", idList(ids, 20, lang))))
+	}
+	if len(d.Unsure) > 0 {
+		var ids []string
+		for _, it := range d.Unsure {
+			ids = append(ids, it.ID)
+		}
+		l = append(l, e(w(lang, "unsure_hdr", len(d.Unsure), idList(ids, 20, lang))))
+	}
+	l = append(l, "", "<b>"+e(w(lang, "s_overdue", d.OverdueNowTotal))+"</b>")
+	if len(d.OverdueNow) == 0 {
+		l = append(l, e(w(lang, "overdue_none")))
+	}
+	for _, it := range d.OverdueNow[:min(20, len(d.OverdueNow))] {
+		unit := it.Unit
+		if unit == "" {
+			unit = w(lang, "unit_none")
+		}
+		l = append(l, e(w(lang, "overdue_line", it.ID, it.Deadline.In(loc).Format("01-02 15:04"), unit, "「"+it.Excerpt+"」")))
+	}
+	l = append(l, "")
+	if d.Reconciled {
+		l = append(l, e(w(lang, "reconciled", d.Accepted, d.Counted)))
+	} else {
+		l = append(l, "<b>"+e(w(lang, "unreconciled", d.Accepted, d.Counted))+"</b>")
+	}
+	return l
+}
+
+// SplitHTML cuts Telegram HTML into messages of at most limit UTF-16 units, between
+// lines. A line too long for one message loses its tags and is cut between
+// characters, never inside an entity like &amp;.
+func SplitHTML(text string, limit int) []string {
+	var out []string
+	var cur strings.Builder
+	size := 0
+	flush := func() {
+		if cur.Len() > 0 {
+			out = append(out, strings.TrimRight(cur.String(), "\n"))
+			cur.Reset()
+			size = 0
+		}
+	}
+	for _, line := range strings.Split(text, "\n") {
+		n := units(line) + 1
+		if n > limit {
+			flush()
+			for _, part := range cutPlain(stripOnlyTags(line), limit) {
+				out = append(out, part)
+			}
+			continue
+		}
+		if size+n > limit {
+			flush()
+		}
+		cur.WriteString(line)
+		cur.WriteByte('\n')
+		size += n
+	}
+	flush()
+	return out
+}
+
+func units(s string) int {
+	n := 0
+	for _, r := range s {
+		n += len(utf16.Encode([]rune{r}))
+	}
+	return n
+}
+
+var tagPattern = regexp.MustCompile(`</?[a-z]+[^>]*>`)
+
+func stripOnlyTags(s string) string { return tagPattern.ReplaceAllString(s, "") }
+
+// StripTags turns Telegram HTML into plain text.
+func StripTags(s string) string { return html.UnescapeString(stripOnlyTags(s)) }
+
+// cutPlain cuts escaped text into pieces of at most limit units, not inside an entity.
+func cutPlain(s string, limit int) []string {
+	var out []string
+	for s != "" {
+		size, end, entity := 0, 0, -1
+		for i, r := range s {
+			u := len(utf16.Encode([]rune{r}))
+			if size+u > limit {
+				break
+			}
+			switch r {
+			case '&':
+				entity = i
+			case ';':
+				entity = -1
+			}
+			size += u
+			end = i + len(string(r))
+		}
+		if end < len(s) && entity >= 0 && entity > 0 {
+			end = entity // do not leave &amp half here, half there
+		}
+		out = append(out, s[:end])
+		s = s[end:]
+	}
+	return out
+}
+
+// JSON renders the digest as JSON.
+func (d *Digest) JSON() ([]byte, error) { return json.MarshalIndent(d, "", "  ") }

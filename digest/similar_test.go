@@ -1,0 +1,98 @@
+package digest
+
+import (
+	"fmt"
+	"sort"
+	"testing"
+	"time"
+)
+
+func TestSignatureSimilarity(t *testing.T) {
+	a := Sign("阳光社区东门的路灯坏了一个多月了，晚上很黑，老人出门不安全，请尽快维修。")
+	b := Sign("阳光社区东门路灯坏了一个多月了，晚上很黑，老人出门不安全，请尽快修理！电话13800001234")
+	c := Sign("化工厂夜里偷排废气，气味刺鼻，周边居民睡不着觉，请环保部门查处。")
+	if s := a.Similarity(b); s < 0.5 {
+		t.Errorf("near-duplicates scored %.2f", s)
+	}
+	if s := a.Similarity(c); s > 0.2 {
+		t.Errorf("unrelated texts scored %.2f", s)
+	}
+	if a != Sign("阳光社区东门的路灯坏了一个多月了，晚上很黑，老人出门不安全，请尽快维修。") {
+		t.Error("signing is not deterministic")
+	}
+	short := Sign("路灯坏了")
+	if short == (Signature{}) {
+		t.Error("a short text has an empty signature")
+	}
+}
+
+func TestGroupFindsNearDuplicatesInTheSameCommunityOrTopic(t *testing.T) {
+	texts := []struct{ text, community, topic string }{
+		{"阳光社区东门的路灯坏了一个多月了，晚上很黑，老人出门不安全。", "阳光社区", "城乡建设"},
+		{"阳光社区东门路灯坏了一个多月了，晚上很黑，老人出门很不安全。", "阳光社区", "城乡建设"},
+		{"东门的路灯坏了一个多月了，晚上很黑，老人出门不安全，请修。", "阳光社区", "城乡建设"},
+		{"化工厂夜里偷排废气，气味刺鼻，周边居民睡不着觉。", "和平社区", "环境保护"},
+		{"化工厂夜里偷排废气，气味刺鼻，周边居民都睡不着觉。", "幸福里社区", "环境保护"},
+		// similar words, but another community and another topic: not grouped
+		{"阳光社区东门的路灯坏了一个多月了，晚上很黑，老人出门不安全。", "和平社区", "交通运输"},
+		{"公司拖欠三个月工资不发。", "和平社区", "劳动和社会保障"},
+	}
+	var ms []member
+	for _, x := range texts {
+		ms = append(ms, member{sig: Sign(x.text), community: x.community, topic: x.topic})
+	}
+	var got []string
+	for _, g := range group(ms) {
+		sort.Ints(g)
+		got = append(got, fmt.Sprint(g))
+	}
+	sort.Strings(got)
+	if fmt.Sprint(got) != "[[0 1 2] [3 4]]" {
+		t.Fatalf("groups %v", got)
+	}
+}
+
+// Grouping time grows about linearly: ten times the concerns take well under a
+// hundred times as long. (The speed itself is measured in BenchmarkGroup.)
+func TestGroupIsNotQuadratic(t *testing.T) {
+	run := func(n int) time.Duration {
+		ms := synthetic(n)
+		start := time.Now()
+		group(ms)
+		return time.Since(start)
+	}
+	run(2000) // warm up
+	small, large := run(5000), run(50000)
+	if large > 30*small {
+		t.Fatalf("5,000 concerns took %v, 50,000 took %v: grows faster than linearly", small, large)
+	}
+}
+
+// synthetic makes n concerns: a tenth of them near-duplicates of a few themes.
+func synthetic(n int) []member {
+	themes := []string{"路灯坏了很久没人修", "垃圾站垃圾没人清运", "楼上漏水物业不管", "化工厂偷排废气", "公司拖欠工资"}
+	ms := make([]member, n)
+	for i := range ms {
+		text := fmt.Sprintf("第%d件：居民反映%s，地点在第%d栋附近，已经持续%d天，编号%x", i, themes[i%len(themes)], i%97, i%30, i*7919)
+		if i%10 == 0 {
+			text = "居民反映" + themes[i%len(themes)] + "，已经持续一个多月，请尽快处理"
+		}
+		ms[i] = member{sig: Sign(text), community: fmt.Sprintf("社区%d", i%12), topic: fmt.Sprintf("话题%d", i%7)}
+	}
+	return ms
+}
+
+func BenchmarkGroup(b *testing.B) {
+	ms := synthetic(100000)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		group(ms)
+	}
+}
+
+func BenchmarkSign(b *testing.B) {
+	text := "阳光社区东门的路灯坏了一个多月了，晚上很黑，老人出门不安全，请尽快维修。我们多次向物业反映，物业说路灯属于市政管理，井盖属于排水公司，互相推诿，一直没有人来处理。"
+	for i := 0; i < b.N; i++ {
+		Sign(text)
+	}
+}

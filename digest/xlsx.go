@@ -1,0 +1,85 @@
+package digest
+
+import (
+	"bytes"
+	"fmt"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+)
+
+var xlsxHeader = map[string][]any{
+	"zh": {"编号", "时间", "渠道", "代为反映", "社区", "网格", "领域", "类别", "二级类别", "紧急", "敏感", "时限类别", "状态", "承办单位", "评价", "内容（已隐去个人信息）"},
+	"en": {"ID", "Time", "Channel", "Filed by grid worker", "Community", "Grid", "Sector", "Topic", "Subtopic", "Urgent", "Sensitive", "Service level", "Status", "Unit", "Rating", "Text (personal data removed)"},
+}
+
+// XLSX renders every concern of the period as a workbook row, and the breakdowns on a second sheet.
+func (d *Digest) XLSX(lang string, loc *time.Location) ([]byte, error) {
+	f := excelize.NewFile()
+	defer f.Close()
+	rowsSheet, sumSheet := "诉求明细", "汇总"
+	if lang == "en" {
+		rowsSheet, sumSheet = "Concerns", "Summary"
+	}
+	f.SetSheetName("Sheet1", rowsSheet)
+	sw, err := f.NewStreamWriter(rowsSheet)
+	if err != nil {
+		return nil, err
+	}
+	header := xlsxHeader["zh"]
+	if lang == "en" {
+		header = xlsxHeader["en"]
+	}
+	if err := sw.SetRow("A1", header); err != nil {
+		return nil, err
+	}
+	yes := func(b bool) string {
+		if b {
+			return "是"
+		}
+		return ""
+	}
+	for i, r := range d.Rows {
+		cell, _ := excelize.CoordinatesToCellName(1, i+2)
+		err := sw.SetRow(cell, []any{r.ID, r.At.In(loc).Format("2006-01-02 15:04:05"), r.Channel, yes(r.Filed), r.Community, r.Grid,
+			r.Sector, r.Topic, r.Subtopic, yes(r.Urgent), yes(r.Sensitive), r.Level, r.Status, r.Unit, r.Rating, r.Text})
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		return nil, err
+	}
+	if _, err := f.NewSheet(sumSheet); err != nil {
+		return nil, err
+	}
+	row := 1
+	put := func(vals ...any) {
+		cell, _ := excelize.CoordinatesToCellName(1, row)
+		f.SetSheetRow(sumSheet, cell, &vals)
+		row++
+	}
+	put(d.title(lang))
+	put(w(lang, "overview", d.Received, d.Direct, d.Filed, d.Closed, d.Rejected, d.Duplicate, d.Open, d.Overdue))
+	put(w(lang, "rates", pct(d.ResponseRate), pct(d.ResolutionRate), pct(d.SatisfactionRate)))
+	if d.Reconciled {
+		put(w(lang, "reconciled", d.Accepted, d.Counted))
+	} else {
+		put(w(lang, "unreconciled", d.Accepted, d.Counted))
+	}
+	for _, part := range []struct {
+		title string
+		cs    []Count
+	}{{w(lang, "s_sector"), d.BySector}, {w(lang, "s_topic"), d.ByTopic}, {w(lang, "s_place"), d.ByCommunity}, {"", d.ByGrid}} {
+		row++
+		put(part.title, bw(lang, "count"), bw(lang, "before"), bw(lang, "change"))
+		for _, c := range part.cs {
+			put(orNone(c.Name, lang), c.N, fmt.Sprintf("%.1f", c.Before), change(c, lang))
+		}
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
