@@ -210,7 +210,7 @@ func TestFormats(t *testing.T) {
 	st := open(t)
 	for i, text := range []string{"阳光社区东门路灯坏了一个多月，晚上很黑。", "阳光社区东门路灯坏了一个多月，晚上很黑！", "化工厂偷排废气，电话13800001234"} {
 		accept(t, st, &concern.Report{ReceivedAt: time.Date(2026, 11, 25, 9, i, 0, 0, sh), Text: text, Community: "阳光社区", Grid: "第一网格",
-			Topic: "城乡建设", Sector: "社会建设", Status: concern.StatusReceived, Confidence: 0.8}, true)
+			Topic: "城乡建设", Sector: "社会建设", Status: concern.StatusReceived, Confidence: 0.8, Channel: concern.ChannelTelegram}, true)
 	}
 	d, err := NewBuilder(st, sectors, sh).Build(t.Context(), day("2026-11-25"))
 	if err != nil {
@@ -240,7 +240,21 @@ func TestFormats(t *testing.T) {
 	if len(rows) != 4 || rows[0][0] != "编号" || rows[0][15] != "内容（已隐去个人信息）" || rows[3][15] != "化工厂偷排废气，电话[手机号]" || rows[1][4] != "阳光社区" {
 		t.Fatalf("workbook rows: %q", rows)
 	}
+	// people read the workbook: states and channels in words, not codes
+	if got := strings.Join([]string{rows[1][2], rows[1][12]}, "|"); got != "Telegram|待受理" {
+		t.Errorf("channel and status shown as %q", got)
+	}
 	if sum, _ := f.GetRows("汇总"); len(sum) < 5 || !strings.Contains(sum[0][0], "2026-11-25") {
 		t.Fatalf("summary sheet: %q", sum)
+	}
+	en, err := d.XLSX("en", sh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f, err = excelize.OpenReader(bytes.NewReader(en)); err != nil {
+		t.Fatal(err)
+	}
+	if rows, _ = f.GetRows("Concerns"); len(rows) != 4 || rows[0][12] != "Status" || rows[1][12] != concern.StatusReceived.Label("en") {
+		t.Fatalf("English workbook rows: %q", rows)
 	}
 }

@@ -6,7 +6,22 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"github.com/minyi-project/minyi/concern"
 )
+
+// channelLabel names where a concern came in, as a reader of the workbook would.
+func channelLabel(ch, lang string) string {
+	switch {
+	case ch == concern.ChannelTelegram:
+		return "Telegram"
+	case ch == concern.ChannelConsole && lang == "en":
+		return "console"
+	case ch == concern.ChannelConsole:
+		return "控制台"
+	}
+	return ch
+}
 
 var xlsxHeader = map[string][]any{
 	"zh": {"编号", "时间", "渠道", "代为反映", "社区", "网格", "领域", "类别", "二级类别", "紧急", "敏感", "时限类别", "状态", "承办单位", "评价", "内容（已隐去个人信息）"},
@@ -34,15 +49,19 @@ func (d *Digest) XLSX(lang string, loc *time.Location) ([]byte, error) {
 		return nil, err
 	}
 	yes := func(b bool) string {
-		if b {
-			return "是"
+		switch {
+		case !b:
+			return ""
+		case lang == "en":
+			return "yes"
 		}
-		return ""
+		return "是"
 	}
 	for i, r := range d.Rows {
 		cell, _ := excelize.CoordinatesToCellName(1, i+2)
-		err := sw.SetRow(cell, []any{r.ID, r.At.In(loc).Format("2006-01-02 15:04:05"), r.Channel, yes(r.Filed), r.Community, r.Grid,
-			r.Sector, r.Topic, r.Subtopic, yes(r.Urgent), yes(r.Sensitive), r.Level, r.Status, r.Unit, r.Rating, r.Text})
+		err := sw.SetRow(cell, []any{r.ID, r.At.In(loc).Format("2006-01-02 15:04:05"), channelLabel(r.Channel, lang), yes(r.Filed), r.Community, r.Grid,
+			r.Sector, r.Topic, r.Subtopic, yes(r.Urgent), yes(r.Sensitive), concern.Level(r.Level).Label(lang), concern.Status(r.Status).Label(lang),
+			r.Unit, concern.Rating(r.Rating).Label(lang), r.Text})
 		if err != nil {
 			return nil, err
 		}
