@@ -214,9 +214,13 @@ func lineChart(days []string, series map[string][]int64, order []Count) string {
 	fmt.Fprintf(&b, `<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#000"/>`, left, top, left, height-bottom)
 	fmt.Fprintf(&b, `<text x="%d" y="%d" font-size="11" text-anchor="end">%d</text>`+"\n", left-4, top+8, peak)
 	for i, d := range days {
-		if i%2 == 0 || i == len(days)-1 {
-			fmt.Fprintf(&b, `<text x="%.0f" y="%d" font-size="10" text-anchor="middle">%s</text>`, x(i), height-bottom+14, d[4:6]+"-"+d[6:])
+		anchor := "middle"
+		if i == len(days)-1 {
+			anchor = "end" // clear of the lines' names to its right
+		} else if i%2 != 0 || i == len(days)-2 {
+			continue
 		}
+		fmt.Fprintf(&b, `<text x="%.0f" y="%d" font-size="10" text-anchor="%s">%s</text>`, x(i), height-bottom+14, anchor, d[4:6]+"-"+d[6:])
 	}
 	b.WriteString("\n")
 	// labels at the lines' ends, pushed apart where lines end close together
@@ -229,6 +233,14 @@ func lineChart(days []string, series map[string][]int64, order []Count) string {
 	sort.Slice(labels, func(i, j int) bool { return labels[i].y < labels[j].y })
 	for i := 1; i < len(labels); i++ {
 		labels[i].y = math.Max(labels[i].y, labels[i-1].y+13)
+	}
+	// and kept above the axis: names pushed below it move the ones above up
+	for i := len(labels) - 1; i >= 0; i-- {
+		limit := float64(height - bottom + 4)
+		if i < len(labels)-1 {
+			limit = labels[i+1].y - 13
+		}
+		labels[i].y = math.Min(labels[i].y, limit)
 	}
 	for _, l := range labels {
 		fmt.Fprintf(&b, `<text x="%d" y="%.0f" font-size="12">%s</text>`+"\n", width-right+10, l.y, html.EscapeString(l.name))
