@@ -258,3 +258,30 @@ func TestFormats(t *testing.T) {
 		t.Fatalf("English workbook rows: %q", rows)
 	}
 }
+
+func TestChangeWording(t *testing.T) {
+	count := func(n int, before float64) Count {
+		c := Count{N: n, Before: before}
+		if before > 0 {
+			ch := (float64(n) - before) / before
+			c.Change = &ch
+		}
+		return c
+	}
+	for _, c := range []struct {
+		c      Count
+		zh, en string
+	}{
+		{count(3, 0), "新增", "new"},
+		{count(0, 0), "—", "—"},
+		{count(15, 10), "+50%", "+50%"},
+		{count(5, 10), "-50%", "-50%"},
+		{count(10, 10), "+0%", "+0%"},
+		{count(2, 1.0/7), "+1.9件/日", "+1.9 a day"}, // not +1300%
+		{count(0, 3.0/7), "-0.4件/日", "-0.4 a day"},
+	} {
+		if zh, en := change(c.c, "zh"), change(c.c, "en"); zh != c.zh || en != c.en {
+			t.Errorf("%d against %.2f: %q, %q; want %q, %q", c.c.N, c.c.Before, zh, en, c.zh, c.en)
+		}
+	}
+}

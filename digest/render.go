@@ -41,6 +41,7 @@ var words = map[string][2]string{
 	"summary_fail":  {"（AI 摘要生成失败，本期未附摘要。）", "(The AI summary could not be written this time.)"},
 	"none":          {"无", "none"},
 	"new":           {"新增", "new"},
+	"per_day":       {"%+.1f件/日", "%+.1f a day"},
 	"unit_none":     {"未转办", "not referred"},
 	"and_more":      {"等 %d 件", "and %d more"},
 	"untagged":      {"未分类", "untagged"},
@@ -70,6 +71,10 @@ func change(c Count, lang string) string {
 			return w(lang, "new")
 		}
 		return "—"
+	}
+	if c.Before < 1 {
+		// a percentage of less than one a day says more about the base than the change
+		return w(lang, "per_day", *c.Change*c.Before)
 	}
 	v := int(*c.Change*100 + 0.5*sign(*c.Change))
 	if v >= 0 {

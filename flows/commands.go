@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -42,6 +43,15 @@ var commands = map[string]command{
 	"whoami":  {roles: everyone, maxArgs: 0, usage: "/whoami"},
 	"forget":  {roles: everyone, maxArgs: 0, usage: "/forget"},
 	"digest":  {roles: staffOnly, maxArgs: 1, usage: "/digest [today|2026-11-25|7d|2026-11-01..2026-11-15]"},
+}
+
+// periodProblem words what period.Parse refused, in the chat's language.
+func (r *run) periodProblem(err error) string {
+	var perr *period.Error
+	if !errors.As(err, &perr) {
+		return err.Error()
+	}
+	return r.t("period_"+string(perr.Problem), "input", perr.Input, "max", strconv.Itoa(period.MaxDays))
 }
 
 func (c command) allows(r concern.Role) bool {
@@ -166,7 +176,7 @@ func (r *run) runCommand(name, shown, argLine string) bool {
 	case "digest":
 		p, err := period.Parse(first(args), r.in.Time, r.m.loc)
 		if err != nil {
-			r.say(r.t("bad_period", "why", err.Error(), "usage", spec.usage))
+			r.say(r.t("bad_period", "why", r.periodProblem(err), "usage", spec.usage))
 			return true
 		}
 		args = append(p.Args(), r.lang)

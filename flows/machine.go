@@ -914,7 +914,7 @@ var catalogKeys = []string{
 	"card_photos", "card_rating", "card_history", "event_status", "event_status_filed", "event_unit",
 	"event_dup", "event_note", "rate_ask", "alert", "alert_again", "alert_ack", "event_role",
 	"event_role_revoked", "own_grid", "not_found", "not_yours", "not_closed", "already_rated",
-	"invite_invalid", "too_many_attempts", "receipt_file", "dup_self", "level_changed", "changed_notified_filed", "bad_period", "digest_unavailable", "not_member", "same_status", "finished_already", "restricted",
+	"invite_invalid", "too_many_attempts", "receipt_file", "dup_self", "level_changed", "changed_notified_filed", "bad_period", "period_bad_date", "period_bad_days", "period_reversed", "period_too_long", "period_future", "digest_unavailable", "not_member", "same_status", "finished_already", "restricted",
 }
 
 // Run steps a session with one input and carries out the effects the engine asks

@@ -18,8 +18,39 @@ type Period struct {
 	From, To time.Time // midnights
 }
 
-// ErrTooLong is returned for a period of more than MaxDays days.
-var ErrTooLong = fmt.Errorf("a digest covers at most %d days", MaxDays)
+// Problem names what is wrong with a period, so that callers can word it in their language.
+type Problem string
+
+// The problems Parse reports.
+const (
+	BadDate  Problem = "bad_date" // not a date like 2026-11-25
+	BadDays  Problem = "bad_days" // "Nd" without a whole number of days
+	Reversed Problem = "reversed" // ends before it begins
+	TooLong  Problem = "too_long" // more than MaxDays days
+	Future   Problem = "future"   // begins after today
+)
+
+// Error is a period Parse refuses: the problem and the text it was found in.
+type Error struct {
+	Problem Problem
+	Input   string
+}
+
+func (e *Error) Error() string {
+	switch e.Problem {
+	case BadDate:
+		return fmt.Sprintf("%q is not a date like 2026-11-25", e.Input)
+	case BadDays:
+		return fmt.Sprintf("%q: write the number of days, such as 7d", e.Input)
+	case Reversed:
+		return fmt.Sprintf("%s ends before it begins", e.Input)
+	case TooLong:
+		return fmt.Sprintf("%s: a digest covers at most %d days", e.Input, MaxDays)
+	case Future:
+		return fmt.Sprintf("%s has not begun yet", e.Input)
+	}
+	return fmt.Sprintf("%s: %s", e.Input, e.Problem)
+}
 
 // Parse reads a period as staff type it: "" (yesterday), "today", "yesterday",
 // "2026-11-25", "7d" (the last seven days, today included) or
@@ -37,10 +68,10 @@ func Parse(s string, now time.Time, loc *time.Location) (Period, error) {
 	if n, ok := strings.CutSuffix(s, "d"); ok {
 		days, err := strconv.Atoi(n)
 		if err != nil || days < 1 {
-			return Period{}, fmt.Errorf("%q: write the number of days, such as 7d", s)
+			return Period{}, &Error{BadDays, s}
 		}
 		if days > MaxDays {
-			return Period{}, ErrTooLong
+			return Period{}, &Error{TooLong, s}
 		}
 		return Period{today.AddDate(0, 0, 1-days), today}, nil
 	}
@@ -56,11 +87,13 @@ func Parse(s string, now time.Time, loc *time.Location) (Period, error) {
 		}
 	}
 	p := Period{from, to}
-	if to.Before(from) {
-		return Period{}, fmt.Errorf("%s..%s ends before it begins", a, b)
-	}
-	if p.Days() > MaxDays {
-		return Period{}, ErrTooLong
+	switch {
+	case to.Before(from):
+		return Period{}, &Error{Reversed, s}
+	case from.After(today):
+		return Period{}, &Error{Future, s}
+	case p.Days() > MaxDays:
+		return Period{}, &Error{TooLong, s}
 	}
 	return p, nil
 }
@@ -68,7 +101,7 @@ func Parse(s string, now time.Time, loc *time.Location) (Period, error) {
 func parseDate(s string, loc *time.Location) (time.Time, error) {
 	t, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(s), loc)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is not a date like 2026-11-25", s)
+		return time.Time{}, &Error{BadDate, strings.TrimSpace(s)}
 	}
 	return t, nil
 }

@@ -36,14 +36,24 @@ func TestParse(t *testing.T) {
 		"xd":                     "write the number of days",
 		"0d":                     "write the number of days",
 		"2026-11-01..":           "is not a date",
+		"2026-11-27":             "has not begun yet",
+		"2026-11-27..2026-11-30": "has not begun yet",
 	} {
 		_, err := Parse(in, now, sh)
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Parse(%q): %v, want %q", in, err, want)
 		}
 	}
-	if _, err := Parse("100d", now, sh); !errors.Is(err, ErrTooLong) {
-		t.Errorf("100d: %v", err)
+	// callers word the problem themselves, from its kind
+	for in, want := range map[string]Problem{"100d": TooLong, "2026-02-30": BadDate, "2026-11-02..2026-11-01": Reversed, "-3d": BadDays, "2027-01-01": Future} {
+		var perr *Error
+		if _, err := Parse(in, now, sh); !errors.As(err, &perr) || perr.Problem != want {
+			t.Errorf("Parse(%q): %v, want a %s error", in, err, want)
+		}
+	}
+	// a period reaching past today is fine: it ends with what has come in so far
+	if p, err := Parse("2026-11-20..2026-11-30", now, sh); err != nil || p.Days() != 11 {
+		t.Errorf("a period running into the future: %v, %v", p, err)
 	}
 }
 
