@@ -105,6 +105,13 @@ const minSimilar = 0.5
 // earlier members of its bucket, so the work grows with the number of concerns,
 // not its square.
 func group(ms []member) [][]int {
+	out, _ := groupCounting(ms)
+	return out
+}
+
+// groupCounting is group, also saying how many pairs it compared: at most
+// perBucket for each concern and band, so linear in the number of concerns.
+func groupCounting(ms []member) ([][]int, int) {
 	parent := make([]int, len(ms))
 	for i := range parent {
 		parent[i] = i
@@ -117,8 +124,8 @@ func group(ms []member) [][]int {
 		}
 		return i
 	}
-	const perBucket = 4
 	bands := make([][]uint64, len(ms))
+	compared := 0
 	for i, m := range ms {
 		bands[i] = m.sig.Bands()
 	}
@@ -128,6 +135,7 @@ func group(ms []member) [][]int {
 			key := bands[i][b]
 			bucket := buckets[key]
 			for _, j := range bucket {
+				compared++
 				if ms[j].sig.Similarity(m.sig) >= minSimilar && (ms[j].community == m.community && m.community != "" || ms[j].topic == m.topic && m.topic != "") {
 					if ri, rj := find(i), find(j); ri != rj {
 						parent[ri] = rj
@@ -151,5 +159,8 @@ func group(ms []member) [][]int {
 			out = append(out, g)
 		}
 	}
-	return out
+	return out, compared
 }
+
+// perBucket is how many concerns a band bucket keeps to compare newcomers with.
+const perBucket = 4
