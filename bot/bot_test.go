@@ -254,8 +254,9 @@ func (h *harness) buttonIn(chat, user int64, label string) map[string]any {
 			for _, b := range row {
 				if flows.SameLabel(label, b.Text) {
 					u := callbackUpdate(user, b.Data)
+					cq := u["callback_query"].(map[string]any)
+					cq["message"].(map[string]any)["message_id"] = calls[i].MessageID
 					if chat != user {
-						cq := u["callback_query"].(map[string]any)
 						cq["message"].(map[string]any)["chat"] = map[string]any{"id": chat, "type": "supergroup"}
 					}
 					return u

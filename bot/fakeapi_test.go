@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -21,6 +22,8 @@ type apiCall struct {
 	Files map[string]upload
 	// Status is what the fake answered (200 unless a failure was queued).
 	Status int
+	// MessageID is the message sent or edited.
+	MessageID int
 }
 
 // upload is a file sent with a multipart request.
@@ -60,12 +63,15 @@ type fakeAPI struct {
 	failures map[string][]failure
 	msgID    int
 	wake     chan struct{}
+	// messages are the texts and keyboards of the messages sent, by chat/id, so
+	// that edits are answered as Telegram would.
+	messages map[string]string
 }
 
 const testToken = "123456789:TEST-token_for_the_fake_bot_api_00"
 
 func newFakeAPI(t *testing.T) *fakeAPI {
-	f := &fakeAPI{t: t, nextID: 100, failures: map[string][]failure{}, wake: make(chan struct{}, 1)}
+	f := &fakeAPI{t: t, nextID: 100, failures: map[string][]failure{}, wake: make(chan struct{}, 1), messages: map[string]string{}}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	return f
@@ -116,19 +122,43 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, q[0].body)
 		return
 	}
-	f.calls = append(f.calls, apiCall{Method: method, Params: params, Files: files, Status: 200})
+	call := apiCall{Method: method, Params: params, Files: files, Status: 200}
 	result := "true"
 	switch method {
 	case "sendMessage":
 		f.msgID++
+		call.MessageID = f.msgID
+		f.messages[params["chat_id"]+"/"+strconv.Itoa(f.msgID)] = params["text"] + "\x00" + params["reply_markup"]
 		text, _ := json.Marshal(params["text"])
 		result = fmt.Sprintf(`{"message_id":%d,"date":%d,"chat":{"id":%s,"type":"private"},"text":%s}`, f.msgID, time.Now().Unix(), params["chat_id"], text)
+	case "editMessageText":
+		key := params["chat_id"] + "/" + params["message_id"]
+		call.MessageID, _ = strconv.Atoi(params["message_id"])
+		was, ok := f.messages[key]
+		switch {
+		case !ok:
+			call.Status = 400
+			f.calls = append(f.calls, call)
+			w.WriteHeader(400)
+			fmt.Fprint(w, `{"ok":false,"error_code":400,"description":"Bad Request: message to edit not found"}`)
+			return
+		case was == params["text"]+"\x00"+params["reply_markup"]:
+			call.Status = 400
+			f.calls = append(f.calls, call)
+			w.WriteHeader(400)
+			fmt.Fprint(w, `{"ok":false,"error_code":400,"description":"Bad Request: message is not modified: specified new message content and reply markup of the message are exactly the same as a current content and reply markup of the message"}`)
+			return
+		}
+		f.messages[key] = params["text"] + "\x00" + params["reply_markup"]
+		text, _ := json.Marshal(params["text"])
+		result = fmt.Sprintf(`{"message_id":%d,"date":%d,"chat":{"id":%s,"type":"private"},"text":%s}`, call.MessageID, time.Now().Unix(), params["chat_id"], text)
 	case "sendDocument":
 		f.msgID++
 		result = fmt.Sprintf(`{"message_id":%d,"date":%d,"chat":{"id":%s,"type":"private"}}`, f.msgID, time.Now().Unix(), params["chat_id"])
 	case "getMe":
 		result = `{"id":123456789,"is_bot":true,"first_name":"民意","username":"minyi_test_bot"}`
 	}
+	f.calls = append(f.calls, call)
 	fmt.Fprintf(w, `{"ok":true,"result":%s}`, result)
 }
 

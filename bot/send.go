@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"time"
 	"unicode/utf16"
 
@@ -44,6 +45,15 @@ func (t *Transport) Deliver(ctx context.Context, d inbox.Delivery) error {
 			}
 			continue
 		}
+		if m.Edit && d.MessageID != 0 && editable(m) {
+			done, err := t.edit(ctx, d, m)
+			if err != nil {
+				return err
+			}
+			if done {
+				continue
+			}
+		}
 		for _, params := range split(d.ChatID, m) {
 			err := t.call(ctx, func(ctx context.Context) error {
 				_, err := t.tg.SendMessage(ctx, params)
@@ -61,6 +71,38 @@ func (t *Transport) Deliver(ctx context.Context, d inbox.Delivery) error {
 		}
 	}
 	return nil
+}
+
+// edit puts m in place of the message whose button was pressed. It reports false
+// when that cannot be done (the message is gone), for m to be sent as a new one.
+// Telegram's "not modified" means an earlier attempt did it: the edit is done.
+func (t *Transport) edit(ctx context.Context, d inbox.Delivery, m flows.Message) (bool, error) {
+	p := render(d.ChatID, m)
+	params := &tgbot.EditMessageTextParams{ChatID: d.ChatID, MessageID: d.MessageID, Text: p.Text, ParseMode: p.ParseMode}
+	if kb, ok := p.ReplyMarkup.(*inlineKeyboard); ok {
+		params.ReplyMarkup = kb
+	}
+	err := t.call(ctx, func(ctx context.Context) error {
+		_, err := t.tg.EditMessageText(ctx, params)
+		return err
+	})
+	switch {
+	case err == nil, errors.Is(err, tgbot.ErrorBadRequest) && strings.Contains(err.Error(), "message is not modified"):
+		return true, nil
+	case errors.Is(err, tgbot.ErrorForbidden):
+		return false, fmt.Errorf("chat %d: %w: %v", d.ChatID, inbox.ErrUnreachable, err)
+	case errors.Is(err, tgbot.ErrorBadRequest):
+		t.log.Info("message to edit unavailable; sending a new one", "chat", d.ChatID, "input", d.InputID, "err", err)
+		return false, nil
+	}
+	return false, fmt.Errorf("chat %d: %w", d.ChatID, err)
+}
+
+// editable reports whether m can replace a message: edits carry only inline
+// buttons and must fit in one message.
+func editable(m flows.Message) bool {
+	_, rest := cut(m.Text, MaxText)
+	return rest == "" && len(m.Reply) == 0 && !m.RemoveReply && m.Document == nil
 }
 
 // answerCallback stops the spinner on a pressed button. A query too old to answer

@@ -60,6 +60,7 @@ func toInput(u *models.Update, at time.Time, staffChat int64) (flows.Input, bool
 				return in, false
 			}
 			chat, group = m.Chat.ID, m.Chat.Type != models.ChatTypePrivate
+			in.MessageID = m.ID
 		}
 		setUser(&in, &q.From, chat)
 		in.Group = group

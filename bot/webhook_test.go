@@ -225,6 +225,43 @@ func TestDeliverErrorMapping(t *testing.T) {
 	}
 }
 
+// A receipt replaces the summary whose 提交 was pressed. Delivered again (the
+// process died before recording it sent), the resident still sees one receipt;
+// if the summary is gone, the receipt comes as a new message.
+func TestReceiptEditIsIdempotent(t *testing.T) {
+	api := newFakeAPI(t)
+	tr, err := New(testToken, nil, nil, WithServerURL(api.srv.URL), WithRate(0), WithLogger(testLogger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	summary := inbox.Delivery{ChatID: 42, InputID: "tg:1", Messages: []flows.Message{{Text: "请核对", Inline: [][]flows.Button{{{Label: "提交", Data: "f:x:confirm:submit"}}}}}}
+	if err := tr.Deliver(t.Context(), summary); err != nil {
+		t.Fatal(err)
+	}
+	id := api.snapshot()[0].MessageID
+	receipt := inbox.Delivery{ChatID: 42, InputID: "tg:2", CallbackID: "cb", MessageID: id,
+		Messages: []flows.Message{{Text: "✅ 您的诉求已收到，编号 20261126-0001。", Edit: true, Inline: [][]flows.Button{{{Label: "反映诉求", Data: "m:report"}}}}}}
+	for range 2 {
+		if err := tr.Deliver(t.Context(), receipt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	receipt.MessageID = 999 // deleted by the resident
+	if err := tr.Deliver(t.Context(), receipt); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range api.snapshot() {
+		if c.Method != "answerCallbackQuery" {
+			got = append(got, fmt.Sprintf("%s %d %d", c.Method, c.MessageID, c.Status))
+		}
+	}
+	want := fmt.Sprintf("[sendMessage %d 200 editMessageText %d 200 editMessageText %d 400 editMessageText 999 400 sendMessage %d 200]", id, id, id, id+1)
+	if fmt.Sprint(got) != want {
+		t.Fatalf("calls %v\nwant %s", got, want)
+	}
+}
+
 func TestCheckToken(t *testing.T) {
 	api := newFakeAPI(t)
 	tr, _ := New(testToken, nil, nil, WithServerURL(api.srv.URL))

@@ -344,7 +344,10 @@ func flatAnswer(a Answer) string {
 func (p *player) render(m Message) {
 	for i, line := range strings.Split(m.Text, "\n") {
 		mark := "  | "
-		if i == 0 {
+		switch {
+		case i == 0 && m.Edit:
+			mark = "  <edit "
+		case i == 0:
 			mark = "  < "
 		}
 		fmt.Fprintf(&p.out, "%s%s\n", mark, line)

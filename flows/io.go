@@ -53,6 +53,8 @@ type Input struct {
 
 	// CallbackID is the transport's handle of a pressed button, to be answered.
 	CallbackID string `json:"callback_id,omitempty"`
+	// MessageID is the transport's handle of the message whose button was pressed.
+	MessageID int `json:"message_id,omitempty"`
 
 	// The sender's role, and a grid worker's community and grid, as the runner found them.
 	Role      concern.Role `json:"role,omitempty"`
@@ -119,6 +121,9 @@ type Message struct {
 	HTML bool `json:"html,omitempty"`
 	// Document, when set, is a file sent with Text as its caption.
 	Document *Document `json:"document,omitempty"`
+	// Edit replaces the message whose button led here, when there is one, rather
+	// than sending a new one: sent twice (after a crash), it still shows once.
+	Edit bool `json:"edit,omitempty"`
 }
 
 // Document is a file to send.

@@ -880,6 +880,8 @@ func (r *run) result() {
 		}
 		r.s.Flow = nil
 		r.menu(r.t(key, "id", res.ConcernID))
+		// the receipt takes the summary's place: a receipt sent again cannot show twice
+		r.out[len(r.out)-1].Edit = true
 	case EffectCommand:
 		r.commandResult(res)
 	case EffectListMine:

@@ -29,8 +29,10 @@ type Delivery struct {
 	ChatID  int64  `json:"chat"`
 	InputID string `json:"input"`
 	// CallbackID, when set, is a pressed button to be answered.
-	CallbackID string          `json:"callback,omitempty"`
-	Messages   []flows.Message `json:"messages,omitempty"`
+	CallbackID string `json:"callback,omitempty"`
+	// MessageID is the message whose button was pressed, for replies that edit it.
+	MessageID int             `json:"message,omitempty"`
+	Messages  []flows.Message `json:"messages,omitempty"`
 }
 
 // Sender sends replies through a transport. It returns an error only when it gave up.
@@ -308,7 +310,7 @@ func (p *Processor) process(ctx context.Context, shard int, entryID string, in f
 	if err != nil {
 		return fmt.Errorf("encode session: %w", err)
 	}
-	d := Delivery{ChatID: in.ChatID, InputID: in.ID, CallbackID: in.CallbackID, Messages: res.Messages}
+	d := Delivery{ChatID: in.ChatID, InputID: in.ID, CallbackID: in.CallbackID, MessageID: in.MessageID, Messages: res.Messages}
 	var outbox []byte
 	if len(d.Messages) > 0 || d.CallbackID != "" {
 		if outbox, err = json.Marshal(d); err != nil {
