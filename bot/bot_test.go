@@ -368,15 +368,13 @@ func TestReportConversation(t *testing.T) {
 
 func waitReport(t *testing.T, st *store.Store, id string) *concern.Report {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if r, err := st.Report(t.Context(), id); err == nil {
-			return r
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("report %s never recorded", id)
-	return nil
+	var r *concern.Report
+	waitFor(t, func() bool {
+		var err error
+		r, err = st.Report(t.Context(), id)
+		return err == nil
+	})
+	return r
 }
 
 // toSummary walks a resident to the summary of an anonymous report.

@@ -237,6 +237,51 @@ func TestStatusChangesTellTheReporter(t *testing.T) {
 	h.waitText(gridWorker, "您代为反映的诉求 "+filed)
 }
 
+// A resident who blocked the bot is marked stopped: news of their concern is not
+// sent (staff are told it could not be), until they write again.
+func TestBlockedResidentIsStopped(t *testing.T) {
+	h := newHarness(t, false)
+	id := h.reportAs(resident, "小区东门的路灯坏了一个多月，晚上很黑。", false)
+	h.api.block(resident, true)
+	mustContain(t, h.as(admin, "/assign "+id+" 区住建局"), "已通知反映人")
+	waitFor(t, func() bool { s, _ := h.st.Stopped(t.Context(), resident); return s[resident] })
+	tries := h.sendsTo(resident)
+	mustContain(t, h.as(admin, "/status "+id+" 办理中 已派人查看"), "无法通知反映人")
+	time.Sleep(300 * time.Millisecond)
+	if n := h.sendsTo(resident); n != tries {
+		t.Fatalf("%d more sends to a chat that blocked the bot", n-tries)
+	}
+	h.api.block(resident, false)
+	mustContain(t, h.as(resident, "/status"), id)
+	if s, _ := h.st.Stopped(t.Context(), resident); s[resident] {
+		t.Fatal("still stopped after writing again")
+	}
+	mustContain(t, h.as(admin, "/status "+id+" 已办结 路灯已更换"), "已通知反映人")
+	h.waitText(resident, "有新进展：已办结")
+}
+
+// sendsTo counts the messages the bot tried to send to chat.
+func (h *harness) sendsTo(chat int64) int {
+	n := 0
+	for _, c := range h.api.snapshot() {
+		if c.Params["chat_id"] == strconv.FormatInt(chat, 10) && c.Method != "answerCallbackQuery" {
+			n++
+		}
+	}
+	return n
+}
+
+// waitFor waits up to 10 s for ok to hold.
+func waitFor(t *testing.T, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if ok() {
+			return
+		}
+	}
+	t.Fatal("waited 10 s in vain")
+}
+
 func TestForget(t *testing.T) {
 	h := newHarness(t, false)
 	id := h.reportAs(resident, "小区东门的路灯坏了一个多月，晚上很黑。", true)

@@ -63,6 +63,8 @@ type fakeAPI struct {
 	failures map[string][]failure
 	msgID    int
 	wake     chan struct{}
+	// blocked chats answer every send with 403, as when the user blocked the bot.
+	blocked map[string]bool
 	// messages are the texts and keyboards of the messages sent, by chat/id, so
 	// that edits are answered as Telegram would.
 	messages map[string]string
@@ -71,7 +73,7 @@ type fakeAPI struct {
 const testToken = "123456789:TEST-token_for_the_fake_bot_api_00"
 
 func newFakeAPI(t *testing.T) *fakeAPI {
-	f := &fakeAPI{t: t, nextID: 100, failures: map[string][]failure{}, wake: make(chan struct{}, 1), messages: map[string]string{}}
+	f := &fakeAPI{t: t, nextID: 100, failures: map[string][]failure{}, wake: make(chan struct{}, 1), messages: map[string]string{}, blocked: map[string]bool{}}
 	f.srv = httptest.NewServer(http.HandlerFunc(f.serve))
 	t.Cleanup(f.srv.Close)
 	return f
@@ -123,6 +125,13 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	call := apiCall{Method: method, Params: params, Files: files, Status: 200}
+	if f.blocked[params["chat_id"]] && (strings.HasPrefix(method, "send") || strings.HasPrefix(method, "edit")) {
+		call.Status = 403
+		f.calls = append(f.calls, call)
+		w.WriteHeader(403)
+		fmt.Fprint(w, blocked.body)
+		return
+	}
 	result := "true"
 	switch method {
 	case "sendMessage":
@@ -233,6 +242,13 @@ func (f *fakeAPI) fail(method string, fs ...failure) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.failures[method] = append(f.failures[method], fs...)
+}
+
+// block makes chat answer as a user who blocked the bot (or, with false, unblocked it).
+func (f *fakeAPI) block(chat int64, on bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.blocked[strconv.FormatInt(chat, 10)] = on
 }
 
 func (f *fakeAPI) snapshot() []apiCall {

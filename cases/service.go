@@ -389,6 +389,10 @@ func (s *Service) tell(ctx context.Context, r *concern.Report, hist int) (bool, 
 		e.Filed = true
 		inputs = append(inputs, s.eventInput(r.FiledBy, fmt.Sprintf("ev:%s:%d:f", r.ID, hist), &e))
 	}
+	// a chat that blocked the bot cannot be told: staff hear that nobody was
+	if stopped, err := s.st.Stopped(ctx, r.ReplyChat, r.FiledBy); err == nil && len(stopped) > 0 {
+		inputs = slices.DeleteFunc(inputs, func(in flows.Input) bool { return stopped[in.ChatID] })
+	}
 	if len(inputs) == 0 {
 		return false, nil
 	}

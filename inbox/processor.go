@@ -278,15 +278,24 @@ func (p *Processor) handle(ctx context.Context, shard int, e store.InboxEntry) e
 // again for the same input after a failure: submitting is idempotent per draft.
 func (p *Processor) process(ctx context.Context, shard int, entryID string, in flows.Input) error {
 	log := p.log.With("input", in.ID, "chat", in.ChatID)
-	raw, member, err := p.st.LoadSessionAndMember(ctx, in.ChatID, in.UserID)
+	chat, err := p.st.LoadChat(ctx, in.ChatID, in.UserID)
 	if err != nil {
 		return err
 	}
+	fromUser := in.Kind != flows.InputEvent && in.Kind != flows.InputResult
+	if chat.Stopped && fromUser {
+		// whoever blocked the bot wrote again: they can be reached
+		if err := p.st.Unstop(ctx, in.ChatID); err != nil {
+			return err
+		}
+		chat.Stopped = false
+	}
 	// the role is looked up afresh for every update, so that a revocation holds at once
 	in.Role = concern.RoleResident
-	if member != nil {
+	if member := chat.Member; member != nil {
 		in.Role, in.Community, in.Grid = member.Role, member.Community, member.Grid
 	}
+	raw := chat.Session
 	if p.admins[in.UserID] {
 		in.Role = concern.RoleAdmin
 	}
@@ -311,6 +320,10 @@ func (p *Processor) process(ctx context.Context, shard int, entryID string, in f
 		return fmt.Errorf("encode session: %w", err)
 	}
 	d := Delivery{ChatID: in.ChatID, InputID: in.ID, CallbackID: in.CallbackID, MessageID: in.MessageID, Messages: res.Messages}
+	if chat.Stopped {
+		log.Info("chat blocked the bot; news not sent", "kind", in.Kind, "replies", len(d.Messages))
+		d.Messages = nil
+	}
 	var outbox []byte
 	if len(d.Messages) > 0 || d.CallbackID != "" {
 		if outbox, err = json.Marshal(d); err != nil {
@@ -349,7 +362,7 @@ func (p *Processor) deliverLoop(ctx context.Context, q chan job) {
 				if ctx.Err() != nil {
 					return // left in the outbox for the next start
 				}
-				p.log.Error("replies not delivered", "chat", j.d.ChatID, "input", j.d.InputID, "err", err)
+				p.undelivered(ctx, j.d, err)
 			}
 			if j.outboxID == "" {
 				continue
@@ -360,6 +373,20 @@ func (p *Processor) deliverLoop(ctx context.Context, q chan job) {
 			}
 			p.markDelivered(j.shard, j.outboxID, false)
 		}
+	}
+}
+
+// undelivered records why replies did not go out. A private chat that blocked
+// the bot is marked stopped, and nothing more is sent to it until its user writes
+// again; a group (the staff chat) is never stopped, so its alerts keep being tried.
+func (p *Processor) undelivered(ctx context.Context, d Delivery, err error) {
+	if !errors.Is(err, ErrUnreachable) || d.ChatID < 0 {
+		p.log.Error("replies not delivered", "chat", d.ChatID, "input", d.InputID, "err", err)
+		return
+	}
+	p.log.Info("chat blocked the bot; marked stopped", "chat", d.ChatID, "input", d.InputID)
+	if err := p.retry(ctx, func() error { return p.st.MarkStopped(ctx, d.ChatID, time.Now()) }); err != nil {
+		p.log.Warn("chat not marked stopped", "chat", d.ChatID, "err", err)
 	}
 }
 

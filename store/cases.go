@@ -22,6 +22,7 @@ const (
 	keyAlertsDue   = "minyi:{alerts}:due"
 	keyAlertsInfo  = "minyi:{alerts}:info"
 	keyAttemptPref = "minyi:attempts:"
+	keyStopped     = "minyi:stopped" // chats that blocked the bot: chat id → when
 )
 
 func auditKey(id string) string { return keyReportPrefix + "{" + id + "}:audit" }
@@ -60,27 +61,73 @@ func (s *Store) RemoveMember(ctx context.Context, userID int64) (bool, error) {
 	return n == 1, nil
 }
 
-// LoadSessionAndMember reads a chat's session and the sender's role in one round trip.
-func (s *Store) LoadSessionAndMember(ctx context.Context, chatID, userID int64) ([]byte, *concern.Member, error) {
-	var sess *redis.StringCmd
-	var role *redis.StringCmd
+// Chat is what processing an input needs to know of its chat and user.
+type Chat struct {
+	// Session is the chat's stored session, nil when there is none.
+	Session []byte
+	// Member is the user's role, nil for a resident.
+	Member *concern.Member
+	// Stopped is set when the chat blocked the bot: nothing is sent to it.
+	Stopped bool
+}
+
+// LoadChat reads a chat's session, its user's role and whether it is stopped, in one round trip.
+func (s *Store) LoadChat(ctx context.Context, chatID, userID int64) (Chat, error) {
+	var sess, role *redis.StringCmd
+	var stopped *redis.BoolCmd
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		sess = p.Get(ctx, s.sessionKey(chatID))
 		role = p.HGet(ctx, keyRoles, strconv.FormatInt(userID, 10))
+		stopped = p.HExists(ctx, keyStopped, strconv.FormatInt(chatID, 10))
 		return nil
 	})
 	if err != nil && !errors.Is(err, redis.Nil) {
-		return nil, nil, fmt.Errorf("load session: %w", err)
+		return Chat{}, fmt.Errorf("load session: %w", err)
 	}
-	raw, _ := sess.Bytes()
-	var m *concern.Member
+	c := Chat{Stopped: stopped.Val()}
+	c.Session, _ = sess.Bytes()
 	if b, err := role.Bytes(); err == nil {
-		m = &concern.Member{}
-		if err := json.Unmarshal(b, m); err != nil {
-			return nil, nil, fmt.Errorf("member %d: %w", userID, err)
+		c.Member = &concern.Member{}
+		if err := json.Unmarshal(b, c.Member); err != nil {
+			return Chat{}, fmt.Errorf("member %d: %w", userID, err)
 		}
 	}
-	return raw, m, nil
+	return c, nil
+}
+
+// MarkStopped records that a chat blocked the bot, so that nothing more is sent to it.
+func (s *Store) MarkStopped(ctx context.Context, chatID int64, at time.Time) error {
+	if err := s.rdb.HSet(ctx, keyStopped, strconv.FormatInt(chatID, 10), at.Unix()).Err(); err != nil {
+		return fmt.Errorf("mark chat %d stopped: %w", chatID, err)
+	}
+	return nil
+}
+
+// Unstop forgets that a chat blocked the bot (its user wrote again).
+func (s *Store) Unstop(ctx context.Context, chatID int64) error {
+	if err := s.rdb.HDel(ctx, keyStopped, strconv.FormatInt(chatID, 10)).Err(); err != nil {
+		return fmt.Errorf("unstop chat %d: %w", chatID, err)
+	}
+	return nil
+}
+
+// Stopped reports which of the chats blocked the bot.
+func (s *Store) Stopped(ctx context.Context, chatIDs ...int64) (map[int64]bool, error) {
+	fields := make([]string, len(chatIDs))
+	for i, id := range chatIDs {
+		fields[i] = strconv.FormatInt(id, 10)
+	}
+	vals, err := s.rdb.HMGet(ctx, keyStopped, fields...).Result()
+	if err != nil {
+		return nil, fmt.Errorf("stopped chats: %w", err)
+	}
+	out := map[int64]bool{}
+	for i, v := range vals {
+		if v != nil {
+			out[chatIDs[i]] = true
+		}
+	}
+	return out, nil
 }
 
 // Invite is what a one-time invite code grants.
