@@ -116,7 +116,7 @@ func TestInviteJoinRevoke(t *testing.T) {
 }
 
 func TestExpiredInvite(t *testing.T) {
-	h := newHarness(t, false, func(c *casesConfig) { c.InviteTTL = time.Second })
+	h := newHarness(t, false, func(c *harnessConfig) { c.InviteTTL = time.Second })
 	code := h.invite("staff")
 	time.Sleep(1200 * time.Millisecond)
 	mustContain(t, h.as(stranger, "/join "+code), "邀请码无效、已过期或已被使用")
@@ -152,7 +152,7 @@ func TestGridFilingNeedsConsent(t *testing.T) {
 	h.enrol(gridWorker, "grid 和平社区/第一网格")
 	h.as(gridWorker, "/file")
 	mustContain(t, h.pressAs(gridWorker, "居民不同意"), "未经居民同意，不能代为反映")
-	if stats, _ := h.st.IntakeStats(t.Context()); stats.Length != 0 {
+	if stats, _ := h.st.QueueStatus(t.Context(), time.Now(), 0); stats.Length != 0 {
 		t.Fatalf("%d concerns queued without consent", stats.Length)
 	}
 	h.as(gridWorker, "/file")
@@ -235,6 +235,42 @@ func TestStatusChangesTellTheReporter(t *testing.T) {
 	waitReport(t, h.st, filed)
 	h.as(admin, "/status "+filed+" 已办结 已清运")
 	h.waitText(gridWorker, "您代为反映的诉求 "+filed)
+}
+
+// A resident may send so many concerns a day and messages a minute: past the
+// first limit the draft stays at the summary; past the second they are told
+// once and then ignored until the minute is over. Staff are not limited.
+func TestPerUserLimits(t *testing.T) {
+	h := newHarness(t, false, func(c *harnessConfig) { c.ConcernsPerDay, c.perMinute = 1, 20 })
+	h.enrol(staffer, "staff")
+	h.reportAs(resident, "小区东门的路灯坏了一个多月，晚上很黑。", false)
+	h.toSummary("三单元门口的垃圾一个星期没人清运了，味道很大。")
+	calls := h.press("提交")
+	mustContain(t, calls, "您今天已反映 1 件诉求，达到每日上限")
+	mustContain(t, calls, "请核对您要提交的诉求") // the draft is kept
+	if ids, _ := h.st.ReceivedIDs(t.Context(), []string{"20261126"}); len(ids) != 1 {
+		t.Fatalf("%d concerns accepted, want 1", len(ids))
+	}
+	h.as(resident, "/cancel")
+	srv.Do(t, "DEL", "minyi:rate:1001") // a new minute
+	for i := 1; i <= 20; i++ {
+		mustContain(t, h.as(resident, "/status"), "您的诉求（共1件")
+	}
+	mustContain(t, h.as(resident, "/status"), "您发送得太快了，请稍等一分钟再继续。")
+	if calls := h.as(resident, "/status"); len(calls) != 0 {
+		t.Fatalf("answered past the limit:\n%s", transcript(calls))
+	}
+	if calls := h.pressAs(resident, "反映诉求"); len(calls) != 1 || calls[0].Method != "answerCallbackQuery" {
+		t.Fatalf("a button past the limit: only its spinner is stopped:\n%s", transcript(calls))
+	}
+	srv.Do(t, "PEXPIRE", "minyi:rate:1001", "1") // the minute is over
+	time.Sleep(10 * time.Millisecond)
+	mustContain(t, h.as(resident, "/status"), "您的诉求（共1件")
+	for i := 0; i < 25; i++ {
+		if calls := h.as(staffer, "/overdue"); len(calls) == 0 || strings.Contains(calls[0].Params["text"], "太快") {
+			t.Fatalf("staff limited at message %d", i+1)
+		}
+	}
 }
 
 // A resident who blocked the bot is marked stopped: news of their concern is not

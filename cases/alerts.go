@@ -21,6 +21,23 @@ func (s *Service) RaiseAlert(ctx context.Context, r *concern.Report) error {
 	return s.sendDue(ctx)
 }
 
+// RaiseDeadLetter tells the alert chats that a queued concern failed too often
+// and waits among the dead letters: kept, not lost, until someone retries it.
+func (s *Service) RaiseDeadLetter(ctx context.Context, concernID, why string) error {
+	now := s.now()
+	var inputs []flows.Input
+	for _, chat := range s.alertChats() {
+		inputs = append(inputs, s.eventInput(chat, fmt.Sprintf("dead:%s:%d:%d", concernID, now.UnixMilli(), chat),
+			&flows.Event{Type: flows.EventDeadLetter, Concern: concernID, Reason: why}))
+	}
+	if len(inputs) == 0 {
+		s.log.Error("a concern is among the dead letters and there is no staff chat or admin to tell", "concern", concernID)
+		return nil
+	}
+	_, err := s.notify.Ingest(ctx, inputs...)
+	return err
+}
+
 // Tick sends the alerts that are due, queues the scheduled digest when it is
 // due, and erases personal data past its retention.
 func (s *Service) Tick(ctx context.Context) error {

@@ -29,7 +29,7 @@ type Notifier interface {
 
 // Intake is where finished drafts go and where users' lists are found (the store).
 type Intake interface {
-	Submit(ctx context.Context, draftID string, r *concern.Report) (string, error)
+	Submit(ctx context.Context, draftID string, r *concern.Report, perDay int) (string, error)
 	List(ctx context.Context, userID int64, list string, n int) ([]concern.Summary, int, error)
 }
 
@@ -49,6 +49,8 @@ type Config struct {
 	Retention time.Duration
 	// Location is the office's time zone.
 	Location *time.Location
+	// ConcernsPerDay is how many concerns a resident may submit a day (0: no limit).
+	ConcernsPerDay int
 	// DigestAt is the time of day the previous day's digest goes out.
 	DigestAt time.Duration
 	// DigestChats get the scheduled digest; when empty, the alert chats do.
@@ -155,7 +157,11 @@ func (s *Service) Execute(ctx context.Context, in flows.Input, lang string, e fl
 
 func (s *Service) submit(ctx context.Context, log *slog.Logger, in flows.Input, lang string, d *flows.Draft) (flows.EffectResult, *store.Listing) {
 	r := reportFrom(in, lang, d)
-	id, err := s.intake.Submit(ctx, d.ID, r)
+	id, err := s.intake.Submit(ctx, d.ID, r, s.cfg.ConcernsPerDay)
+	if errors.Is(err, store.ErrQuota) {
+		log.Info("daily limit of concerns reached", "draft", d.ID, "limit", s.cfg.ConcernsPerDay)
+		return flows.EffectResult{Refused: "limit_concerns", Count: s.cfg.ConcernsPerDay}, nil
+	}
 	if err != nil {
 		log.Warn("submit failed; the user is asked to retry", "draft", d.ID, "err", err)
 		return flows.EffectResult{Failed: true}, nil

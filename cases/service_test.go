@@ -75,7 +75,7 @@ func setup(t *testing.T, cfg Config) (*Service, *store.Store, *inboxes, *clock) 
 
 func saved(t *testing.T, st *store.Store, r *concern.Report) *concern.Report {
 	t.Helper()
-	id, err := st.Submit(t.Context(), r.DraftID, r)
+	id, err := st.Submit(t.Context(), r.DraftID, r, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

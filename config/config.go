@@ -71,6 +71,14 @@ type Config struct {
 	DigestChats []int64
 	// DigestUnsure is the confidence under which a tag awaits a person (待人工核定).
 	DigestUnsure float64
+	// IntakeReclaim is how long a queued concern may wait with a consumer that
+	// does not acknowledge it before another takes it over.
+	IntakeReclaim time.Duration
+	// IntakeAttempts is how many failed attempts move a queued concern to the dead letters.
+	IntakeAttempts int
+	// ConcernsPerDay and MessagesPerMinute limit what one user may send (0: no limit).
+	ConcernsPerDay    int
+	MessagesPerMinute int
 }
 
 // Community is a 社区 and its 网格.
@@ -396,6 +404,23 @@ var settings = []setting{
 	{env: "MINYI_DIGEST_UNSURE", key: "digest.unsure", def: "0.3", apply: func(c *Config, v string) error {
 		return parseUnit(v, &c.DigestUnsure)
 	}},
+	{env: "MINYI_INTAKE_RECLAIM", key: "intake.reclaim", def: "1m", apply: func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second {
+			return errors.New("must be a duration of at least 1s, such as 1m")
+		}
+		c.IntakeReclaim = d
+		return nil
+	}},
+	{env: "MINYI_INTAKE_ATTEMPTS", key: "intake.attempts", def: "5", apply: func(c *Config, v string) error {
+		return parseCount(v, 1, &c.IntakeAttempts)
+	}},
+	{env: "MINYI_LIMIT_CONCERNS_PER_DAY", key: "limits.concerns_per_day", def: "10", apply: func(c *Config, v string) error {
+		return parseCount(v, 0, &c.ConcernsPerDay)
+	}},
+	{env: "MINYI_LIMIT_MESSAGES_PER_MINUTE", key: "limits.messages_per_minute", def: "30", apply: func(c *Config, v string) error {
+		return parseCount(v, 0, &c.MessagesPerMinute)
+	}},
 	{env: "MINYI_LOG_LEVEL", key: "log.level", def: "info", apply: func(c *Config, v string) error {
 		return c.LogLevel.UnmarshalText([]byte(v))
 	}},
@@ -414,6 +439,16 @@ var (
 )
 
 // parseUnit reads a number from 0 to 1.
+// parseCount reads a whole number of at least least.
+func parseCount(v string, least int, to *int) error {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < least {
+		return fmt.Errorf("must be a whole number, %d or more", least)
+	}
+	*to = n
+	return nil
+}
+
 func parseUnit(v string, to *float64) error {
 	f, err := strconv.ParseFloat(v, 64)
 	if err != nil || f < 0 || f > 1 {

@@ -50,7 +50,7 @@ func open(t testing.TB) *store.Store {
 func accept(t *testing.T, st *store.Store, r *concern.Report, record bool) string {
 	t.Helper()
 	r.DraftID = r.Text + r.ReceivedAt.String()
-	id, err := st.Submit(t.Context(), r.DraftID, r)
+	id, err := st.Submit(t.Context(), r.DraftID, r, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -515,6 +515,8 @@ func (r *run) event(e *Event) {
 		}
 		r.say(r.t("alert", "id", e.Concern, "again", again, "excerpt", e.Excerpt, "reason", e.Reason, "place", orDash(e.Place)),
 			[]Button{{Label: r.t("alert_ack"), Data: "k:" + e.Concern}})
+	case EventDeadLetter:
+		r.say(r.t("dead_letter", "id", e.Concern, "why", e.Reason))
 	case EventDigest:
 		late := ""
 		if e.Late {

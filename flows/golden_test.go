@@ -207,6 +207,8 @@ func (p *player) directive(line string) {
 			e.Count, _ = strconv.Atoi(f[2])
 		case EventRole:
 			e.Member = concern.Member{Role: concern.Role(f[1])}
+		case EventDeadLetter:
+			e.Concern, e.Reason = f[1], strings.Join(f[2:], " ")
 		}
 		in.Kind, in.Event = InputEvent, e
 	default:

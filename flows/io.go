@@ -62,6 +62,9 @@ type Input struct {
 	Grid      string       `json:"grid,omitempty"`
 	// Group is set for a message in a group chat (the staff chat), not a private one.
 	Group bool `json:"group,omitempty"`
+	// Throttled is set by the runner when the sender is over their message limit:
+	// the engine says so and does nothing else.
+	Throttled bool `json:"throttled,omitempty"`
 }
 
 // EventType names what an event tells.
@@ -69,10 +72,11 @@ type EventType string
 
 // The events a chat can be told of.
 const (
-	EventStatus EventType = "status" // a concern the chat reported or filed changed
-	EventAlert  EventType = "alert"  // an urgent concern, for the staff chat
-	EventRole   EventType = "role"   // the user's role was given or taken away
-	EventDigest EventType = "digest" // the scheduled digest is due in this chat
+	EventStatus     EventType = "status"      // a concern the chat reported or filed changed
+	EventAlert      EventType = "alert"       // an urgent concern, for the staff chat
+	EventRole       EventType = "role"        // the user's role was given or taken away
+	EventDigest     EventType = "digest"      // the scheduled digest is due in this chat
+	EventDeadLetter EventType = "dead_letter" // a queued concern failed too often, for staff
 )
 
 // Event is news for a chat from outside its own conversation.

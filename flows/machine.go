@@ -155,6 +155,10 @@ func (r *run) say(text string, inline ...[]Button) {
 }
 
 func (r *run) dispatch() {
+	if r.in.Throttled {
+		r.say(r.t("limit_messages")) // and nothing else: the input is not acted on
+		return
+	}
 	switch {
 	case r.in.Kind == InputResult:
 		r.result()
@@ -874,6 +878,12 @@ func (r *run) result() {
 			r.prompt()
 			return
 		}
+		if res.Refused == "limit_concerns" {
+			// kept at the summary, so that nothing typed is lost
+			r.say(r.t("limit_concerns", "n", strconv.Itoa(res.Count)))
+			r.prompt()
+			return
+		}
 		key := "receipt"
 		if r.s.Flow.Flow == FileFlow {
 			key = "receipt_file"
@@ -916,7 +926,7 @@ var catalogKeys = []string{
 	"card_photos", "card_rating", "card_history", "event_status", "event_status_filed", "event_unit",
 	"event_dup", "event_note", "rate_ask", "alert", "alert_again", "alert_ack", "event_role",
 	"event_role_revoked", "own_grid", "not_found", "not_yours", "not_closed", "already_rated",
-	"invite_invalid", "too_many_attempts", "receipt_file", "dup_self", "level_changed", "changed_notified_filed", "bad_period", "period_bad_date", "period_bad_days", "period_reversed", "period_too_long", "period_future", "digest_unavailable", "not_member", "same_status", "finished_already", "restricted",
+	"invite_invalid", "too_many_attempts", "receipt_file", "dup_self", "level_changed", "changed_notified_filed", "bad_period", "period_bad_date", "period_bad_days", "period_reversed", "period_too_long", "period_future", "digest_unavailable", "dead_letter", "limit_concerns", "limit_messages", "not_member", "same_status", "finished_already", "restricted",
 }
 
 // Run steps a session with one input and carries out the effects the engine asks

@@ -59,6 +59,8 @@ type Processor struct {
 	leaseTTL   time.Duration
 	block      time.Duration
 	senders    int
+	// perMinute is how many messages a user may send a minute (0: no limit).
+	perMinute int64
 
 	queues []chan job
 
@@ -98,6 +100,13 @@ func WithLeaseTTL(d time.Duration) Option { return func(p *Processor) { p.leaseT
 
 // WithOwner names this instance in leases (a random name by default).
 func WithOwner(name string) Option { return func(p *Processor) { p.owner = name } }
+
+// WithMessageLimit limits the messages one user may send a minute; staff and
+// admins are not limited. Past it the user is told once, then ignored until the
+// minute is over.
+func WithMessageLimit(perMinute int) Option {
+	return func(p *Processor) { p.perMinute = int64(perMinute) }
+}
 
 // WithSenders sets how many chats' replies are sent at once.
 func WithSenders(n int) Option { return func(p *Processor) { p.senders = n } }
@@ -278,11 +287,15 @@ func (p *Processor) handle(ctx context.Context, shard int, e store.InboxEntry) e
 // again for the same input after a failure: submitting is idempotent per draft.
 func (p *Processor) process(ctx context.Context, shard int, entryID string, in flows.Input) error {
 	log := p.log.With("input", in.ID, "chat", in.ChatID)
-	chat, err := p.st.LoadChat(ctx, in.ChatID, in.UserID)
+	fromUser := in.Kind != flows.InputEvent && in.Kind != flows.InputResult
+	window := time.Duration(0)
+	if fromUser && p.perMinute > 0 && !p.admins[in.UserID] && !in.Group {
+		window = time.Minute // counted in the same round trip as the load
+	}
+	chat, err := p.st.LoadChat(ctx, in.ChatID, in.UserID, window)
 	if err != nil {
 		return err
 	}
-	fromUser := in.Kind != flows.InputEvent && in.Kind != flows.InputResult
 	if chat.Stopped && fromUser {
 		// whoever blocked the bot wrote again: they can be reached
 		if err := p.st.Unstop(ctx, in.ChatID); err != nil {
@@ -295,12 +308,24 @@ func (p *Processor) process(ctx context.Context, shard int, entryID string, in f
 	if member := chat.Member; member != nil {
 		in.Role, in.Community, in.Grid = member.Role, member.Community, member.Grid
 	}
-	raw := chat.Session
 	if p.admins[in.UserID] {
 		in.Role = concern.RoleAdmin
 	}
+	if over := chat.Recent - p.perMinute; window > 0 && over > 0 && in.Role != concern.RoleStaff {
+		if over > 1 {
+			// told already: the input is let go, the session left as it was
+			log.Debug("over the message limit; ignored", "recent", chat.Recent)
+			session := chat.Session
+			if session == nil {
+				session = []byte("{}")
+			}
+			return p.commit(ctx, shard, entryID, in, session, Delivery{ChatID: in.ChatID, InputID: in.ID, CallbackID: in.CallbackID}, nil)
+		}
+		log.Info("over the message limit", "limit", p.perMinute)
+		in.Throttled = true
+	}
 	var sess flows.Session
-	if raw != nil {
+	if raw := chat.Session; raw != nil {
 		if err := json.Unmarshal(raw, &sess); err != nil {
 			log.Error("unreadable session replaced", "err", err)
 			sess = flows.Session{}
@@ -324,20 +349,30 @@ func (p *Processor) process(ctx context.Context, shard int, entryID string, in f
 		log.Info("chat blocked the bot; news not sent", "kind", in.Kind, "replies", len(d.Messages))
 		d.Messages = nil
 	}
+	if err := p.commit(ctx, shard, entryID, in, sessJSON, d, listing); err != nil {
+		return err
+	}
+	log.Debug("input processed", "kind", in.Kind, "replies", len(d.Messages))
+	return nil
+}
+
+// commit stores an input's outcome (the chat's session, its replies, a listing)
+// and hands the replies to the senders.
+func (p *Processor) commit(ctx context.Context, shard int, entryID string, in flows.Input, session []byte, d Delivery, listing *store.Listing) error {
 	var outbox []byte
 	if len(d.Messages) > 0 || d.CallbackID != "" {
+		var err error
 		if outbox, err = json.Marshal(d); err != nil {
 			return fmt.Errorf("encode replies: %w", err)
 		}
 	}
 	outID, err := p.st.Commit(ctx, store.Commit{
 		Shard: shard, Owner: p.owner, EntryID: entryID, ChatID: in.ChatID,
-		Session: sessJSON, TTL: p.sessionTTL, Outbox: outbox, Listing: listing,
+		Session: session, TTL: p.sessionTTL, Outbox: outbox, Listing: listing,
 	})
 	if err != nil {
 		return err
 	}
-	log.Debug("input processed", "kind", in.Kind, "replies", len(d.Messages))
 	p.enqueue(ctx, job{shard: shard, outboxID: outID, d: d})
 	return nil
 }

@@ -35,6 +35,10 @@ type Worker struct {
 	urgent func(context.Context, *concern.Report) error
 	// deadline gives the time by which a concern of a service level must be answered.
 	deadline func(concern.Level, time.Time) time.Time
+	// attempts is how many times an entry may fail before it becomes a dead letter.
+	attempts int
+	// dead is told each entry moved to the dead letters, to alert staff.
+	dead func(ctx context.Context, concernID, why string) error
 }
 
 // Option configures a Worker.
@@ -58,6 +62,14 @@ func WithDeadlines(fn func(concern.Level, time.Time) time.Time) Option {
 	return func(w *Worker) { w.deadline = fn }
 }
 
+// WithAttempts sets how many failed attempts move an entry to the dead letters.
+func WithAttempts(n int) Option { return func(w *Worker) { w.attempts = max(n, 1) } }
+
+// WithDeadLetters calls fn for each entry moved to the dead letters.
+func WithDeadLetters(fn func(ctx context.Context, concernID, why string) error) Option {
+	return func(w *Worker) { w.dead = fn }
+}
+
 // WithScreener flags urgent and sensitive concerns.
 func WithScreener(s Screener) Option { return func(w *Worker) { w.screen = s } }
 
@@ -69,7 +81,7 @@ func WithUrgent(fn func(context.Context, *concern.Report) error) Option {
 
 // New makes a Worker that tags concerns with cls.
 func New(st *store.Store, cls classify.Classifier, opts ...Option) *Worker {
-	w := &Worker{st: st, cls: cls, log: slog.Default(), consumer: "minyi", minIdle: time.Minute, block: time.Second}
+	w := &Worker{st: st, cls: cls, log: slog.Default(), consumer: "minyi", minIdle: time.Minute, block: time.Second, attempts: 5}
 	for _, o := range opts {
 		o(w)
 	}
@@ -128,18 +140,18 @@ func pause(ctx context.Context, d time.Duration) time.Duration {
 	return d
 }
 
-// handle classifies and records one concern, then acknowledges it. On any failure
-// the entry stays pending, to be reclaimed later.
+// handle classifies and records one concern, then acknowledges it. On a failure
+// the entry stays pending, to be reclaimed later, until it has failed too often.
 func (w *Worker) handle(ctx context.Context, e store.IntakeEntry) {
 	log := w.log.With("concern", e.ConcernID)
 	r, err := decode(e)
 	if err != nil {
-		log.Error("queued concern cannot be read; left pending for staff", "err", err)
+		w.fail(ctx, log, e, 1, fmt.Errorf("cannot be read: %w", err)) // it never will be
 		return
 	}
 	res, err := w.cls.Classify(ctx, r.Text)
 	if err != nil {
-		log.Warn("classification failed; will retry", "err", err)
+		w.fail(ctx, log, e, w.attempts, fmt.Errorf("classification: %w", err))
 		return
 	}
 	r.Sector, r.Topic, r.Subtopic = res.Sector, res.Topic, res.Subtopic
@@ -159,18 +171,18 @@ func (w *Worker) handle(ctx context.Context, e store.IntakeEntry) {
 		r.Deadline = w.deadline(r.Level, r.ReceivedAt)
 	}
 	if err := w.st.SaveReport(ctx, r); err != nil {
-		log.Warn("writing the record failed; will retry", "err", err)
+		w.fail(ctx, log, e, w.attempts, fmt.Errorf("writing the record: %w", err))
 		return
 	}
 	// so that later digests can tell a group of similar concerns coming back
 	if err := w.st.AddBands(ctx, w.st.DayKey(r.ReceivedAt), digest.Sign(r.Text).RecurBands()); err != nil {
-		log.Warn("recording similarity bands failed; will retry", "err", err)
+		w.fail(ctx, log, e, w.attempts, fmt.Errorf("recording similarity bands: %w", err))
 		return
 	}
 	// before the ack, so that a crash here repeats the alert rather than losing it
 	if r.Urgent && w.urgent != nil {
 		if err := w.urgent(ctx, r); err != nil {
-			log.Warn("alerting staff failed; will retry", "err", err)
+			w.fail(ctx, log, e, w.attempts, fmt.Errorf("alerting staff: %w", err))
 			return
 		}
 	}
@@ -182,6 +194,30 @@ func (w *Worker) handle(ctx context.Context, e store.IntakeEntry) {
 		"urgent", r.Urgent, "sensitive", r.Sensitive)
 	if w.saved != nil {
 		w.saved(r)
+	}
+}
+
+// fail counts a failed attempt at an entry. Until the limit the entry stays
+// pending, to be tried again once reclaimed; then it becomes a dead letter and
+// staff are told. Nothing is dropped: a dead letter waits for minyi queue retry.
+func (w *Worker) fail(ctx context.Context, log *slog.Logger, e store.IntakeEntry, limit int, why error) {
+	if ctx.Err() != nil {
+		return // stopping: not the entry's fault
+	}
+	dead, err := w.st.FailIntake(ctx, e.StreamID, limit, why.Error(), time.Now())
+	if err != nil {
+		log.Warn("handling failed; will retry", "err", why, "count_err", err)
+		return
+	}
+	if !dead {
+		log.Warn("handling failed; will retry", "err", why)
+		return
+	}
+	log.Error("handling failed too often; moved to the dead letters", "err", why, "stream_id", e.StreamID)
+	if w.dead != nil {
+		if err := w.dead(ctx, e.ConcernID, why.Error()); err != nil {
+			log.Error("staff not alerted of a dead letter", "err", err)
+		}
 	}
 }
 

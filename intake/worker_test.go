@@ -67,7 +67,7 @@ func TestQueuedConcernIsClassifiedRecordedAndAcked(t *testing.T) {
 	}
 	defer st.Close()
 	at := time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC)
-	id, err := st.Submit(t.Context(), "d1", &concern.Report{ReceivedAt: at, Text: "路灯坏了", Status: concern.StatusReceived})
+	id, err := st.Submit(t.Context(), "d1", &concern.Report{ReceivedAt: at, Text: "路灯坏了", Status: concern.StatusReceived}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func TestQueuedConcernIsClassifiedRecordedAndAcked(t *testing.T) {
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		stats, _ := st.IntakeStats(t.Context())
+		stats, _ := st.QueueStatus(t.Context(), time.Now(), 0)
 		if stats.Pending == 0 {
 			break
 		}
@@ -107,7 +107,7 @@ func TestStaleEntryOfDeadConsumerIsReclaimed(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	id, _ := st.Submit(t.Context(), "d2", &concern.Report{ReceivedAt: time.Now(), Text: "噪音", Status: concern.StatusReceived})
+	id, _ := st.Submit(t.Context(), "d2", &concern.Report{ReceivedAt: time.Now(), Text: "噪音", Status: concern.StatusReceived}, 0)
 	st.EnsureIntakeGroup(t.Context())
 	if got, _ := st.ReadIntake(t.Context(), "dead", 10, 0); len(got) != 1 {
 		t.Fatalf("dead consumer read %d entries", len(got))
@@ -134,12 +134,12 @@ func TestUrgentAndSensitiveAreFlagged(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	urgentID, _ := st.Submit(t.Context(), "u1", &concern.Report{ReceivedAt: now, Text: "3栋楼道里燃气泄漏，味道很大，请马上来人", Status: concern.StatusReceived})
-	sensitiveID, _ := st.Submit(t.Context(), "s1", &concern.Report{ReceivedAt: now, Text: "村支书贪污扶贫款，村民集体上访", Status: concern.StatusReceived})
-	plainID, _ := st.Submit(t.Context(), "p1", &concern.Report{ReceivedAt: now, Text: "路灯坏了一个月", Status: concern.StatusReceived})
+	urgentID, _ := st.Submit(t.Context(), "u1", &concern.Report{ReceivedAt: now, Text: "3栋楼道里燃气泄漏，味道很大，请马上来人", Status: concern.StatusReceived}, 0)
+	sensitiveID, _ := st.Submit(t.Context(), "s1", &concern.Report{ReceivedAt: now, Text: "村支书贪污扶贫款，村民集体上访", Status: concern.StatusReceived}, 0)
+	plainID, _ := st.Submit(t.Context(), "p1", &concern.Report{ReceivedAt: now, Text: "路灯坏了一个月", Status: concern.StatusReceived}, 0)
 	alerts := make(chan string, 3)
 	run(t, New(st, lex, WithLogger(quiet), WithScreener(lex), WithUrgent(func(_ context.Context, r *concern.Report) error {
-		stats, _ := st.IntakeStats(context.Background())
+		stats, _ := st.QueueStatus(context.Background(), time.Now(), 0)
 		if stats.Pending == 0 {
 			t.Error("the urgent alert came after the entry was acknowledged")
 		}
@@ -175,5 +175,80 @@ func TestUrgentAndSensitiveAreFlagged(t *testing.T) {
 	case id := <-alerts:
 		t.Fatalf("a second alert, for %s", id)
 	case <-time.After(300 * time.Millisecond):
+	}
+}
+
+// An entry that keeps failing moves to the dead letters after the set number of
+// attempts, staff are told once, and minyi queue retry puts it back: handled then.
+// One that cannot even be read goes there at once.
+func TestFailingEntryBecomesADeadLetterAndComesBack(t *testing.T) {
+	srv.Flush(t)
+	st, err := store.Open(t.Context(), srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	id, _ := st.Submit(t.Context(), "d3", &concern.Report{ReceivedAt: time.Now(), Text: "路灯坏了一个月", Status: concern.StatusReceived}, 0)
+	cls := &flaky{}
+	cls.fails.Store(1 << 20) // until told otherwise
+	type told struct{ id, why string }
+	dead := make(chan told, 4)
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	w := New(st, cls, WithLogger(quiet), WithReclaimAfter(50*time.Millisecond), WithAttempts(3),
+		WithDeadLetters(func(_ context.Context, id, why string) error { dead <- told{id, why}; return nil }))
+	w.block = 20 * time.Millisecond
+	wg.Go(func() { w.Run(ctx) })
+	defer func() { cancel(); wg.Wait() }()
+
+	select {
+	case d := <-dead:
+		if d.id != id || !strings.Contains(d.why, "classifier unavailable") {
+			t.Fatalf("told of %+v", d)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("never became a dead letter")
+	}
+	q, err := st.QueueStatus(t.Context(), time.Now(), 10)
+	if err != nil || q.Length != 0 || q.Pending != 0 || q.Dead != 1 || q.DeadLetters[0].ConcernID != id || q.DeadLetters[0].Attempts != 3 {
+		t.Fatalf("status %+v, %v", q, err)
+	}
+	if _, err := st.Report(t.Context(), id); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("recorded while failing: %v", err)
+	}
+	if _, err := st.RetryDead(t.Context(), "20991231-0001"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("retrying an unknown id: %v", err)
+	}
+	cls.fails.Store(0) // the fault is fixed
+	if n, err := st.RetryDead(t.Context(), id); n != 1 || err != nil {
+		t.Fatalf("retry: %d, %v", n, err)
+	}
+	if r := waitRecord(t, st, id); r.Topic != "城乡建设" {
+		t.Fatalf("record after retry: %+v", r)
+	}
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		q, _ := st.QueueStatus(t.Context(), time.Now(), 10)
+		if q.Dead == 0 && q.Length == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("status after retry %+v", q)
+		}
+	}
+	select {
+	case d := <-dead:
+		t.Fatalf("told again: %+v", d)
+	default:
+	}
+
+	// a body that cannot be read never will be: no retries
+	srv.Do(t, "XADD", "minyi:{intake}", "*", "id", "20261126-0099", "draft", "d4", "body", "{not json")
+	select {
+	case d := <-dead:
+		if !strings.Contains(d.why, "cannot be read") {
+			t.Fatalf("told %+v", d)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("an unreadable entry never became a dead letter")
 	}
 }

@@ -23,6 +23,7 @@ const (
 	keyAlertsInfo  = "minyi:{alerts}:info"
 	keyAttemptPref = "minyi:attempts:"
 	keyStopped     = "minyi:stopped" // chats that blocked the bot: chat id → when
+	keyRatePrefix  = "minyi:rate:"   // USER → messages in the current minute
 )
 
 func auditKey(id string) string { return keyReportPrefix + "{" + id + "}:audit" }
@@ -69,22 +70,36 @@ type Chat struct {
 	Member *concern.Member
 	// Stopped is set when the chat blocked the bot: nothing is sent to it.
 	Stopped bool
+	// Recent counts the user's messages in the current window, this one included
+	// (0 when not counted).
+	Recent int64
 }
 
-// LoadChat reads a chat's session, its user's role and whether it is stopped, in one round trip.
-func (s *Store) LoadChat(ctx context.Context, chatID, userID int64) (Chat, error) {
+// LoadChat reads a chat's session, its user's role and whether it is stopped, in
+// one round trip. With window > 0 it also counts a message of the user's in the
+// current window of that length.
+func (s *Store) LoadChat(ctx context.Context, chatID, userID int64, window time.Duration) (Chat, error) {
 	var sess, role *redis.StringCmd
 	var stopped *redis.BoolCmd
+	var recent *redis.IntCmd
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		sess = p.Get(ctx, s.sessionKey(chatID))
 		role = p.HGet(ctx, keyRoles, strconv.FormatInt(userID, 10))
 		stopped = p.HExists(ctx, keyStopped, strconv.FormatInt(chatID, 10))
+		if window > 0 {
+			k := keyRatePrefix + strconv.FormatInt(userID, 10)
+			recent = p.Incr(ctx, k)
+			p.ExpireNX(ctx, k, window)
+		}
 		return nil
 	})
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return Chat{}, fmt.Errorf("load session: %w", err)
 	}
 	c := Chat{Stopped: stopped.Val()}
+	if recent != nil {
+		c.Recent = recent.Val()
+	}
 	c.Session, _ = sess.Bytes()
 	if b, err := role.Bytes(); err == nil {
 		c.Member = &concern.Member{}

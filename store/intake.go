@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,6 +22,14 @@ local got = redis.call('GET', KEYS[1])
 if got then
   return got
 end
+local limit = tonumber(ARGV[6])
+if limit > 0 then
+  if tonumber(redis.call('GET', KEYS[5]) or '0') >= limit then
+    return redis.error_reply('QUOTA a resident may submit ' .. limit .. ' concerns a day')
+  end
+  redis.call('INCR', KEYS[5])
+  redis.call('EXPIRE', KEYS[5], 172800)
+end
 local n = redis.call('INCR', KEYS[2])
 redis.call('EXPIRE', KEYS[2], 259200)
 local id = ARGV[1] .. '-' .. string.format('%04d', n)
@@ -34,10 +43,15 @@ return id
 // draftTTL is how long a submitted draft's id is remembered, to refuse a second copy.
 const draftTTL = 30 * 24 * time.Hour
 
+// ErrQuota is returned when a resident has submitted as many concerns as a day allows.
+var ErrQuota = errors.New("daily limit of concerns reached")
+
 // Submit writes a finished draft to the intake queue and returns the concern id it
 // was given. It returns only after Redis has accepted the entry. Submitting the same
-// draft again returns the same id and queues nothing.
-func (s *Store) Submit(ctx context.Context, draftID string, r *concern.Report) (string, error) {
+// draft again returns the same id and queues nothing. With perDay > 0, a new draft
+// from a resident's chat that already gave perDay concerns that day is refused
+// with ErrQuota (a grid worker's filings are not counted).
+func (s *Store) Submit(ctx context.Context, draftID string, r *concern.Report, perDay int) (string, error) {
 	if draftID == "" {
 		return "", errors.New("submit: draft has no id")
 	}
@@ -46,8 +60,15 @@ func (s *Store) Submit(ctx context.Context, draftID string, r *concern.Report) (
 		return "", fmt.Errorf("submit: %w", err)
 	}
 	day := s.DayKey(r.ReceivedAt)
-	keys := []string{keyDraftPrefix + draftID, keySeqPrefix + day, keyIntake, keyRecvPrefix + day}
-	id, err := submitScript.Run(ctx, s.rdb, keys, day, draftID, body, int64(draftTTL/time.Second), r.ReceivedAt.UnixMilli()).Text()
+	if r.FiledBy != 0 || r.ReplyChat == 0 {
+		perDay = 0
+	}
+	keys := []string{keyDraftPrefix + draftID, keySeqPrefix + day, keyIntake, keyRecvPrefix + day,
+		keyQuotaPrefix + day + ":" + strconv.FormatInt(r.ReplyChat, 10)}
+	id, err := submitScript.Run(ctx, s.rdb, keys, day, draftID, body, int64(draftTTL/time.Second), r.ReceivedAt.UnixMilli(), perDay).Text()
+	if err != nil && strings.HasPrefix(err.Error(), "QUOTA") {
+		return "", ErrQuota
+	}
 	if err != nil {
 		return "", fmt.Errorf("submit: %w", err)
 	}
@@ -122,36 +143,20 @@ func intakeEntries(msgs []redis.XMessage) []IntakeEntry {
 	return out
 }
 
-// AckIntake marks a queued concern as handled. Call it only after its record is written.
+// AckIntake marks a queued concern as handled and takes it out of the queue (its
+// record holds it now), with its count of failed attempts. Call it only after
+// its record is written.
 func (s *Store) AckIntake(ctx context.Context, streamID string) error {
-	if err := s.rdb.XAck(ctx, keyIntake, intakeGroup, streamID).Err(); err != nil {
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.XAck(ctx, keyIntake, intakeGroup, streamID)
+		p.XDel(ctx, keyIntake, streamID)
+		p.HDel(ctx, keyFails, streamID)
+		return nil
+	})
+	if err != nil {
 		return fmt.Errorf("ack intake: %w", err)
 	}
 	return nil
-}
-
-// IntakeStats describes the intake queue.
-type IntakeStats struct {
-	Length  int64
-	Pending int64
-}
-
-// IntakeStats reports the queue's length and how many entries await acknowledgement.
-func (s *Store) IntakeStats(ctx context.Context) (IntakeStats, error) {
-	var st IntakeStats
-	n, err := s.rdb.XLen(ctx, keyIntake).Result()
-	if err != nil {
-		return st, fmt.Errorf("intake length: %w", err)
-	}
-	st.Length = n
-	p, err := s.rdb.XPending(ctx, keyIntake, intakeGroup).Result()
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return st, fmt.Errorf("intake pending: %w", err)
-	}
-	if p != nil {
-		st.Pending = p.Count
-	}
-	return st, nil
 }
 
 // SaveReport writes a new concern's record with its day and deadline indexes. A

@@ -218,6 +218,7 @@ const (
 	intakeGroup     = "classify"
 	keyDraftPrefix  = "minyi:{intake}:draft:"
 	keySeqPrefix    = "minyi:{intake}:seq:"
+	keyQuotaPrefix  = "minyi:{intake}:quota:" // DAY:CHAT → concerns submitted
 	keyReportPrefix = "minyi:report:"
 	keyDayPrefix    = "minyi:idx:day:"
 	keyRecvPrefix   = "minyi:{intake}:recv:"

@@ -141,12 +141,12 @@ func TestSubmitNumbersByDayAndOnce(t *testing.T) {
 	ctx := t.Context()
 	// 23:30 UTC on the 25th is already the 26th in Shanghai
 	at := time.Date(2026, 11, 25, 23, 30, 0, 0, time.UTC)
-	id1, err := st.Submit(ctx, "d1", report(at, "路灯坏了一个月"))
+	id1, err := st.Submit(ctx, "d1", report(at, "路灯坏了一个月"), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	id2, _ := st.Submit(ctx, "d2", report(at, "垃圾没人清运"))
-	again, _ := st.Submit(ctx, "d1", report(at, "路灯坏了一个月"))
+	id2, _ := st.Submit(ctx, "d2", report(at, "垃圾没人清运"), 0)
+	again, _ := st.Submit(ctx, "d1", report(at, "路灯坏了一个月"), 0)
 	if id1 != "20261126-0001" || id2 != "20261126-0002" || again != id1 {
 		t.Fatalf("ids %s %s %s", id1, id2, again)
 	}
@@ -163,7 +163,7 @@ func TestSubmitNumbersByDayAndOnce(t *testing.T) {
 	if len(got) != 2 || got[0].ConcernID != id1 || got[0].DraftID != "d1" || !strings.Contains(string(got[0].Body), "路灯") {
 		t.Fatalf("intake = %+v", got)
 	}
-	stats, _ := st.IntakeStats(ctx)
+	stats, _ := st.QueueStatus(ctx, time.Now(), 0)
 	if stats.Length != 2 || stats.Pending != 2 {
 		t.Fatalf("stats = %+v", stats)
 	}
@@ -181,7 +181,7 @@ func TestSubmitNumbersByDayAndOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if stats, _ := st.IntakeStats(ctx); stats.Pending != 0 {
+	if stats, _ := st.QueueStatus(ctx, time.Now(), 0); stats.Pending != 0 {
 		t.Fatalf("pending after ack = %d", stats.Pending)
 	}
 }
@@ -200,7 +200,7 @@ func TestSubmitConcurrentGivesDistinctIDs(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			// every draft submitted twice at once
-			id, err := st.Submit(ctx, fmt.Sprintf("d%d", i%20), report(at, "text"))
+			id, err := st.Submit(ctx, fmt.Sprintf("d%d", i%20), report(at, "text"), 0)
 			if err != nil {
 				t.Error(err)
 				return
@@ -214,7 +214,7 @@ func TestSubmitConcurrentGivesDistinctIDs(t *testing.T) {
 	if len(ids) != 20 {
 		t.Fatalf("%d distinct ids for 20 drafts", len(ids))
 	}
-	if stats, _ := st.IntakeStats(ctx); stats.Length != 20 {
+	if stats, _ := st.QueueStatus(ctx, time.Now(), 0); stats.Length != 20 {
 		t.Fatalf("queue length %d for 20 drafts", stats.Length)
 	}
 }

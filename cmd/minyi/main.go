@@ -54,6 +54,8 @@ usage:
                                      a digest of the concerns received (default: yesterday)
   minyi demo-data --reports N --days D
                                      fill the store with realistic synthetic concerns
+  minyi queue status [--json]        the intake queue: waiting, being handled, dead letters
+  minyi queue retry ID|--all         put dead letters back in the queue
   minyi help                         this text
 
 Configuration comes from MINYI_* environment variables over the optional YAML file;
@@ -83,6 +85,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = runDigest(ctx, args[1:], stdout, stderr)
 	case "demo-data":
 		err = runDemoData(ctx, args[1:], stdout, stderr)
+	case "queue":
+		err = runQueue(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -144,6 +148,7 @@ func setup(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, err
 		Admins: cfg.Admins, StaffChat: cfg.StaffChat, Levels: levels, AlertEvery: cfg.AlertRepeat,
 		Retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour,
 		Location:  cfg.Location, DigestAt: cfg.DigestAt, DigestChats: cfg.DigestChats,
+		ConcernsPerDay: cfg.ConcernsPerDay,
 	}, cases.WithLogger(log), cases.WithDigests(digestBuilder(cfg, cls, st, log)))
 	return &app{cfg: cfg, log: log, st: st, machine: m, cls: cls, cases: svc}, nil
 }
@@ -161,13 +166,16 @@ func digestBuilder(cfg *config.Config, cls *classifiers, st *store.Store, log *s
 func (a *app) worker(name string) *intake.Worker {
 	return intake.New(a.st, a.cls.chain,
 		intake.WithLogger(a.log), intake.WithConsumer(name), intake.WithScreener(a.cls.lexicon),
-		intake.WithDeadlines(a.cases.Deadline), intake.WithUrgent(a.cases.RaiseAlert))
+		intake.WithDeadlines(a.cases.Deadline), intake.WithUrgent(a.cases.RaiseAlert),
+		intake.WithReclaimAfter(a.cfg.IntakeReclaim), intake.WithAttempts(a.cfg.IntakeAttempts),
+		intake.WithDeadLetters(a.cases.RaiseDeadLetter))
 }
 
 // processor makes the inbox's processor, replying through send.
 func (a *app) processor(send inbox.Sender, name string) *inbox.Processor {
 	return inbox.New(a.st, a.machine, a.cases, send, inbox.WithLogger(a.log),
-		inbox.WithSessionTTL(a.cfg.SessionTTL), inbox.WithOwner(name), inbox.WithAdmins(a.cfg.Admins...))
+		inbox.WithSessionTTL(a.cfg.SessionTTL), inbox.WithOwner(name), inbox.WithAdmins(a.cfg.Admins...),
+		inbox.WithMessageLimit(a.cfg.MessagesPerMinute))
 }
 
 // alerts repeats urgent alerts and sweeps retention.

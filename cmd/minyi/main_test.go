@@ -166,3 +166,37 @@ func TestStartupErrorsNameTheSetting(t *testing.T) {
 		t.Fatalf("serve without a token: %d %q", code, errOut.String())
 	}
 }
+
+// minyi queue status shows waiting entries and dead letters; retry puts them back.
+func TestQueueCommands(t *testing.T) {
+	srv.Flush(t)
+	t.Setenv("MINYI_REDIS_URL", srv.URL())
+	t.Setenv("MINYI_LOG_LEVEL", "error")
+	srv.Do(t, "XGROUP", "CREATE", "minyi:{intake}", "classify", "0", "MKSTREAM")
+	srv.Do(t, "XADD", "minyi:{intake}", "*", "id", "20261126-0001", "draft", "d1", "body", "{}")
+	srv.Do(t, "XADD", "minyi:{intake}:dead", "*", "id", "20261126-0002", "draft", "d2", "body", "{}",
+		"stream_id", "1-1", "error", "writing the record: connection refused", "attempts", "5", "at", "2026-11-26T01:00:00Z")
+	cmd := func(args ...string) (int, string) {
+		var out, errOut bytes.Buffer
+		code := run(args, strings.NewReader(""), &out, &errOut)
+		return code, out.String() + errOut.String()
+	}
+	code, out := cmd("queue", "status")
+	for _, want := range []string{"intake queue: 1 waiting (1 unread", "dead letters: 1", "20261126-0002  5 attempts", "connection refused", "minyi queue retry"} {
+		if code != 0 || !strings.Contains(out, want) {
+			t.Fatalf("status (%d) lacks %q:\n%s", code, want, out)
+		}
+	}
+	if code, out := cmd("queue", "retry"); code != 1 || !strings.Contains(out, "name one concern id, or --all") {
+		t.Fatalf("retry without an id: %d %s", code, out)
+	}
+	if code, out := cmd("queue", "retry", "20261126-0009"); code != 1 || !strings.Contains(out, "not found") {
+		t.Fatalf("retry of an unknown id: %d %s", code, out)
+	}
+	if code, out := cmd("queue", "retry", "--all"); code != 0 || !strings.Contains(out, "put 1 dead letter(s) back") {
+		t.Fatalf("retry --all: %d %s", code, out)
+	}
+	if code, out := cmd("queue", "status", "--json"); code != 0 || !strings.Contains(out, `"Dead": 0`) || !strings.Contains(out, `"Length": 2`) {
+		t.Fatalf("status --json: %d %s", code, out)
+	}
+}

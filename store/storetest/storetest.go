@@ -181,6 +181,34 @@ func (s *Server) Flush(t testing.TB) {
 	}
 }
 
+// Do sends one command, as tests do to put the store in a state the program
+// would not (a corrupt entry), and returns the reply's first line.
+func (s *Server) Do(t testing.TB, args ...string) string {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", s.addr, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	var b strings.Builder
+	fmt.Fprintf(&b, "*%d\r\n", len(args))
+	for _, a := range args {
+		fmt.Fprintf(&b, "$%d\r\n%s\r\n", len(a), a)
+	}
+	if _, err := c.Write([]byte(b.String())); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.HasPrefix(line, "-") {
+		t.Fatalf("%v: %s", args, line)
+	}
+	return strings.TrimRight(line, "\r\n")
+}
+
 // Stop stops the server and removes its files.
 func (s *Server) Stop() {
 	s.Down()
