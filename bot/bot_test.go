@@ -118,6 +118,8 @@ type harness struct {
 type harnessConfig struct {
 	cases.Config
 	perMinute int
+	// logs, when set, receives every log line of the harness at debug level.
+	logs io.Writer
 }
 
 func newHarness(t *testing.T, webhook bool, tweaks ...func(*harnessConfig)) *harness {
@@ -132,30 +134,34 @@ func newHarness(t *testing.T, webhook bool, tweaks ...func(*harnessConfig)) *har
 	if err != nil {
 		t.Fatal(err)
 	}
+	cc := harnessConfig{Config: cases.Config{Admins: []int64{admin}, StaffChat: staffChat}}
+	for _, tw := range tweaks {
+		tw(&cc)
+	}
+	logger := testLogger()
+	if cc.logs != nil {
+		logger = slog.New(slog.NewJSONHandler(cc.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	h := &harness{t: t, api: newFakeAPI(t), st: st, clock: newClock()}
 	h.tr, err = New(testToken, inbox.NewWriter(st), m, WithServerURL(h.api.srv.URL), WithClock(h.clock.now),
-		WithPollTimeout(time.Second), WithRate(0), WithLogger(testLogger()), WithStaffChat(staffChat))
+		WithPollTimeout(time.Second), WithRate(0), WithLogger(logger), WithStaffChat(staffChat))
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.rec = &recorder{Sender: h.tr, t: t, done: map[string]chan struct{}{}}
 	h.intake = &flakyIntake{Intake: st}
-	cc := harnessConfig{Config: cases.Config{Admins: []int64{admin}, StaffChat: staffChat}}
-	for _, tw := range tweaks {
-		tw(&cc)
-	}
 	tax, err := classify.DefaultTaxonomy()
 	if err != nil {
 		t.Fatal(err)
 	}
 	svc := cases.New(st, inbox.NewWriter(st), cc.Config,
-		cases.WithIntake(h.intake), cases.WithLogger(testLogger()), cases.WithClock(h.clock.now),
+		cases.WithIntake(h.intake), cases.WithLogger(logger), cases.WithClock(h.clock.now),
 		cases.WithDigests(digest.NewBuilder(st, tax.Sectors, shanghai, digest.WithClock(h.clock.now))))
 	h.cases = svc
-	proc := inbox.New(st, m, svc, h.rec, inbox.WithLogger(testLogger()), inbox.WithLeaseTTL(3*time.Second), inbox.WithAdmins(admin),
+	proc := inbox.New(st, m, svc, h.rec, inbox.WithLogger(logger), inbox.WithLeaseTTL(3*time.Second), inbox.WithAdmins(admin),
 		inbox.WithMessageLimit(cc.perMinute))
 	lex := lexicon(t)
-	worker := intake.New(st, lex, intake.WithLogger(testLogger()), intake.WithScreener(lex),
+	worker := intake.New(st, lex, intake.WithLogger(logger), intake.WithScreener(lex),
 		intake.WithDeadlines(svc.Deadline), intake.WithUrgent(svc.RaiseAlert))
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup

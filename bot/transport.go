@@ -105,7 +105,7 @@ func New(token string, ing Ingester, texts Texts, opts ...Option) (*Transport, e
 		tgbot.WithServerURL(t.apiURL),
 		tgbot.WithSkipGetMe(),
 		tgbot.WithHTTPClient(t.poll, t.http),
-		tgbot.WithErrorsHandler(func(err error) { t.log.Warn("telegram client", "err", err) }),
+		tgbot.WithErrorsHandler(func(err error) { t.log.Warn("telegram client", "err", redactToken(err, token)) }),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("telegram: %w", err)
