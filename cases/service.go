@@ -226,7 +226,7 @@ func (s *Service) command(ctx context.Context, in flows.Input, e flows.Effect, r
 		if err != nil {
 			return err
 		}
-		if r.Sensitive && in.Role != concern.RoleAdmin {
+		if !in.Role.MayHandle(r) {
 			return refusal("restricted")
 		}
 		res.Report = r
@@ -239,13 +239,19 @@ func (s *Service) command(ctx context.Context, in flows.Input, e flows.Effect, r
 			return err
 		}
 		for _, r := range list {
-			if !r.Sensitive || in.Role == concern.RoleAdmin {
+			if in.Role.MayHandle(r) {
 				res.Reports = append(res.Reports, *r)
 			}
 		}
 		res.Total = int(total)
 		return nil
 	case "audit":
+		// a sensitive concern's trail is as restricted as the concern
+		if r, err := s.st.Report(ctx, arg(0)); err == nil && !in.Role.MayHandle(r) {
+			return refusal("restricted")
+		} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
 		trail, err := s.st.AuditTrail(ctx, arg(0))
 		if err != nil {
 			return err
@@ -304,7 +310,7 @@ func (s *Service) change(ctx context.Context, in flows.Input, cmd string, args [
 	var detail string
 	statusChanged := false
 	r, err := s.st.UpdateReport(ctx, id, func(r *concern.Report) error {
-		if r.Sensitive && in.Role != concern.RoleAdmin {
+		if !in.Role.MayHandle(r) {
 			return refusal("restricted")
 		}
 		if r.Changed(in.ID) {

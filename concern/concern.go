@@ -221,6 +221,18 @@ var roleLabels = map[Role][2]string{
 // Label is the role as shown to people.
 func (r Role) Label(lang string) string { return label(roleLabels, r, lang) }
 
+// MayHandle reports whether someone of role r may see and handle concern c in
+// full: staff and admins may, except that a sensitive concern is for admins only.
+func (r Role) MayHandle(c *Report) bool {
+	switch r {
+	case RoleAdmin:
+		return true
+	case RoleStaff:
+		return !c.Sensitive
+	}
+	return false
+}
+
 // Member is a user's role, and for a grid worker their community and grid.
 type Member struct {
 	UserID    int64     `json:"user_id"`

@@ -62,3 +62,18 @@ func TestMaskPII(t *testing.T) {
 		}
 	}
 }
+
+// Who may see and handle a concern in full: staff and admins; a sensitive one, admins only.
+func TestMayHandle(t *testing.T) {
+	plain, sensitive := &Report{}, &Report{Sensitive: true}
+	for _, c := range []struct {
+		role            Role
+		plain, sensitive bool
+	}{
+		{RoleResident, false, false}, {RoleGrid, false, false}, {RoleStaff, true, false}, {RoleAdmin, true, true}, {"", false, false},
+	} {
+		if c.role.MayHandle(plain) != c.plain || c.role.MayHandle(sensitive) != c.sensitive {
+			t.Errorf("%q: plain %v, sensitive %v", c.role, c.role.MayHandle(plain), c.role.MayHandle(sensitive))
+		}
+	}
+}

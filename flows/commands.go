@@ -16,6 +16,8 @@ type command struct {
 	minArgs int
 	maxArgs int // -1: the last argument takes the rest of the line
 	usage   string
+	// button marks what is done by pressing a button, never by typing.
+	button bool
 }
 
 var (
@@ -43,6 +45,7 @@ var commands = map[string]command{
 	"whoami":  {roles: everyone, maxArgs: 0, usage: "/whoami"},
 	"forget":  {roles: everyone, maxArgs: 0, usage: "/forget"},
 	"digest":  {roles: staffOnly, maxArgs: 1, usage: "/digest [today|2026-11-25|7d|2026-11-01..2026-11-15]"},
+	"ack":     {roles: staffOnly, minArgs: 1, maxArgs: 1, button: true}, // 已知悉 on an urgent alert
 }
 
 // periodProblem words what period.Parse refused, in the chat's language.
@@ -73,12 +76,12 @@ func role(in Input) concern.Role {
 	return in.Role
 }
 
-func isStaff(in Input) bool { return role(in) == concern.RoleStaff || role(in) == concern.RoleAdmin }
+func isStaff(in Input) bool { return (command{roles: staffOnly}).allows(role(in)) }
 
 // runCommand handles the commands of the table; it reports false for others.
 func (r *run) runCommand(name, shown, argLine string) bool {
 	spec, ok := commands[name]
-	if !ok {
+	if !ok || spec.button {
 		return false
 	}
 	if !spec.allows(role(r.in)) {
@@ -244,7 +247,7 @@ func (r *run) commandButton(kind, rest string) bool {
 		if !concern.ValidID(rest) {
 			return false
 		}
-		if !isStaff(r.in) {
+		if !commands["ack"].allows(role(r.in)) {
 			r.say(r.t("staff_only_button"))
 			return true
 		}
