@@ -67,7 +67,7 @@ func TestMaskPII(t *testing.T) {
 func TestMayHandle(t *testing.T) {
 	plain, sensitive := &Report{}, &Report{Sensitive: true}
 	for _, c := range []struct {
-		role            Role
+		role             Role
 		plain, sensitive bool
 	}{
 		{RoleResident, false, false}, {RoleGrid, false, false}, {RoleStaff, true, false}, {RoleAdmin, true, true}, {"", false, false},
