@@ -125,6 +125,15 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	call := apiCall{Method: method, Params: params, Files: files, Status: 200}
+	if params["parse_mode"] == "HTML" {
+		if err := checkTelegramHTML(params["text"]); err != nil {
+			call.Status = 400
+			f.calls = append(f.calls, call)
+			w.WriteHeader(400)
+			fmt.Fprintf(w, `{"ok":false,"error_code":400,"description":"Bad Request: can't parse entities: %s"}`, err)
+			return
+		}
+	}
 	if f.blocked[params["chat_id"]] && (strings.HasPrefix(method, "send") || strings.HasPrefix(method, "edit")) {
 		call.Status = 403
 		f.calls = append(f.calls, call)
@@ -242,6 +251,53 @@ func (f *fakeAPI) fail(method string, fs ...failure) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.failures[method] = append(f.failures[method], fs...)
+}
+
+// telegramTags are the tags the Bot API's HTML parse mode accepts.
+var telegramTags = map[string]bool{"b": true, "strong": true, "i": true, "em": true, "u": true, "ins": true, "s": true,
+	"strike": true, "del": true, "a": true, "code": true, "pre": true, "tg-spoiler": true, "blockquote": true, "span": true}
+
+// checkTelegramHTML refuses text the Bot API would: an unknown or unclosed tag, a
+// stray "<", or an "&" that does not begin an entity.
+func checkTelegramHTML(text string) error {
+	var open []string
+	for i := 0; i < len(text); i++ {
+		switch text[i] {
+		case '<':
+			end := strings.IndexByte(text[i:], '>')
+			if end < 0 {
+				return fmt.Errorf("unclosed start tag at byte offset %d", i)
+			}
+			tag := text[i+1 : i+end]
+			i += end
+			name, closing := strings.Fields(strings.TrimPrefix(tag, "/")+" x")[0], strings.HasPrefix(tag, "/")
+			if !telegramTags[name] {
+				return fmt.Errorf("unsupported start tag %q", name)
+			}
+			if !closing {
+				open = append(open, name)
+				continue
+			}
+			if len(open) == 0 || open[len(open)-1] != name {
+				return fmt.Errorf("unmatched end tag %q", name)
+			}
+			open = open[:len(open)-1]
+		case '&':
+			end := strings.IndexByte(text[i:], ';')
+			if end < 0 || end > 10 {
+				return fmt.Errorf("bare & at byte offset %d", i)
+			}
+			switch e := text[i+1 : i+end]; {
+			case e == "lt", e == "gt", e == "amp", e == "quot", strings.HasPrefix(e, "#"):
+			default:
+				return fmt.Errorf("unknown entity &%s;", e)
+			}
+		}
+	}
+	if len(open) > 0 {
+		return fmt.Errorf("can't find end tag corresponding to start tag %q", open[len(open)-1])
+	}
+	return nil
 }
 
 // block makes chat answer as a user who blocked the bot (or, with false, unblocked it).

@@ -317,6 +317,17 @@ func TestToInput(t *testing.T) {
 	venue := message(5, "en", map[string]any{"venue": map[string]any{"location": map[string]any{"latitude": 1.5, "longitude": 2.5}, "title": "x", "address": "y"}})
 	botMsg := textUpdate(5, "hi")
 	botMsg["message"].(map[string]any)["from"].(map[string]any)["is_bot"] = true
+	inChat := func(kind string, id int64) map[string]any {
+		u := textUpdate(5, "大家好")
+		u["message"].(map[string]any)["chat"] = map[string]any{"id": id, "type": kind}
+		return u
+	}
+	forwarded := textUpdate(5, "转发：楼下垃圾站三天没清运")
+	forwarded["message"].(map[string]any)["forward_origin"] = map[string]any{"type": "hidden_user", "date": 1764118800, "sender_user_name": "邻居"}
+	edited := map[string]any{"edited_message": textUpdate(5, "改过的话")["message"]}
+	channel := map[string]any{"channel_post": inChat("channel", -1002)["message"]}
+	groupButton := callbackUpdate(5, "m:report")
+	groupButton["callback_query"].(map[string]any)["message"].(map[string]any)["chat"] = map[string]any{"id": -1003, "type": "group"}
 	cases := []struct {
 		name string
 		u    map[string]any
@@ -330,6 +341,17 @@ func TestToInput(t *testing.T) {
 		{"poll", message(5, "zh", map[string]any{"poll": map[string]any{"id": "p", "question": "q"}}), true, flows.InputOther, "other"},
 		{"from a bot", botMsg, false, "", ""},
 		{"callback", callbackUpdate(5, "m:report"), true, flows.InputButton, "m:report"},
+		{"forwarded text is the resident's text", forwarded, true, flows.InputText, "转发：楼下垃圾站三天没清运"},
+		{"special characters as typed", textUpdate(5, "<b>路灯</b> & *坏了* _两周_ </i> [x](y) `z`"), true, flows.InputText, "<b>路灯</b> & *坏了* _两周_ </i> [x](y) `z`"},
+		{"emoji and rare characters", textUpdate(5, "𠀀𪚥𰻞 👨‍👩‍👧 ⚠️"), true, flows.InputText, "𠀀𪚥𰻞 👨‍👩‍👧 ⚠️"},
+		{"edited message", edited, false, "", ""},
+		{"channel post", channel, false, "", ""},
+		{"other group", inChat("group", -1003), false, "", ""},
+		{"other supergroup", inChat("supergroup", -1004), false, "", ""},
+		{"button in another group", groupButton, false, "", ""},
+		{"member update", map[string]any{"my_chat_member": map[string]any{"chat": map[string]any{"id": 5, "type": "private"}, "from": user(5, "zh"), "date": 1}}, false, "", ""},
+		{"reaction", map[string]any{"message_reaction": map[string]any{"chat": map[string]any{"id": 5, "type": "private"}, "message_id": 1, "date": 1}}, false, "", ""},
+		{"empty update", map[string]any{}, false, "", ""},
 	}
 	for _, c := range cases {
 		in, ok := decode(c.u)
