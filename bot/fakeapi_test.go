@@ -270,7 +270,7 @@ func checkTelegramHTML(text string) error {
 			}
 			tag := text[i+1 : i+end]
 			i += end
-			name, closing := strings.Fields(strings.TrimPrefix(tag, "/")+" x")[0], strings.HasPrefix(tag, "/")
+			name, closing := strings.Fields(strings.TrimPrefix(tag, "/") + " x")[0], strings.HasPrefix(tag, "/")
 			if !telegramTags[name] {
 				return fmt.Errorf("unsupported start tag %q", name)
 			}
