@@ -22,7 +22,8 @@ func toInput(u *models.Update, at time.Time, staffChat int64) (flows.Input, bool
 	switch {
 	case u.Message != nil:
 		m := u.Message
-		if m.From == nil || m.From.IsBot || (m.Chat.Type != models.ChatTypePrivate && (staffChat == 0 || m.Chat.ID != staffChat)) {
+		if m.From == nil || m.From.IsBot || m.From.ID == 0 || m.Chat.ID == 0 ||
+			(m.Chat.Type != models.ChatTypePrivate && (staffChat == 0 || m.Chat.ID != staffChat)) {
 			return in, false
 		}
 		setUser(&in, m.From, m.Chat.ID)
@@ -50,13 +51,13 @@ func toInput(u *models.Update, at time.Time, staffChat int64) (flows.Input, bool
 		return in, true
 	case u.CallbackQuery != nil:
 		q := u.CallbackQuery
-		if q.From.IsBot {
-			return in, false
+		if q.From.IsBot || q.From.ID == 0 || q.Data == "" {
+			return in, false // a game's button, or not a real query
 		}
 		chat := q.From.ID
 		group := false
 		if m := q.Message.Message; m != nil {
-			if m.Chat.Type != models.ChatTypePrivate && (staffChat == 0 || m.Chat.ID != staffChat) {
+			if m.Chat.ID == 0 || (m.Chat.Type != models.ChatTypePrivate && (staffChat == 0 || m.Chat.ID != staffChat)) {
 				return in, false
 			}
 			chat, group = m.Chat.ID, m.Chat.Type != models.ChatTypePrivate

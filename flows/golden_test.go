@@ -49,7 +49,7 @@ func TestGolden(t *testing.T) {
 	}
 }
 
-func shanghai(t *testing.T) *time.Location {
+func shanghai(t testing.TB) *time.Location {
 	t.Helper()
 	loc, err := time.LoadLocation("Asia/Shanghai")
 	if err != nil {
@@ -58,7 +58,7 @@ func shanghai(t *testing.T) *time.Location {
 	return loc
 }
 
-func testMachine(t *testing.T, opts ...Option) *Machine {
+func testMachine(t testing.TB, opts ...Option) *Machine {
 	t.Helper()
 	opts = append([]Option{WithCommunities("阳光社区", "和平社区", "幸福里社区"), WithGrids("和平社区/第一网格", "阳光社区/第一网格", "阳光社区/第二网格"), WithOrgName("幸福街道", "Xingfu Sub-district"), WithLocation(shanghai(t))}, opts...)
 	m, err := NewDefault(opts...)
