@@ -74,6 +74,9 @@ type Config struct {
 	// IntakeReclaim is how long a queued concern may wait with a consumer that
 	// does not acknowledge it before another takes it over.
 	IntakeReclaim time.Duration
+	// LeaseTTL is how long an instance's hold on chats (and on polling) lasts
+	// unrenewed: after a crash, others (or its restart) wait this long to take over.
+	LeaseTTL time.Duration
 	// IntakeAttempts is how many failed attempts move a queued concern to the dead letters.
 	IntakeAttempts int
 	// ConcernsPerDay and MessagesPerMinute limit what one user may send (0: no limit).
@@ -410,6 +413,14 @@ var settings = []setting{
 			return errors.New("must be a duration of at least 1s, such as 1m")
 		}
 		c.IntakeReclaim = d
+		return nil
+	}},
+	{env: "MINYI_LEASE_TTL", key: "redis.lease_ttl", def: "15s", apply: func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second || d > 10*time.Minute {
+			return errors.New("must be a duration from 1s to 10m, such as 15s")
+		}
+		c.LeaseTTL = d
 		return nil
 	}},
 	{env: "MINYI_INTAKE_ATTEMPTS", key: "intake.attempts", def: "5", apply: func(c *Config, v string) error {

@@ -174,7 +174,7 @@ func (a *app) worker(name string) *intake.Worker {
 // processor makes the inbox's processor, replying through send.
 func (a *app) processor(send inbox.Sender, name string) *inbox.Processor {
 	return inbox.New(a.st, a.machine, a.cases, send, inbox.WithLogger(a.log),
-		inbox.WithSessionTTL(a.cfg.SessionTTL), inbox.WithOwner(name), inbox.WithAdmins(a.cfg.Admins...),
+		inbox.WithSessionTTL(a.cfg.SessionTTL), inbox.WithOwner(name), inbox.WithAdmins(a.cfg.Admins...), inbox.WithLeaseTTL(a.cfg.LeaseTTL),
 		inbox.WithMessageLimit(a.cfg.MessagesPerMinute))
 }
 
@@ -340,7 +340,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		log.Info("receiving updates by long polling")
 		tasks = append(tasks, func(ctx context.Context) error {
-			return whileLeased(ctx, log, a.st.LeasePoller, a.st.ReleasePoller, name, tr.Poll)
+			return whileLeased(ctx, log, a.st.LeasePoller, a.st.ReleasePoller, name, cfg.LeaseTTL, tr.Poll)
 		})
 	}
 	return runAll(ctx, tasks...)
@@ -351,9 +351,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 func whileLeased(ctx context.Context, log *slog.Logger,
 	lease func(context.Context, string, time.Duration) (bool, error),
 	release func(context.Context, string) error,
-	owner string, fn func(context.Context) error,
+	owner string, ttl time.Duration, fn func(context.Context) error,
 ) error {
-	const ttl = 15 * time.Second
 	for ctx.Err() == nil {
 		ok, err := lease(ctx, owner, ttl)
 		if err != nil || !ok {
