@@ -568,4 +568,3 @@ func (a *chaosAPI) callCount() int {
 	defer a.mu.Unlock()
 	return a.calls
 }
-
