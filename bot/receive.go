@@ -29,7 +29,7 @@ var ErrTokenRejected = errors.New("telegram rejected the bot token (check MINYI_
 // Telegram hands unconfirmed updates out again and the inbox drops repeats.
 func (t *Transport) Poll(ctx context.Context) error {
 	var offset int64
-	wait := time.Duration(0)
+	wait, ingestWait := time.Duration(0), time.Duration(0)
 	for ctx.Err() == nil {
 		updates, err := t.getUpdates(ctx, offset)
 		if err != nil {
@@ -56,17 +56,16 @@ func (t *Transport) Poll(ctx context.Context) error {
 				t.log.Debug("update ignored", "update", u.ID)
 			}
 		}
-		// the batch is held here until the inbox takes it; the offset does not move before
-		for ingestWait := time.Duration(0); len(inputs) > 0 && ctx.Err() == nil; {
-			if err := t.ingest(ctx, inputs); err == nil {
-				break
+		// the offset moves only once the inbox has the batch; until then the batch is
+		// fetched again, with whatever came since, so that those writers are told too
+		if len(inputs) > 0 {
+			if err := t.ingest(ctx, inputs); err != nil {
+				ingestWait = min(max(2*ingestWait, 250*time.Millisecond), 5*time.Second)
+				t.pause(ctx, ingestWait)
+				continue
 			}
-			ingestWait = min(max(2*ingestWait, 250*time.Millisecond), 5*time.Second)
-			t.pause(ctx, ingestWait)
 		}
-		if ctx.Err() != nil {
-			return nil
-		}
+		ingestWait = 0
 		offset = updates[len(updates)-1].ID + 1
 	}
 	return nil
