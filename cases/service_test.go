@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -130,6 +131,23 @@ func TestAlertsGoToAdminsWithoutAStaffChat(t *testing.T) {
 	svc, st, box, c := setup(t, Config{Admins: []int64{7, 8}})
 	r := saved(t, st, &concern.Report{DraftID: "d1", ReceivedAt: c.t, Text: "着火了", Urgent: true, Status: concern.StatusReceived})
 	svc.RaiseAlert(t.Context(), r)
+	if len(box.to(7)) != 1 || len(box.to(8)) != 1 {
+		t.Fatalf("admins told: %d and %d", len(box.to(7)), len(box.to(8)))
+	}
+}
+
+// A dead letter is told to the staff chat, or to each admin without one.
+func TestDeadLetterTellsStaff(t *testing.T) {
+	svc, _, box, _ := setup(t, Config{StaffChat: -100500, Admins: []int64{7}})
+	if err := svc.RaiseDeadLetter(t.Context(), "20261126-0007", "writing the record: connection refused"); err != nil {
+		t.Fatal(err)
+	}
+	got := box.to(-100500)
+	if len(got) != 1 || got[0].Event.Type != flows.EventDeadLetter || got[0].Event.Concern != "20261126-0007" || !strings.Contains(got[0].Event.Reason, "connection refused") {
+		t.Fatalf("staff chat told %+v", got)
+	}
+	svc, _, box, _ = setup(t, Config{Admins: []int64{7, 8}})
+	svc.RaiseDeadLetter(t.Context(), "20261126-0007", "x")
 	if len(box.to(7)) != 1 || len(box.to(8)) != 1 {
 		t.Fatalf("admins told: %d and %d", len(box.to(7)), len(box.to(8)))
 	}
