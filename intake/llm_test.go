@@ -6,14 +6,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/minyi-project/minyi/classify"
 	"github.com/minyi-project/minyi/concern"
-	"github.com/minyi-project/minyi/store"
 )
 
 // An LLM that is slow, failing or talking nonsense holds nothing up: the real
@@ -21,12 +19,7 @@ import (
 // way it can, and every concern is still recorded (by the lexicon when the LLM
 // fails), within a bounded time, and the queue is empty.
 func TestUnreliableLLMHoldsNothingUp(t *testing.T) {
-	srv.Flush(t)
-	st, err := store.Open(t.Context(), srv.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t)
 	var calls atomic.Int64
 	fake := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n := calls.Add(1)
@@ -76,10 +69,7 @@ func TestUnreliableLLMHoldsNothingUp(t *testing.T) {
 		ids = append(ids, id)
 	}
 	start := time.Now()
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { New(st, chain, WithLogger(quiet), WithScreener(lex)).Run(ctx) })
-	defer func() { cancel(); wg.Wait() }()
+	run(t, New(st, chain, WithLogger(quiet), WithScreener(lex)))
 	by := map[string]int{}
 	for _, id := range ids {
 		r := waitRecord(t, st, id)

@@ -39,6 +39,18 @@ func (f *flaky) Classify(context.Context, string) (classify.Result, error) {
 	return classify.Result{Topic: "城乡建设", Sector: "社会建设", Confidence: 0.9, Classifier: "test", Reason: "test"}, nil
 }
 
+// openStore gives a test an empty store.
+func openStore(t *testing.T) *store.Store {
+	t.Helper()
+	srv.Flush(t)
+	st, err := store.Open(t.Context(), srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
 func run(t *testing.T, w *Worker) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -60,12 +72,7 @@ func waitRecord(t *testing.T, st *store.Store, id string) *concern.Report {
 }
 
 func TestQueuedConcernIsClassifiedRecordedAndAcked(t *testing.T) {
-	srv.Flush(t)
-	st, err := store.Open(t.Context(), srv.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t)
 	at := time.Date(2026, 11, 26, 2, 0, 0, 0, time.UTC)
 	id, err := st.Submit(t.Context(), "d1", &concern.Report{ReceivedAt: at, Text: "路灯坏了", Status: concern.StatusReceived}, 0)
 	if err != nil {
@@ -101,12 +108,7 @@ func TestQueuedConcernIsClassifiedRecordedAndAcked(t *testing.T) {
 
 // A consumer that read an entry and died leaves it pending; another takes it over.
 func TestStaleEntryOfDeadConsumerIsReclaimed(t *testing.T) {
-	srv.Flush(t)
-	st, err := store.Open(t.Context(), srv.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t)
 	id, _ := st.Submit(t.Context(), "d2", &concern.Report{ReceivedAt: time.Now(), Text: "噪音", Status: concern.StatusReceived}, 0)
 	st.EnsureIntakeGroup(t.Context())
 	if got, _ := st.ReadIntake(t.Context(), "dead", 10, 0); len(got) != 1 {
@@ -122,12 +124,7 @@ func TestStaleEntryOfDeadConsumerIsReclaimed(t *testing.T) {
 // An urgent concern is flagged with its reason, and the staff alert hook hears of
 // it before the entry is acknowledged; a sensitive one is flagged for restricted handling.
 func TestUrgentAndSensitiveAreFlagged(t *testing.T) {
-	srv.Flush(t)
-	st, err := store.Open(t.Context(), srv.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t)
 	tax, _ := classify.DefaultTaxonomy()
 	lex, err := classify.NewLexicon(tax, "城乡建设")
 	if err != nil {
@@ -182,24 +179,16 @@ func TestUrgentAndSensitiveAreFlagged(t *testing.T) {
 // attempts, staff are told once, and minyi queue retry puts it back: handled then.
 // One that cannot even be read goes there at once.
 func TestFailingEntryBecomesADeadLetterAndComesBack(t *testing.T) {
-	srv.Flush(t)
-	st, err := store.Open(t.Context(), srv.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := openStore(t)
 	id, _ := st.Submit(t.Context(), "d3", &concern.Report{ReceivedAt: time.Now(), Text: "路灯坏了一个月", Status: concern.StatusReceived}, 0)
 	cls := &flaky{}
 	cls.fails.Store(1 << 20) // until told otherwise
 	type told struct{ id, why string }
 	dead := make(chan told, 4)
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
 	w := New(st, cls, WithLogger(quiet), WithReclaimAfter(50*time.Millisecond), WithAttempts(3),
 		WithDeadLetters(func(_ context.Context, id, why string) error { dead <- told{id, why}; return nil }))
 	w.block = 20 * time.Millisecond
-	wg.Go(func() { w.Run(ctx) })
-	defer func() { cancel(); wg.Wait() }()
+	run(t, w)
 
 	select {
 	case d := <-dead:
