@@ -204,7 +204,8 @@ func render(chatID int64, m flows.Message) *tgbot.SendMessageParams {
 		}
 		p.ReplyMarkup = kb
 	case len(m.Reply) > 0:
-		kb := &models.ReplyKeyboardMarkup{ResizeKeyboard: true}
+		// one-time: the keyboard hides once used, so that no message is needed to take it away
+		kb := &models.ReplyKeyboardMarkup{ResizeKeyboard: true, OneTimeKeyboard: true}
 		for _, row := range m.Reply {
 			var r []models.KeyboardButton
 			for _, b := range row {

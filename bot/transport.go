@@ -9,9 +9,11 @@
 package bot
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -100,7 +102,11 @@ func New(token string, ing Ingester, texts Texts, opts ...Option) (*Transport, e
 	for _, o := range opts {
 		o(t)
 	}
-	t.http = &http.Client{Timeout: t.poll + 15*time.Second, Transport: &statusTransport{base: http.DefaultTransport}}
+	// every sender keeps its connection: the default transport keeps two idle ones
+	// a host, and the rest would be dialled afresh for each message
+	base := http.DefaultTransport.(*http.Transport).Clone()
+	base.MaxIdleConns, base.MaxIdleConnsPerHost = 256, 256
+	t.http = &http.Client{Timeout: t.poll + 15*time.Second, Transport: &statusTransport{base: base}}
 	tg, err := tgbot.New(token,
 		tgbot.WithServerURL(t.apiURL),
 		tgbot.WithSkipGetMe(),
@@ -137,10 +143,22 @@ func (e *ServerError) Error() string {
 }
 
 // statusTransport turns 5xx answers into a ServerError, which the library passes
-// on wrapped, so that Deliver can tell a passing outage from a refusal.
+// on wrapped, so that Deliver can tell a passing outage from a refusal. It also
+// sends each request body in one piece: the library streams its form through a
+// pipe, which would otherwise go out as many small chunked writes.
 type statusTransport struct{ base http.RoundTripper }
 
 func (s *statusTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Body != nil && req.ContentLength <= 0 {
+		body, err := io.ReadAll(req.Body)
+		req.Body.Close()
+		if err != nil {
+			return nil, err
+		}
+		req = req.Clone(req.Context())
+		req.Body, req.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	}
 	resp, err := s.base.RoundTrip(req)
 	if err != nil || resp.StatusCode < 500 {
 		return resp, err

@@ -81,7 +81,7 @@ func saved(t *testing.T, st *store.Store, r *concern.Report) *concern.Report {
 		t.Fatal(err)
 	}
 	r.ID = id
-	if err := st.SaveReport(t.Context(), r); err != nil {
+	if err := st.SaveReport(t.Context(), r, nil); err != nil {
 		t.Fatal(err)
 	}
 	return r

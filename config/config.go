@@ -25,10 +25,12 @@ type Config struct {
 	TelegramToken  string
 	TelegramAPIURL string
 	// TelegramRate caps messages sent per second (0: no cap).
-	TelegramRate  float64
-	RedisURL      string
-	Shards        int
-	HTTPAddr      string
+	TelegramRate float64
+	RedisURL     string
+	Shards       int
+	HTTPAddr     string
+	// DebugAddr, when set, serves CPU and memory profiles and Redis traffic figures.
+	DebugAddr     string
 	WebhookURL    string
 	WebhookSecret string
 	OrgName       string
@@ -158,6 +160,16 @@ var settings = []setting{
 			return errors.New("must be host:port or :port, such as :8080")
 		}
 		c.HTTPAddr = v
+		return nil
+	}},
+	{env: "MINYI_DEBUG_ADDR", key: "http.debug_addr", apply: func(c *Config, v string) error {
+		if v == "" {
+			return nil
+		}
+		if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
+			return errors.New("must be host:port, such as 127.0.0.1:6060 (keep it off public addresses)")
+		}
+		c.DebugAddr = v
 		return nil
 	}},
 	{env: "MINYI_WEBHOOK_URL", key: "webhook.url", apply: func(c *Config, v string) error {

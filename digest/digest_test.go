@@ -56,7 +56,7 @@ func accept(t *testing.T, st *store.Store, r *concern.Report, record bool) strin
 	}
 	r.ID = id
 	if record {
-		if err := st.SaveReport(t.Context(), r); err != nil {
+		if err := st.SaveReport(t.Context(), r, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

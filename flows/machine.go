@@ -736,25 +736,37 @@ func (r *run) press(st *StepDef, value string) bool {
 func (r *run) answer(st *StepDef, a Answer) {
 	f := r.s.Flow
 	f.Answers[st.ID] = a
+	recorded := ""
 	if st.Type == StepLocation || st.Type == StepContact {
-		// these steps showed a reply keyboard: take it away, and say what was kept
-		r.out = append(r.out, Message{
-			Text:        r.t("recorded", "label", st.Label.In(r.lang), "value", r.describe(st, a)),
-			RemoveReply: true,
-		})
+		// these steps showed a reply keyboard; say what was kept, at the head of what comes next
+		recorded = r.t("recorded", "label", st.Label.In(r.lang), "value", r.describe(st, a))
 	}
 	d, _ := r.def()
 	switch {
 	case f.Editing:
+		// back to the summary, whose buttons are inline: the keyboard needs taking away
+		if recorded != "" {
+			r.out = append(r.out, Message{Text: recorded, RemoveReply: true})
+			recorded = ""
+		}
 		f.Editing = false
 		f.Step = len(d.Steps) - 1
 	case f.Step+1 == len(d.Steps):
+		if recorded != "" {
+			r.out = append(r.out, Message{Text: recorded, RemoveReply: true})
+		}
 		r.submit() // a flow without a confirm step is sent when its last step is answered
 		return
 	default:
 		f.Step++
 	}
+	first := len(r.out)
 	r.prompt()
+	if recorded != "" && first < len(r.out) {
+		// one message rather than two; the next step's own keyboard, or the
+		// one-time keyboard having hidden itself, leaves none behind
+		r.out[first].Text = recorded + "\n\n" + r.out[first].Text
+	}
 }
 
 // describe renders an answer for the summary.

@@ -65,9 +65,11 @@ type Processor struct {
 	queues []chan job
 
 	// delivered holds outbox entries sent but not yet removed from the store, so
-	// that a shard taken again after an outage does not send them twice.
+	// that a shard taken again after an outage does not send them twice; done
+	// holds them by shard until the shard's next commit (or a flush) removes them.
 	mu        sync.Mutex
 	delivered map[string]bool
+	done      map[int][]string
 }
 
 type job struct {
@@ -116,7 +118,7 @@ func New(st *store.Store, m *flows.Machine, exec Executor, send Sender, opts ...
 	p := &Processor{
 		st: st, m: m, exec: exec, send: send, admins: map[int64]bool{}, log: slog.Default(),
 		sessionTTL: 30 * 24 * time.Hour, leaseTTL: 15 * time.Second, block: time.Second, senders: 32,
-		delivered: map[string]bool{},
+		delivered: map[string]bool{}, done: map[int][]string{},
 	}
 	for _, o := range opts {
 		o(p)
@@ -243,6 +245,9 @@ func (p *Processor) own(parent context.Context, shard int) {
 			}
 			after = e.ID
 		}
+		if len(entries) == 0 {
+			p.flushDone(ctx, shard) // idle: no commit is coming to take them along
+		}
 	}
 }
 
@@ -356,8 +361,9 @@ func (p *Processor) process(ctx context.Context, shard int, entryID string, in f
 	return nil
 }
 
-// commit stores an input's outcome (the chat's session, its replies, a listing)
-// and hands the replies to the senders.
+// commit stores an input's outcome (the chat's session, its replies, a listing),
+// forgets replies delivered since the last commit, and hands the new replies to
+// the senders.
 func (p *Processor) commit(ctx context.Context, shard int, entryID string, in flows.Input, session []byte, d Delivery, listing *store.Listing) error {
 	var outbox []byte
 	if len(d.Messages) > 0 || d.CallbackID != "" {
@@ -366,10 +372,12 @@ func (p *Processor) commit(ctx context.Context, shard int, entryID string, in fl
 			return fmt.Errorf("encode replies: %w", err)
 		}
 	}
+	done := p.takeDone(shard, 256)
 	outID, err := p.st.Commit(ctx, store.Commit{
 		Shard: shard, Owner: p.owner, EntryID: entryID, ChatID: in.ChatID,
-		Session: session, TTL: p.sessionTTL, Outbox: outbox, Listing: listing,
+		Session: session, TTL: p.sessionTTL, Outbox: outbox, Listing: listing, Done: done,
 	})
+	p.removed(shard, done, err == nil)
 	if err != nil {
 		return err
 	}
@@ -399,14 +407,9 @@ func (p *Processor) deliverLoop(ctx context.Context, q chan job) {
 				}
 				p.undelivered(ctx, j.d, err)
 			}
-			if j.outboxID == "" {
-				continue
+			if j.outboxID != "" {
+				p.finished(j.shard, j.outboxID)
 			}
-			p.markDelivered(j.shard, j.outboxID, true)
-			if err := p.retry(ctx, func() error { return p.st.DoneOutbox(ctx, j.shard, j.outboxID) }); err != nil {
-				return
-			}
-			p.markDelivered(j.shard, j.outboxID, false)
 		}
 	}
 }
@@ -425,15 +428,55 @@ func (p *Processor) undelivered(ctx context.Context, d Delivery, err error) {
 	}
 }
 
-func (p *Processor) markDelivered(shard int, id string, on bool) {
-	key := fmt.Sprintf("%d/%s", shard, id)
+// finished notes a delivered outbox entry. It is removed from the store with the
+// shard's next commit, or by flushDone when no commit comes: one round trip the
+// fewer for each reply, at the price of a slightly longer window in which a
+// crash sends it again.
+func (p *Processor) finished(shard int, id string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if on {
-		p.delivered[key] = true
-	} else {
-		delete(p.delivered, key)
+	p.delivered[fmt.Sprintf("%d/%s", shard, id)] = true
+	p.done[shard] = append(p.done[shard], id)
+}
+
+// takeDone hands over a shard's delivered entries for removal, up to max.
+func (p *Processor) takeDone(shard, max int) []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ids := p.done[shard]
+	if len(ids) > max {
+		p.done[shard] = ids[max:]
+		return ids[:max:max]
 	}
+	delete(p.done, shard)
+	return ids
+}
+
+// removed records that entries taken with takeDone are gone from the store, or,
+// when they are not, puts them back for the next try.
+func (p *Processor) removed(shard int, ids []string, ok bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !ok {
+		p.done[shard] = append(ids, p.done[shard]...)
+		return
+	}
+	for _, id := range ids {
+		delete(p.delivered, fmt.Sprintf("%d/%s", shard, id))
+	}
+}
+
+// flushDone removes a shard's delivered entries that no commit took along.
+func (p *Processor) flushDone(ctx context.Context, shard int) {
+	ids := p.takeDone(shard, 1024)
+	if len(ids) == 0 {
+		return
+	}
+	err := p.st.DoneOutbox(ctx, shard, ids...)
+	if err != nil && ctx.Err() == nil {
+		p.log.Debug("outbox cleanup deferred", "shard", shard, "err", err)
+	}
+	p.removed(shard, ids, err == nil)
 }
 
 func (p *Processor) wasDelivered(shard int, id string) bool {

@@ -170,13 +170,9 @@ func (w *Worker) handle(ctx context.Context, e store.IntakeEntry) {
 	if w.deadline != nil {
 		r.Deadline = w.deadline(r.Level, r.ReceivedAt)
 	}
-	if err := w.st.SaveReport(ctx, r); err != nil {
+	// with its similarity bands, so that later digests can tell a group of similar concerns coming back
+	if err := w.st.SaveReport(ctx, r, digest.Sign(r.Text).RecurBands()); err != nil {
 		w.fail(ctx, log, e, w.attempts, fmt.Errorf("writing the record: %w", err))
-		return
-	}
-	// so that later digests can tell a group of similar concerns coming back
-	if err := w.st.AddBands(ctx, w.st.DayKey(r.ReceivedAt), digest.Sign(r.Text).RecurBands()); err != nil {
-		w.fail(ctx, log, e, w.attempts, fmt.Errorf("recording similarity bands: %w", err))
 		return
 	}
 	// before the ack, so that a crash here repeats the alert rather than losing it

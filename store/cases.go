@@ -251,25 +251,30 @@ func (s *Store) UpdateReport(ctx context.Context, id string, fn func(*concern.Re
 // closed index (by when it finished) after.
 func (s *Store) index(ctx context.Context, r *concern.Report) error {
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		if r.Status.Finished() {
-			p.ZRem(ctx, keyOpen, r.ID)
-			at := r.ReceivedAt
-			if n := len(r.History); n > 0 {
-				at = r.History[n-1].At
-			}
-			p.ZAddNX(ctx, keyClosed, redis.Z{Score: float64(at.UnixMilli()), Member: r.ID})
-		} else {
-			p.ZRem(ctx, keyClosed, r.ID)
-			if !r.Deadline.IsZero() {
-				p.ZAdd(ctx, keyOpen, redis.Z{Score: float64(r.Deadline.UnixMilli()), Member: r.ID})
-			}
-		}
+		indexInto(ctx, p, r)
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("index %s: %w", r.ID, err)
 	}
 	return nil
+}
+
+// indexInto adds index's commands to a pipeline.
+func indexInto(ctx context.Context, p redis.Pipeliner, r *concern.Report) {
+	if r.Status.Finished() {
+		p.ZRem(ctx, keyOpen, r.ID)
+		at := r.ReceivedAt
+		if n := len(r.History); n > 0 {
+			at = r.History[n-1].At
+		}
+		p.ZAddNX(ctx, keyClosed, redis.Z{Score: float64(at.UnixMilli()), Member: r.ID})
+		return
+	}
+	p.ZRem(ctx, keyClosed, r.ID)
+	if !r.Deadline.IsZero() {
+		p.ZAdd(ctx, keyOpen, redis.Z{Score: float64(r.Deadline.UnixMilli()), Member: r.ID})
+	}
 }
 
 // Reports reads several records at once, leaving out those not found.

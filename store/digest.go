@@ -34,10 +34,11 @@ end
 return 1
 `)
 
-// count adds a recorded concern to its day's counters: by sector, topic,
-// community and grid, so that digests compare with earlier days without reading
-// their concerns again. Counting the same concern again changes nothing.
-func (s *Store) count(ctx context.Context, r *concern.Report) error {
+// countCall is the count script's keys and arguments for a recorded concern: it
+// adds the concern to its day's counters by sector, topic, community and grid,
+// so that digests compare with earlier days without reading their concerns
+// again. Counting the same concern again changes nothing.
+func (s *Store) countCall(r *concern.Report) ([]string, []any) {
 	key := countKey(s.DayKey(r.ReceivedAt))
 	fields := countFields(r)
 	args := make([]any, 0, len(fields)+1)
@@ -45,10 +46,7 @@ func (s *Store) count(ctx context.Context, r *concern.Report) error {
 	for _, f := range fields {
 		args = append(args, f)
 	}
-	if err := countScript.Run(ctx, s.rdb, []string{key, key + ":ids"}, args...).Err(); err != nil {
-		return fmt.Errorf("count %s: %w", r.ID, err)
-	}
-	return nil
+	return []string{key, key + ":ids"}, args
 }
 
 // countKey is a day's counters; its braces keep the counted-id set in its slot.
@@ -92,23 +90,19 @@ func (s *Store) DayCounts(ctx context.Context, days []string) ([]map[string]int6
 	return out, nil
 }
 
-// AddBands records a concern's near-duplicate band keys for its day, so that a
-// later digest can see a group of concerns come back.
-func (s *Store) AddBands(ctx context.Context, day string, bands []uint64) error {
+// bandsInto adds to a pipeline the recording of a concern's near-duplicate band
+// keys for its day, so that a later digest can see a group of concerns come back.
+func bandsInto(ctx context.Context, p redis.Pipeliner, day string, bands []uint64) {
+	if len(bands) == 0 {
+		return
+	}
 	members := make([]any, len(bands))
 	for i, b := range bands {
 		members[i] = strconv.FormatUint(b, 36)
 	}
 	key := keyBandsPrefix + day
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		p.SAdd(ctx, key, members...)
-		p.Expire(ctx, key, 30*24*time.Hour)
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("bands: %w", err)
-	}
-	return nil
+	p.SAdd(ctx, key, members...)
+	p.Expire(ctx, key, 30*24*time.Hour)
 }
 
 // BandDays says, for each set of band keys, on how many of the given days any of them was seen.

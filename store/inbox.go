@@ -196,10 +196,13 @@ type Commit struct {
 	Outbox []byte
 	// Listing, when set, adds a concern just submitted to one of the user's lists.
 	Listing *Listing
+	// Done are outbox entries of the shard delivered since, to forget in the same trip.
+	Done []string
 }
 
 // Saves the session, queues the replies, records a submitted concern for the
-// user and removes the processed entry, all at once and only while the lease holds.
+// user, removes the processed entry and forgets replies delivered since, all at
+// once and only while the lease holds.
 var commitScript = redis.NewScript(`
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then
   return redis.error_reply('MINYI_LEASE_LOST')
@@ -213,6 +216,9 @@ if ARGV[5] ~= '' then
   out = redis.call('XADD', KEYS[4], '*', 'p', ARGV[5])
 end
 redis.call('XDEL', KEYS[2], ARGV[2])
+if #ARGV > 6 then
+  redis.call('XDEL', KEYS[4], unpack(ARGV, 7))
+end
 return out
 `)
 
@@ -237,7 +243,12 @@ func (s *Store) Commit(ctx context.Context, c Commit) (string, error) {
 	if c.Listing != nil {
 		mine, _ = json.Marshal(c.Listing.Summary) // a Summary always encodes
 	}
-	id, err := commitScript.Run(ctx, s.rdb, keys, c.Owner, c.EntryID, c.Session, ttl, c.Outbox, mine).Text()
+	args := make([]any, 0, 6+len(c.Done))
+	args = append(args, c.Owner, c.EntryID, c.Session, ttl, c.Outbox, mine)
+	for _, id := range c.Done {
+		args = append(args, id)
+	}
+	id, err := commitScript.Run(ctx, s.rdb, keys, args...).Text()
 	if err != nil {
 		if strings.Contains(err.Error(), "MINYI_LEASE_LOST") {
 			return "", ErrLeaseLost
@@ -261,9 +272,12 @@ func (s *Store) PendingOutbox(ctx context.Context, shard int) ([]OutboxEntry, er
 	return out, nil
 }
 
-// DoneOutbox forgets a delivered batch of replies.
-func (s *Store) DoneOutbox(ctx context.Context, shard int, id string) error {
-	if err := s.rdb.XDel(ctx, shardKey(shard, "outbox"), id).Err(); err != nil {
+// DoneOutbox forgets delivered batches of replies.
+func (s *Store) DoneOutbox(ctx context.Context, shard int, ids ...string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if err := s.rdb.XDel(ctx, shardKey(shard, "outbox"), ids...).Err(); err != nil {
 		return fmt.Errorf("outbox done: %w", err)
 	}
 	return nil

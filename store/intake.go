@@ -159,9 +159,11 @@ func (s *Store) AckIntake(ctx context.Context, streamID string) error {
 	return nil
 }
 
-// SaveReport writes a new concern's record with its day and deadline indexes. A
-// record that exists already is left as it is.
-func (s *Store) SaveReport(ctx context.Context, r *concern.Report) error {
+// SaveReport writes a new concern's record with its day, count, deadline and
+// band indexes, in one round trip. A record that exists already is left as it
+// is (an entry delivered again must not undo what staff did since), and its
+// indexes are put right from the stored record.
+func (s *Store) SaveReport(ctx context.Context, r *concern.Report, bands []uint64) error {
 	if !concern.ValidID(r.ID) {
 		return fmt.Errorf("save report: bad id %q", r.ID)
 	}
@@ -170,27 +172,35 @@ func (s *Store) SaveReport(ctx context.Context, r *concern.Report) error {
 		return fmt.Errorf("save report %s: %w", r.ID, err)
 	}
 	day := s.DayKey(r.ReceivedAt)
-	// the first write wins: an entry delivered again must not undo what staff did since
+	countKeys, countArgs := s.countCall(r)
 	var created *redis.BoolCmd
+	var counted *redis.Cmd
 	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		created = p.SetNX(ctx, reportKey(r.ID), body, 0)
 		p.ZAdd(ctx, keyDayPrefix+day, redis.Z{Score: float64(r.ReceivedAt.UnixMilli()), Member: r.ID})
+		// counted even when the record was there: a save retried after a failed count must count it
+		counted = countScript.EvalSha(ctx, p, countKeys, countArgs...)
+		indexInto(ctx, p, r)
+		bandsInto(ctx, p, day, bands)
 		return nil
 	})
-	if err != nil {
+	if err != nil && !isNoScript(err) {
 		return fmt.Errorf("save report %s: %w", r.ID, err)
 	}
-	// counted even when the record was there: a save retried after a failed count must count it
-	if err := s.count(ctx, r); err != nil {
-		return err
-	}
-	if !created.Val() {
-		// indexed from the stored record, which staff may have changed since
-		if r, err = s.Report(ctx, r.ID); err != nil {
-			return err
+	if isNoScript(counted.Err()) { // Redis restarted and forgot its scripts
+		if err := countScript.Run(ctx, s.rdb, countKeys, countArgs...).Err(); err != nil {
+			return fmt.Errorf("count %s: %w", r.ID, err)
 		}
 	}
-	return s.index(ctx, r)
+	if created.Val() {
+		return nil
+	}
+	// indexed again from the stored record, which staff may have changed since
+	stored, err := s.Report(ctx, r.ID)
+	if err != nil {
+		return err
+	}
+	return s.index(ctx, stored)
 }
 
 // Report reads a concern's record; ErrNotFound when there is none (yet).

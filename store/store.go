@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
@@ -30,6 +31,7 @@ var ErrLeaseLost = errors.New("shard lease lost")
 // Store is minyi's Redis store.
 type Store struct {
 	rdb      redis.UniversalClient
+	trips    roundTrips
 	embedded *miniredis.Miniredis
 	shards   int
 	loc      *time.Location
@@ -78,11 +80,41 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Store, error) {
 		}
 		s.rdb = rdb
 	}
+	s.rdb.AddHook(&s.trips)
 	if err := s.checkShards(ctx); err != nil {
 		s.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// roundTrips counts the requests sent to Redis: each command alone, or each
+// pipeline (whatever it holds), is one trip there and back.
+type roundTrips struct {
+	commands, trips atomic.Int64
+}
+
+func (r *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (r *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		r.trips.Add(1)
+		r.commands.Add(1)
+		return next(ctx, cmd)
+	}
+}
+
+func (r *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		r.trips.Add(1)
+		r.commands.Add(int64(len(cmds)))
+		return next(ctx, cmds)
+	}
+}
+
+// Traffic reports how many round trips to Redis, and commands, this store has made.
+func (s *Store) Traffic() (trips, commands int64) {
+	return s.trips.trips.Load(), s.trips.commands.Load()
 }
 
 func newClient(rawURL string, pool int) (redis.UniversalClient, error) {

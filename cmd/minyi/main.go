@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"net/url"
 	"os"
 	"os/signal"
@@ -303,6 +304,14 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	proc := a.processor(tr, name)
 	worker := a.worker(name)
 	tasks := []func(context.Context) error{proc.Run, worker.Run, a.alerts}
+	if cfg.DebugAddr != "" {
+		ln, err := net.Listen("tcp", cfg.DebugAddr)
+		if err != nil {
+			return fmt.Errorf("MINYI_DEBUG_ADDR: %w", err)
+		}
+		tasks = append(tasks, func(ctx context.Context) error { return serveOn(ctx, ln, "debug server", debugMux(a.st)) })
+		log.Info("profiles and Redis traffic served", "addr", cfg.DebugAddr)
+	}
 
 	if cfg.WebhookURL != "" {
 		h, err := tr.WebhookHandler(cfg.WebhookSecret)
@@ -316,19 +325,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("MINYI_HTTP_ADDR: %w", err)
 		}
-		srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 30 * time.Second}
-		tasks = append(tasks, func(ctx context.Context) error {
-			go func() {
-				<-ctx.Done()
-				sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				defer cancel()
-				srv.Shutdown(sctx)
-			}()
-			if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
-				return fmt.Errorf("webhook server: %w", err)
-			}
-			return nil
-		})
+		tasks = append(tasks, func(ctx context.Context) error { return serveOn(ctx, ln, "webhook server", mux) })
 		if err := tr.SetWebhook(ctx, cfg.WebhookURL, cfg.WebhookSecret); err != nil {
 			ln.Close()
 			return err
@@ -344,6 +341,37 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		})
 	}
 	return runAll(ctx, tasks...)
+}
+
+// debugMux serves CPU and memory profiles, and the Redis traffic so far, for
+// measuring minyi under load. It is for a private address only.
+func debugMux(st *store.Store) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	mux.HandleFunc("GET /debug/traffic", func(w http.ResponseWriter, _ *http.Request) {
+		trips, commands := st.Traffic()
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"redis_round_trips":%d,"redis_commands":%d}`, trips, commands)
+	})
+	return mux
+}
+
+// serveOn serves h on ln until ctx ends, then shuts down within 10 s.
+func serveOn(ctx context.Context, ln net.Listener, what string, h http.Handler) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second}
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		srv.Shutdown(sctx)
+	}()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
 }
 
 // whileLeased runs fn only while this instance holds the lease, since Telegram

@@ -1,0 +1,575 @@
+// Command bench is minyi's load harness. It plays a fake Bot API for K simulated
+// residents, each walking the whole report flow, runs a bot against it and a real
+// redis-server, and prints what it measured; the last line is one JSON object.
+//
+//	go run ./bench intake  [-target minyi|ceiling|peer] [-residents 10000] [-rate 0] [-mode polling|webhook]
+//	go run ./bench compare [-residents 10000] [-rounds 2]   the three side by side, alternating, and the ratios
+//	go run ./bench scale   [-residents 10000]               minyi on one instance, then two, on one Redis
+//
+// Targets: minyi (the real binary, full features), ceiling (bench/ceiling: the same
+// steps on go-telegram/bot with a Go map and nothing else) and peer (bench/peer:
+// the same flow in Node.js with Telegraf and its Redis session store).
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+const token = "123456789:BENCH-token-for-the-fake-bot-api-000"
+
+// options are one run's settings.
+type options struct {
+	target    string
+	residents int
+	rate      float64 // updates offered per second; 0: as fast as answered
+	think     time.Duration
+	mode      string // polling or webhook
+	instances int
+	pin       bool
+	profile   string // where to write minyi's CPU profile
+	open      int    // residents who only open a conversation, for its memory
+	quiet     bool
+}
+
+// result is what one run measured; it is printed as one JSON line.
+type result struct {
+	Target      string  `json:"target"`
+	Mode        string  `json:"mode"`
+	Instances   int     `json:"instances"`
+	Residents   int     `json:"residents"`
+	Finished    int     `json:"finished"`
+	Offered     float64 `json:"offered_per_s,omitempty"`
+	Updates     int64   `json:"updates"`
+	Seconds     float64 `json:"seconds"`
+	PerSecond   float64 `json:"updates_per_s"`
+	Latency     lat     `json:"latency_ms"`
+	Commands    float64 `json:"redis_commands_per_update"`
+	RoundTrips  float64 `json:"redis_round_trips_per_update,omitempty"`
+	ConvBytes   float64 `json:"redis_bytes_per_open_conversation"`
+	ConcernByte float64 `json:"redis_bytes_per_concern"`
+	PeakRSSMB   float64 `json:"peak_rss_mb"`
+	CPU         cpu     `json:"cpu_cores"`
+	BotCalls    int64   `json:"bot_api_calls"`
+}
+
+type lat struct {
+	P50, P90, P99, Max float64
+}
+
+func (l lat) MarshalJSON() ([]byte, error) {
+	return json.Marshal(map[string]float64{"p50": l.P50, "p90": l.P90, "p99": l.P99, "max": l.Max})
+}
+
+type cpu struct {
+	Target  float64 `json:"target"`
+	Redis   float64 `json:"redis"`
+	Harness float64 `json:"harness"`
+}
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: go run ./bench intake|compare|scale [flags]")
+		os.Exit(2)
+	}
+	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
+	o := options{}
+	fs.StringVar(&o.target, "target", "minyi", "minyi, ceiling or peer")
+	fs.IntVar(&o.residents, "residents", 10000, "simulated residents, each walking the whole report flow")
+	fs.Float64Var(&o.rate, "rate", 0, "updates offered per second (0: each resident goes on as soon as answered)")
+	fs.DurationVar(&o.think, "think", 0, "a resident's pause before each step")
+	fs.StringVar(&o.mode, "mode", "polling", "polling or webhook (minyi only)")
+	fs.IntVar(&o.instances, "instances", 1, "minyi instances on one Redis (webhook mode)")
+	fs.BoolVar(&o.pin, "pin", false, "pin each minyi instance to its own core with taskset")
+	fs.StringVar(&o.profile, "cpuprofile", "", "write minyi's CPU profile of the run here")
+	fs.IntVar(&o.open, "open", 2000, "more residents who only start a report, to weigh an open conversation")
+	rounds := fs.Int("rounds", 2, "compare: runs of each target, alternating")
+	fs.Parse(os.Args[2:])
+	ctx := context.Background()
+	var err error
+	switch os.Args[1] {
+	case "intake":
+		var r result
+		r, err = run(ctx, o)
+		if err == nil {
+			printJSON(r)
+		}
+	case "compare":
+		err = compare(ctx, o, *rounds)
+	case "scale":
+		err = scale(ctx, o)
+	default:
+		err = fmt.Errorf("unknown command %q: intake, compare or scale", os.Args[1])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func printJSON(v any) {
+	b, _ := json.Marshal(v)
+	fmt.Println(string(b))
+}
+
+// repoRoot finds the module's root, for building the targets.
+func repoRoot() (string, error) {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", err
+	}
+	mod := strings.TrimSpace(string(out))
+	if mod == "" || mod == os.DevNull {
+		return "", errors.New("run from within the minyi module")
+	}
+	return filepath.Dir(mod), nil
+}
+
+// build compiles a Go target into dir.
+func build(root, dir, name, pkg string) (string, error) {
+	bin := filepath.Join(dir, name)
+	cmd := exec.Command("go", "build", "-o", bin, pkg)
+	cmd.Dir = root
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build %s: %v\n%s", pkg, err, out)
+	}
+	return bin, nil
+}
+
+// run measures one target once.
+func run(ctx context.Context, o options) (result, error) {
+	res := result{Target: o.target, Mode: o.mode, Instances: o.instances, Residents: o.residents, Offered: o.rate}
+	root, err := repoRoot()
+	if err != nil {
+		return res, err
+	}
+	dir, err := os.MkdirTemp("", "minyi-bench-")
+	if err != nil {
+		return res, err
+	}
+	defer os.RemoveAll(dir)
+	rds, err := startRedis(dir)
+	if err != nil {
+		return res, err
+	}
+	defer rds.stop()
+
+	const base = 700000
+	fake := newFakeAPI(token, base, o.residents+o.open)
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+
+	procs, hooks, debug, err := startTarget(root, dir, o, srv.URL, rds.url())
+	if err != nil {
+		return res, err
+	}
+	defer func() {
+		for _, p := range procs {
+			p.stop()
+		}
+	}()
+	if err := waitReady(ctx, fake, hooks); err != nil {
+		return res, fmt.Errorf("%s did not start: %w (logs in %s)", o.target, err, dir)
+	}
+	post := poster(hooks)
+
+	// the weight of an open conversation: residents who start a report and stop there
+	before, _ := rds.figures()
+	var wg sync.WaitGroup
+	for i := range o.open {
+		chat := int64(base + o.residents + i)
+		wg.Go(func() { walk(fake, post, chat, nil, 0, 2) })
+	}
+	wg.Wait()
+	settle(rds)
+	opened, _ := rds.figures()
+	if o.open > 0 {
+		res.ConvBytes = float64(opened.memory-before.memory) / float64(o.open)
+	}
+	fake.latencies()
+
+	// the run itself
+	start, _ := rds.figures()
+	trips0, _, _ := traffic(ctx, debug)
+	calls0 := fake.calls.Load()
+	cpu0 := make([]time.Duration, len(procs))
+	for i, p := range procs {
+		cpu0[i] = p.cpu()
+	}
+	h0 := harnessCPU()
+	var limit *rate.Limiter
+	if o.rate > 0 {
+		limit = rate.NewLimiter(rate.Limit(o.rate), max(1, int(o.rate/100)))
+	}
+	profiled := make(chan error, 1)
+	if o.profile != "" && debug != "" {
+		go func() { profiled <- cpuProfile(ctx, debug, o.profile, 10*time.Second) }()
+	} else {
+		profiled <- nil
+	}
+	began := time.Now()
+	var finished atomic.Int64
+	var updates atomic.Int64
+	for i := range o.residents {
+		chat := int64(base + i)
+		wg.Go(func() {
+			n, ok := walk(fake, post, chat, limit, o.think, 6)
+			updates.Add(int64(n))
+			if ok {
+				finished.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(began)
+	settle(rds)
+	end, _ := rds.figures()
+	trips1, _, _ := traffic(ctx, debug)
+	if err := <-profiled; err != nil {
+		fmt.Fprintln(os.Stderr, "bench: profile:", err)
+	}
+
+	res.Finished = int(finished.Load())
+	res.Updates = updates.Load()
+	res.Seconds = round(elapsed.Seconds(), 2)
+	res.PerSecond = round(float64(res.Updates)/elapsed.Seconds(), 0)
+	res.Latency = percentiles(fake.latencies())
+	res.Commands = round(float64(end.commands-start.commands)/float64(res.Updates), 2)
+	if debug != "" {
+		res.RoundTrips = round(float64(trips1-trips0)/float64(res.Updates), 2)
+	}
+	res.ConvBytes = round(res.ConvBytes, 0)
+	res.ConcernByte = round(float64(end.memory-start.memory)/float64(max(res.Finished, 1)), 0)
+	var rss int64
+	var used time.Duration
+	for i, p := range procs {
+		rss = max(rss, p.peakRSS())
+		used += p.cpu() - cpu0[i]
+	}
+	res.PeakRSSMB = round(float64(rss)/(1<<20), 1)
+	res.CPU = cpu{
+		Target:  round(used.Seconds()/elapsed.Seconds(), 2),
+		Redis:   round((end.cpu-start.cpu)/elapsed.Seconds(), 2),
+		Harness: round((harnessCPU()-h0).Seconds()/elapsed.Seconds(), 2),
+	}
+	res.BotCalls = fake.calls.Load() - calls0
+	if res.Finished < o.residents {
+		return res, fmt.Errorf("%d of %d residents finished (logs in %s)", res.Finished, o.residents, dir)
+	}
+	return res, nil
+}
+
+// settle waits for Redis to be idle (the intake queue drained, the last replies
+// recorded), so that its figures are the run's.
+func settle(rds *redisServer) {
+	last := int64(-1)
+	for range 100 {
+		f, err := rds.figures()
+		if err == nil && f.commands == last {
+			return
+		}
+		last = f.commands
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// startTarget starts the bot under test and returns its processes, its webhook
+// addresses (webhook mode) and minyi's debug address.
+func startTarget(root, dir string, o options, api, redisURL string) (procs []*process, hooks []string, debug string, err error) {
+	switch o.target {
+	case "minyi":
+		bin, err := build(root, dir, "minyi", "./cmd/minyi")
+		if err != nil {
+			return nil, nil, "", err
+		}
+		for i := range max(o.instances, 1) {
+			port, _ := freePort()
+			env := append(os.Environ(), "MINYI_TELEGRAM_TOKEN="+token, "MINYI_TELEGRAM_API_URL="+api, "MINYI_REDIS_URL="+redisURL,
+				"MINYI_COMMUNITIES=阳光社区,和平社区", "MINYI_TELEGRAM_RATE=0", "MINYI_LOG_LEVEL=warn", "MINYI_LLM_BASE_URL=", "MINYI_CLASSIFY_MODEL=",
+				fmt.Sprintf("MINYI_DEBUG_ADDR=127.0.0.1:%d", port), "MINYI_WEBHOOK_URL=")
+			if i == 0 {
+				debug = fmt.Sprintf("127.0.0.1:%d", port)
+			}
+			if o.mode == "webhook" {
+				hook, _ := freePort()
+				env = append(env, "MINYI_WEBHOOK_URL=https://bench.example.org/tg", "MINYI_WEBHOOK_SECRET=bench-secret", fmt.Sprintf("MINYI_HTTP_ADDR=127.0.0.1:%d", hook))
+				hooks = append(hooks, fmt.Sprintf("127.0.0.1:%d", hook))
+			}
+			cpus := ""
+			if o.pin {
+				cpus = fmt.Sprint(i % runtime.NumCPU())
+			}
+			p, err := startProcess(fmt.Sprintf("minyi-%d", i), dir, env, cpus, bin, "serve")
+			if err != nil {
+				return procs, nil, "", err
+			}
+			procs = append(procs, p)
+		}
+		return procs, hooks, debug, nil
+	case "ceiling":
+		bin, err := build(root, dir, "ceiling", "./bench/ceiling")
+		if err != nil {
+			return nil, nil, "", err
+		}
+		p, err := startProcess("ceiling", dir, append(os.Environ(), "TELEGRAM_TOKEN="+token, "TELEGRAM_API_URL="+api), "", bin)
+		return []*process{p}, nil, "", err
+	case "peer":
+		peer := filepath.Join(root, "bench", "peer")
+		if _, err := os.Stat(filepath.Join(peer, "node_modules")); err != nil {
+			cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund")
+			cmd.Dir = peer
+			if out, err := cmd.CombinedOutput(); err != nil {
+				return nil, nil, "", fmt.Errorf("npm ci in bench/peer: %v\n%s", err, out)
+			}
+		}
+		p, err := startProcess("peer", dir, append(os.Environ(), "TELEGRAM_TOKEN="+token, "TELEGRAM_API_URL="+api, "REDIS_URL="+redisURL), "",
+			"node", filepath.Join(peer, "bot.js"))
+		return []*process{p}, nil, "", err
+	}
+	return nil, nil, "", fmt.Errorf("unknown target %q", o.target)
+}
+
+// waitReady waits until the bot polls, or its webhooks accept connections.
+func waitReady(ctx context.Context, fake *fakeAPI, hooks []string) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		ready := len(hooks) == 0 && fake.polls.Load() > 0
+		if len(hooks) > 0 {
+			ready = true
+			for _, h := range hooks {
+				c, err := net.DialTimeout("tcp", h, 100*time.Millisecond)
+				if err != nil {
+					ready = false
+					break
+				}
+				c.Close()
+			}
+		}
+		if ready {
+			return nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return errors.New("not ready within 30 s")
+}
+
+// poster posts updates to the webhooks, choosing one by the update's turn; nil
+// in polling mode (updates wait in the fake's queue for getUpdates).
+func poster(hooks []string) func(turn int, body []byte) error {
+	if len(hooks) == 0 {
+		return nil
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}, Timeout: 30 * time.Second}
+	return func(turn int, body []byte) error {
+		for attempt := 0; ; attempt++ {
+			req, _ := http.NewRequest(http.MethodPost, "http://"+hooks[turn%len(hooks)]+"/tg", bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("X-Telegram-Bot-Api-Secret-Token", "bench-secret")
+			resp, err := client.Do(req)
+			if err == nil {
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					return nil
+				}
+			}
+			if attempt == 20 {
+				return fmt.Errorf("webhook: %v", err)
+			}
+			time.Sleep(100 * time.Millisecond) // as Telegram tries again
+		}
+	}
+}
+
+// steps is the report flow as a resident walks it: what they send, and what
+// they wait for in the answer.
+var steps = []struct {
+	typed, press, want string
+}{
+	{typed: "/report", want: "第1步"},
+	{typed: "小区%d号楼门口的路灯坏了一个多月，晚上很黑，老人出门不安全。", want: "跳过"},
+	{press: "跳过", want: "阳光社区"},
+	{press: "阳光社区", want: "匿名"},
+	{press: "匿名", want: "提交"},
+	{press: "提交", want: "编号"},
+}
+
+// walk takes one resident through the first n steps and returns how many updates
+// they sent and whether they finished.
+func walk(fake *fakeAPI, post func(int, []byte) error, chat int64, limit *rate.Limiter, think time.Duration, n int) (int, bool) {
+	for i, s := range steps[:n] {
+		if think > 0 {
+			time.Sleep(think)
+		}
+		if limit != nil {
+			limit.Wait(context.Background())
+		}
+		var u map[string]any
+		if s.typed != "" {
+			text := s.typed
+			if strings.Contains(text, "%d") {
+				text = fmt.Sprintf(text, chat)
+			}
+			u = typed(chat, text)
+		} else {
+			var err error
+			if u, err = fake.press(chat, s.press); err != nil {
+				fmt.Fprintln(os.Stderr, "bench:", err)
+				return i, false
+			}
+		}
+		if post == nil {
+			fake.offer(chat, u, s.want)
+		} else if err := fake.postTo(post, int(chat)+i, chat, u, s.want); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			return i, false
+		}
+		if !fake.wait(chat, 60*time.Second) {
+			fmt.Fprintf(os.Stderr, "bench: resident %d waited 60 s at step %d for %q\n", chat, i+1, s.want)
+			return i + 1, false
+		}
+	}
+	return n, true
+}
+
+// postTo offers an update by posting it to a webhook.
+func (f *fakeAPI) postTo(post func(int, []byte) error, turn int, chatID int64, u map[string]any, want string) error {
+	c := f.chat(chatID)
+	c.mu.Lock()
+	c.want = want
+	select {
+	case <-c.got:
+	default:
+	}
+	c.mu.Unlock()
+	f.mu.Lock()
+	f.nextID++
+	u["update_id"] = f.nextID
+	f.mu.Unlock()
+	body, _ := json.Marshal(u)
+	c.mu.Lock()
+	c.offered = time.Now()
+	c.mu.Unlock()
+	return post(turn, body)
+}
+
+func percentiles(s []time.Duration) lat {
+	if len(s) == 0 {
+		return lat{}
+	}
+	slices.Sort(s)
+	at := func(p float64) float64 {
+		return round(float64(s[min(len(s)-1, int(math.Ceil(p*float64(len(s))))-1)])/1e6, 1)
+	}
+	return lat{P50: at(0.50), P90: at(0.90), P99: at(0.99), Max: round(float64(s[len(s)-1])/1e6, 1)}
+}
+
+func round(x float64, places int) float64 {
+	p := math.Pow(10, float64(places))
+	return math.Round(x*p) / p
+}
+
+// cpuProfile fetches minyi's CPU profile over d into path.
+func cpuProfile(ctx context.Context, addr, path string, d time.Duration) error {
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, int(d.Seconds())), nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	_, err = io.Copy(f, resp.Body)
+	return err
+}
+
+// compare runs the ceiling, minyi and the peer in turn, rounds times each, then
+// minyi and the peer at half the ceiling's throughput, and prints the ratios.
+func compare(ctx context.Context, o options, rounds int) error {
+	best := map[string]result{}
+	for r := range rounds {
+		for _, target := range []string{"ceiling", "minyi", "peer"} {
+			oo := o
+			oo.target = target
+			res, err := run(ctx, oo)
+			if err != nil {
+				return fmt.Errorf("round %d, %s: %w", r+1, target, err)
+			}
+			printJSON(res)
+			if b, ok := best[target]; !ok || res.PerSecond > b.PerSecond {
+				best[target] = res
+			}
+		}
+	}
+	half := round(best["ceiling"].PerSecond/2, 0)
+	atHalf := map[string]result{}
+	for _, target := range []string{"minyi", "peer"} {
+		oo := o
+		oo.target, oo.rate = target, half
+		res, err := run(ctx, oo)
+		if err != nil {
+			return fmt.Errorf("%s at %v/s: %w", target, half, err)
+		}
+		printJSON(res)
+		atHalf[target] = res
+	}
+	printJSON(map[string]any{
+		"compare":                           "best of each target's runs; latency at half the ceiling's throughput",
+		"ceiling_updates_per_s":             best["ceiling"].PerSecond,
+		"minyi_updates_per_s":               best["minyi"].PerSecond,
+		"peer_updates_per_s":                best["peer"].PerSecond,
+		"minyi_to_ceiling":                  round(best["minyi"].PerSecond/best["ceiling"].PerSecond, 2),
+		"minyi_to_peer":                     round(best["minyi"].PerSecond/best["peer"].PerSecond, 2),
+		"offered_per_s":                     half,
+		"minyi_p99_ms_at_half":              atHalf["minyi"].Latency.P99,
+		"peer_p99_ms_at_half":               atHalf["peer"].Latency.P99,
+		"minyi_p99_ms_flat_out":             best["minyi"].Latency.P99,
+		"peer_p99_ms_flat_out":              best["peer"].Latency.P99,
+		"minyi_round_trips_per_update":      best["minyi"].RoundTrips,
+		"minyi_bytes_per_open_conversation": best["minyi"].ConvBytes,
+	})
+	return nil
+}
+
+// scale runs minyi in webhook mode on one instance, then on two sharing one
+// Redis, each pinned to its own core, and prints the ratio of their throughputs.
+func scale(ctx context.Context, o options) error {
+	o.target, o.mode, o.pin = "minyi", "webhook", true
+	var per [2]float64
+	for i, n := range []int{1, 2} {
+		oo := o
+		oo.instances = n
+		res, err := run(ctx, oo)
+		if err != nil {
+			return fmt.Errorf("%d instance(s): %w", n, err)
+		}
+		printJSON(res)
+		per[i] = res.PerSecond
+	}
+	printJSON(map[string]any{"scale": "minyi webhook, instances pinned with taskset -c 0 and -c 1; harness and redis-server unpinned",
+		"one_instance_updates_per_s": per[0], "two_instances_updates_per_s": per[1], "ratio": round(per[1]/per[0], 2)})
+	return nil
+}
