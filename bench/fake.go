@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf16"
 )
 
 // fakeAPI is the Bot API for the harness: it serves the residents' updates to
@@ -29,6 +30,8 @@ type fakeAPI struct {
 	wake    chan struct{}
 	chats   []*chatState
 	samples []time.Duration
+
+	trace io.Writer // every call's method and parameters, when set (-trace)
 
 	msgID    atomic.Int64
 	calls    atomic.Int64
@@ -79,6 +82,12 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.calls.Add(1)
 	method := strings.TrimPrefix(r.URL.Path, "/bot"+f.token+"/")
 	params := readParams(r)
+	if f.trace != nil {
+		b, _ := json.Marshal(params)
+		f.mu.Lock()
+		fmt.Fprintf(f.trace, "%s %s\n", method, b)
+		f.mu.Unlock()
+	}
 	w.Header().Set("Content-Type", "application/json")
 	switch method {
 	case "getUpdates":
@@ -221,9 +230,7 @@ func readButtons(into map[string]button, msg int, markup string) {
 			Text string `json:"text"`
 			Data string `json:"callback_data"`
 		} `json:"inline_keyboard"`
-		Keyboard [][]struct {
-			Text string `json:"text"`
-		} `json:"keyboard"`
+		Keyboard [][]json.RawMessage `json:"keyboard"` // a button object, or its text alone (Telegram takes both)
 	}
 	if json.Unmarshal([]byte(markup), &m) != nil {
 		return
@@ -234,7 +241,13 @@ func readButtons(into map[string]button, msg int, markup string) {
 		}
 	}
 	for _, row := range m.Keyboard {
-		for _, b := range row {
+		for _, raw := range row {
+			var b struct {
+				Text string `json:"text"`
+			}
+			if json.Unmarshal(raw, &b.Text) != nil && json.Unmarshal(raw, &b) != nil {
+				continue
+			}
 			into[label(b.Text)] = button{text: b.Text, msg: msg}
 		}
 	}
@@ -307,9 +320,19 @@ func from(chatID int64) map[string]any {
 	return map[string]any{"id": chatID, "is_bot": false, "first_name": "居民", "language_code": "zh-hans"}
 }
 
+// typed makes the update of a resident sending text; a command carries its
+// bot_command entity, as Telegram sends it (Telegraf matches commands by it).
 func typed(chatID int64, text string) map[string]any {
-	return map[string]any{"message": map[string]any{"message_id": 1, "date": time.Now().Unix(), "text": text,
-		"chat": map[string]any{"id": chatID, "type": "private"}, "from": from(chatID)}}
+	m := map[string]any{"message_id": 1, "date": time.Now().Unix(), "text": text,
+		"chat": map[string]any{"id": chatID, "type": "private"}, "from": from(chatID)}
+	if strings.HasPrefix(text, "/") {
+		n := strings.IndexByte(text, ' ')
+		if n < 0 {
+			n = len(text)
+		}
+		m["entities"] = []any{map[string]any{"type": "bot_command", "offset": 0, "length": len(utf16.Encode([]rune(text[:n])))}}
+	}
+	return map[string]any{"message": m}
 }
 
 // wait waits for what the resident waits for, up to d.

@@ -40,6 +40,7 @@ const token = "123456789:BENCH-token-for-the-fake-bot-api-000"
 
 // options are one run's settings.
 type options struct {
+	trace     string // a file for every Bot API call, for debugging a target
 	target    string
 	residents int
 	rate      float64 // updates offered per second; 0: as fast as answered
@@ -101,6 +102,7 @@ func main() {
 	fs.StringVar(&o.mode, "mode", "polling", "polling or webhook (minyi only)")
 	fs.IntVar(&o.instances, "instances", 1, "minyi instances on one Redis (webhook mode)")
 	fs.BoolVar(&o.pin, "pin", false, "pin each minyi instance to its own core with taskset")
+	fs.StringVar(&o.trace, "trace", "", "write every Bot API call the target makes to this file")
 	fs.StringVar(&o.profile, "cpuprofile", "", "write minyi's CPU profile of the run here")
 	fs.IntVar(&o.open, "open", 2000, "more residents who only start a report, to weigh an open conversation")
 	rounds := fs.Int("rounds", 2, "compare: runs of each target, alternating")
@@ -157,8 +159,8 @@ func build(root, dir, name, pkg string) (string, error) {
 }
 
 // run measures one target once.
-func run(ctx context.Context, o options) (result, error) {
-	res := result{Target: o.target, Mode: o.mode, Instances: o.instances, Residents: o.residents, Offered: o.rate}
+func run(ctx context.Context, o options) (res result, err error) {
+	res = result{Target: o.target, Mode: o.mode, Instances: o.instances, Residents: o.residents, Offered: o.rate}
 	root, err := repoRoot()
 	if err != nil {
 		return res, err
@@ -167,7 +169,11 @@ func run(ctx context.Context, o options) (result, error) {
 	if err != nil {
 		return res, err
 	}
-	defer os.RemoveAll(dir)
+	defer func() {
+		if err == nil { // a failed run keeps its logs for reading
+			os.RemoveAll(dir)
+		}
+	}()
 	rds, err := startRedis(dir)
 	if err != nil {
 		return res, err
@@ -176,6 +182,14 @@ func run(ctx context.Context, o options) (result, error) {
 
 	const base = 700000
 	fake := newFakeAPI(token, base, o.residents+o.open)
+	if o.trace != "" {
+		tf, err := os.Create(o.trace)
+		if err != nil {
+			return res, err
+		}
+		defer tf.Close()
+		fake.trace = tf
+	}
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
 
