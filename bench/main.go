@@ -224,7 +224,7 @@ func run(ctx context.Context, o options) (res result, err error) {
 
 	// the run itself
 	start, _ := rds.figures()
-	trips0, _, _ := traffic(ctx, debug)
+	trips0 := traffic(ctx, debug)
 	calls0 := fake.calls.Load()
 	cpu0 := make([]time.Duration, len(procs))
 	for i, p := range procs {
@@ -236,8 +236,8 @@ func run(ctx context.Context, o options) (res result, err error) {
 		limit = rate.NewLimiter(rate.Limit(o.rate), max(1, int(o.rate/100)))
 	}
 	profiled := make(chan error, 1)
-	if o.profile != "" && debug != "" {
-		go func() { profiled <- cpuProfile(ctx, debug, o.profile, 10*time.Second) }()
+	if o.profile != "" && len(debug) > 0 {
+		go func() { profiled <- cpuProfile(ctx, debug[0], o.profile, 10*time.Second) }()
 	} else {
 		profiled <- nil
 	}
@@ -258,7 +258,7 @@ func run(ctx context.Context, o options) (res result, err error) {
 	elapsed := time.Since(began)
 	settle(rds)
 	end, _ := rds.figures()
-	trips1, _, _ := traffic(ctx, debug)
+	trips1 := traffic(ctx, debug)
 	if err := <-profiled; err != nil {
 		fmt.Fprintln(os.Stderr, "bench: profile:", err)
 	}
@@ -269,7 +269,7 @@ func run(ctx context.Context, o options) (res result, err error) {
 	res.PerSecond = round(float64(res.Updates)/elapsed.Seconds(), 0)
 	res.Latency = percentiles(fake.latencies())
 	res.Commands = round(float64(end.commands-start.commands)/float64(res.Updates), 2)
-	if debug != "" {
+	if len(debug) > 0 {
 		res.RoundTrips = round(float64(trips1-trips0)/float64(res.Updates), 2)
 	}
 	res.ConvBytes = round(res.ConvBytes, 0)
@@ -308,22 +308,20 @@ func settle(rds *redisServer) {
 }
 
 // startTarget starts the bot under test and returns its processes, its webhook
-// addresses (webhook mode) and minyi's debug address.
-func startTarget(root, dir string, o options, api, redisURL string) (procs []*process, hooks []string, debug string, err error) {
+// addresses (webhook mode) and minyi's debug addresses.
+func startTarget(root, dir string, o options, api, redisURL string) (procs []*process, hooks []string, debug []string, err error) {
 	switch o.target {
 	case "minyi":
 		bin, err := build(root, dir, "minyi", "./cmd/minyi")
 		if err != nil {
-			return nil, nil, "", err
+			return nil, nil, nil, err
 		}
 		for i := range max(o.instances, 1) {
 			port, _ := freePort()
 			env := append(os.Environ(), "MINYI_TELEGRAM_TOKEN="+token, "MINYI_TELEGRAM_API_URL="+api, "MINYI_REDIS_URL="+redisURL,
 				"MINYI_COMMUNITIES=阳光社区,和平社区", "MINYI_TELEGRAM_RATE=0", "MINYI_LOG_LEVEL=warn", "MINYI_LLM_BASE_URL=", "MINYI_CLASSIFY_MODEL=",
 				fmt.Sprintf("MINYI_DEBUG_ADDR=127.0.0.1:%d", port), "MINYI_WEBHOOK_URL=")
-			if i == 0 {
-				debug = fmt.Sprintf("127.0.0.1:%d", port)
-			}
+			debug = append(debug, fmt.Sprintf("127.0.0.1:%d", port))
 			if o.mode == "webhook" {
 				hook, _ := freePort()
 				env = append(env, "MINYI_WEBHOOK_URL=https://bench.example.org/tg", "MINYI_WEBHOOK_SECRET=bench-secret", fmt.Sprintf("MINYI_HTTP_ADDR=127.0.0.1:%d", hook))
@@ -335,7 +333,7 @@ func startTarget(root, dir string, o options, api, redisURL string) (procs []*pr
 			}
 			p, err := startProcess(fmt.Sprintf("minyi-%d", i), dir, env, cpus, bin, "serve")
 			if err != nil {
-				return procs, nil, "", err
+				return procs, nil, nil, err
 			}
 			procs = append(procs, p)
 		}
@@ -343,24 +341,24 @@ func startTarget(root, dir string, o options, api, redisURL string) (procs []*pr
 	case "ceiling":
 		bin, err := build(root, dir, "ceiling", "./bench/ceiling")
 		if err != nil {
-			return nil, nil, "", err
+			return nil, nil, nil, err
 		}
 		p, err := startProcess("ceiling", dir, append(os.Environ(), "TELEGRAM_TOKEN="+token, "TELEGRAM_API_URL="+api), "", bin)
-		return []*process{p}, nil, "", err
+		return []*process{p}, nil, nil, err
 	case "peer":
 		peer := filepath.Join(root, "bench", "peer")
 		if _, err := os.Stat(filepath.Join(peer, "node_modules")); err != nil {
 			cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund")
 			cmd.Dir = peer
 			if out, err := cmd.CombinedOutput(); err != nil {
-				return nil, nil, "", fmt.Errorf("npm ci in bench/peer: %v\n%s", err, out)
+				return nil, nil, nil, fmt.Errorf("npm ci in bench/peer: %v\n%s", err, out)
 			}
 		}
 		p, err := startProcess("peer", dir, append(os.Environ(), "TELEGRAM_TOKEN="+token, "TELEGRAM_API_URL="+api, "REDIS_URL="+redisURL), "",
 			"node", filepath.Join(peer, "bot.js"))
-		return []*process{p}, nil, "", err
+		return []*process{p}, nil, nil, err
 	}
-	return nil, nil, "", fmt.Errorf("unknown target %q", o.target)
+	return nil, nil, nil, fmt.Errorf("unknown target %q", o.target)
 }
 
 // waitReady waits until the bot polls, or its webhooks accept connections.
@@ -393,7 +391,8 @@ func poster(hooks []string) func(turn int, body []byte) error {
 	if len(hooks) == 0 {
 		return nil
 	}
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 256}, Timeout: 30 * time.Second}
+	// as Telegram posts: at most max_connections (default 40, at most 100) at once to a webhook
+	client := &http.Client{Transport: &http.Transport{MaxConnsPerHost: 100, MaxIdleConnsPerHost: 100}, Timeout: 30 * time.Second}
 	return func(turn int, body []byte) error {
 		for attempt := 0; ; attempt++ {
 			req, _ := http.NewRequest(http.MethodPost, "http://"+hooks[turn%len(hooks)]+"/tg", bytes.NewReader(body))
@@ -550,6 +549,22 @@ func compare(ctx context.Context, o options, rounds int) error {
 		printJSON(res)
 		atHalf[target] = res
 	}
+	m, p := best["minyi"], best["peer"]
+	hm, hp := atHalf["minyi"], atHalf["peer"]
+	printJSON(map[string]any{
+		"ratios": "minyi ÷ peer, each figure: flat out (best run) and at half the ceiling's throughput",
+		"flat_out": ratios(map[string][2]float64{
+			"updates_per_s": {m.PerSecond, p.PerSecond}, "p50_ms": {m.Latency.P50, p.Latency.P50}, "p99_ms": {m.Latency.P99, p.Latency.P99},
+			"max_ms": {m.Latency.Max, p.Latency.Max}, "redis_commands_per_update": {m.Commands, p.Commands},
+			"redis_bytes_per_open_conversation": {m.ConvBytes, p.ConvBytes}, "redis_bytes_per_concern": {m.ConcernByte, p.ConcernByte},
+			"peak_rss_mb": {m.PeakRSSMB, p.PeakRSSMB}, "cpu_cores": {m.CPU.Target, p.CPU.Target}, "redis_cpu_cores": {m.CPU.Redis, p.CPU.Redis},
+			"bot_api_calls": {float64(m.BotCalls), float64(p.BotCalls)},
+		}),
+		"at_half": ratios(map[string][2]float64{
+			"p50_ms": {hm.Latency.P50, hp.Latency.P50}, "p90_ms": {hm.Latency.P90, hp.Latency.P90}, "p99_ms": {hm.Latency.P99, hp.Latency.P99},
+			"max_ms": {hm.Latency.Max, hp.Latency.Max}, "cpu_cores": {hm.CPU.Target, hp.CPU.Target},
+		}),
+	})
 	printJSON(map[string]any{
 		"compare":                           "best of each target's runs; latency at half the ceiling's throughput",
 		"ceiling_updates_per_s":             best["ceiling"].PerSecond,
@@ -566,6 +581,17 @@ func compare(ctx context.Context, o options, rounds int) error {
 		"minyi_bytes_per_open_conversation": best["minyi"].ConvBytes,
 	})
 	return nil
+}
+
+// ratios divides the first of each pair by the second.
+func ratios(pairs map[string][2]float64) map[string]float64 {
+	out := map[string]float64{}
+	for k, v := range pairs {
+		if v[1] != 0 {
+			out[k] = round(v[0]/v[1], 2)
+		}
+	}
+	return out
 }
 
 // scale runs minyi in webhook mode on one instance, then on two sharing one

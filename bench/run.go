@@ -221,18 +221,25 @@ func harnessCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// traffic reads minyi's own count of Redis round trips from its debug address.
-func traffic(ctx context.Context, addr string) (trips, commands int64, err error) {
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/debug/traffic", nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, 0, err
+// traffic sums the Redis round trips minyi's instances count, read from their debug addresses.
+func traffic(ctx context.Context, addrs []string) int64 {
+	var trips int64
+	for _, addr := range addrs {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+"/debug/traffic", nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench: traffic:", err)
+			continue
+		}
+		var t struct {
+			Trips int64 `json:"redis_round_trips"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&t)
+		resp.Body.Close()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench: traffic:", err)
+		}
+		trips += t.Trips
 	}
-	defer resp.Body.Close()
-	var t struct {
-		Trips    int64 `json:"redis_round_trips"`
-		Commands int64 `json:"redis_commands"`
-	}
-	err = json.NewDecoder(resp.Body).Decode(&t)
-	return t.Trips, t.Commands, err
+	return trips
 }
