@@ -137,11 +137,32 @@ func InstanceName() string {
 	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
 }
 
-// Writer persists inputs in the inbox, for transports.
-type Writer struct{ st *store.Store }
+// Writer persists inputs in the inbox, for transports. Calls that arrive while
+// another is in flight (webhook requests, one update each) are gathered and sent
+// together in the next round trip, as a database's group commit: each caller
+// still returns only once its own inputs are stored.
+type Writer struct {
+	st *store.Store
+
+	mu      sync.Mutex
+	busy    bool   // a round trip is in flight
+	waiting *batch // gathered meanwhile, to go next
+}
+
+// batch is inputs of several callers sent in one round trip.
+type batch struct {
+	items []store.InboxItem
+	done  chan struct{}
+	added []bool
+	err   error
+}
 
 // NewWriter makes a Writer over st.
 func NewWriter(st *store.Store) *Writer { return &Writer{st: st} }
+
+// gatherTimeout bounds a round trip made for other callers, whose own contexts
+// the sender does not hold.
+const gatherTimeout = 10 * time.Second
 
 // Ingest persists inputs in the inbox and reports which were new. Only when it
 // returns nil may the transport acknowledge them.
@@ -154,7 +175,53 @@ func (w *Writer) Ingest(ctx context.Context, inputs ...flows.Input) ([]bool, err
 		}
 		items[i] = store.InboxItem{ChatID: in.ChatID, Key: in.ID, Payload: b}
 	}
-	return w.st.Ingest(ctx, items)
+	w.mu.Lock()
+	if !w.busy {
+		w.busy = true
+		w.mu.Unlock()
+		added, err := w.st.Ingest(ctx, items)
+		w.next()
+		return added, err
+	}
+	b := w.waiting
+	if b == nil {
+		b = &batch{done: make(chan struct{})}
+		w.waiting = b
+	}
+	from := len(b.items)
+	b.items = append(b.items, items...)
+	w.mu.Unlock()
+	select {
+	case <-b.done:
+	case <-ctx.Done():
+		return nil, ctx.Err() // the batch may still store them; a retry is dropped as a repeat
+	}
+	if b.err != nil {
+		return nil, b.err
+	}
+	return b.added[from : from+len(items)], nil
+}
+
+// next sends what gathered during the last round trip, if anything, in a
+// goroutine of its own (so that the caller that made the trip can answer), and
+// so on until nothing waits.
+func (w *Writer) next() {
+	w.mu.Lock()
+	b := w.waiting
+	w.waiting = nil
+	if b == nil {
+		w.busy = false
+		w.mu.Unlock()
+		return
+	}
+	w.mu.Unlock()
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), gatherTimeout)
+		b.added, b.err = w.st.Ingest(ctx, b.items)
+		cancel()
+		close(b.done)
+		w.next()
+	}()
 }
 
 // Run processes the inbox until ctx ends, then gives its shards up.

@@ -185,3 +185,58 @@ func TestTwoInstancesKeepEachChatInOrder(t *testing.T) {
 func executor(st *store.Store) *cases.Service {
 	return cases.New(st, NewWriter(st), cases.Config{}, cases.WithLogger(quiet))
 }
+
+// Webhook requests arrive one update each, many at once: the writer stores them
+// in shared round trips, yet each caller learns about its own inputs only, and
+// only once they are stored.
+func TestWriterGathersConcurrentCalls(t *testing.T) {
+	srv.Flush(t)
+	st := openStore(t)
+	w := NewWriter(st)
+	ctx := t.Context()
+	const calls = 300
+	trips0, _ := st.Traffic()
+	var wg sync.WaitGroup
+	results := make([][]bool, calls)
+	errs := make([]error, calls)
+	for i := range calls {
+		wg.Go(func() { results[i], errs[i] = w.Ingest(ctx, input(int64(1000+i), 1, "路灯坏了")) })
+	}
+	wg.Wait()
+	trips1, _ := st.Traffic()
+	for i := range calls {
+		if errs[i] != nil || len(results[i]) != 1 || !results[i][0] {
+			t.Fatalf("call %d: %v %v", i, results[i], errs[i])
+		}
+	}
+	// each chat's update is in its shard's inbox, once
+	stored := 0
+	for shard := range st.Shards() {
+		entries, err := st.ReadInbox(ctx, shard, "0", 1000, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored += len(entries)
+	}
+	if stored != calls {
+		t.Fatalf("%d entries stored for %d calls", stored, calls)
+	}
+	t.Logf("%d concurrent calls stored in %d round trips", calls, trips1-trips0)
+	if trips1-trips0 >= calls {
+		t.Errorf("%d round trips for %d calls: none gathered", trips1-trips0, calls)
+	}
+
+	// repeats, mixed with new inputs, each told apart
+	for i := range calls {
+		wg.Go(func() {
+			n := 1 + i%2 // odd calls send a new update, even ones the one stored above
+			results[i], errs[i] = w.Ingest(ctx, input(int64(1000+i), n, "路灯坏了"))
+		})
+	}
+	wg.Wait()
+	for i := range calls {
+		if errs[i] != nil || len(results[i]) != 1 || results[i][0] != (i%2 == 1) {
+			t.Fatalf("call %d (new: %v): %v %v", i, i%2 == 1, results[i], errs[i])
+		}
+	}
+}
