@@ -326,6 +326,8 @@ func startTarget(root, dir string, o options, api, redisURL string) (procs []*pr
 				hook, _ := freePort()
 				env = append(env, "MINYI_WEBHOOK_URL=https://bench.example.org/tg", "MINYI_WEBHOOK_SECRET=bench-secret", fmt.Sprintf("MINYI_HTTP_ADDR=127.0.0.1:%d", hook))
 				hooks = append(hooks, fmt.Sprintf("127.0.0.1:%d", hook))
+			} else {
+				env = append(env, "MINYI_HTTP_ADDR=127.0.0.1:0")
 			}
 			cpus := ""
 			if o.pin {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"strings"
 	"time"
 	"unicode/utf16"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/minyi-project/minyi/flows"
 	"github.com/minyi-project/minyi/inbox"
+	"github.com/minyi-project/minyi/telemetry"
 )
 
 // MaxText is Telegram's limit on a message's length, in UTF-16 code units.
@@ -24,6 +26,7 @@ const MaxText = 4096
 // blocked the bot (returning inbox.ErrUnreachable), skips a message Telegram
 // refuses as malformed, and otherwise retries until its attempts run out.
 func (t *Transport) Deliver(ctx context.Context, d inbox.Delivery) error {
+	ctx = telemetry.WithUpdate(ctx, d.InputID)
 	if d.CallbackID != "" {
 		t.answerCallback(ctx, d.CallbackID, "")
 	}
@@ -113,7 +116,7 @@ func (t *Transport) answerCallback(ctx context.Context, id, text string) {
 		return err
 	})
 	if err != nil {
-		t.log.Debug("answerCallbackQuery", "err", err)
+		t.log.DebugContext(ctx, "answerCallbackQuery", "err", err)
 	}
 }
 
@@ -129,6 +132,7 @@ func (t *Transport) call(ctx context.Context, fn func(context.Context) error) er
 		if err == nil || ctx.Err() != nil {
 			return err
 		}
+		t.metrics.TelegramError(errorCode(err))
 		var (
 			tooMany *tgbot.TooManyRequestsError
 			server  *ServerError
@@ -137,10 +141,10 @@ func (t *Transport) call(ctx context.Context, fn func(context.Context) error) er
 		switch {
 		case errors.As(err, &tooMany):
 			wait := time.Duration(max(tooMany.RetryAfter, 1)) * time.Second
-			t.log.Warn("telegram asks to slow down", "retry_after", wait)
+			t.log.WarnContext(ctx, "telegram asks to slow down", "retry_after", wait)
 			t.pause(ctx, wait)
 		case errors.As(err, &server), errors.As(err, &netErr):
-			t.log.Warn("telegram unavailable; retrying", "err", redactToken(err, t.token), "attempt", attempt, "wait", backoff)
+			t.log.WarnContext(ctx, "telegram unavailable; retrying", "err", redactToken(err, t.token), "attempt", attempt, "wait", backoff)
 			t.pause(ctx, backoff)
 			backoff *= 2
 		default:
@@ -148,6 +152,31 @@ func (t *Transport) call(ctx context.Context, fn func(context.Context) error) er
 		}
 	}
 	return fmt.Errorf("gave up after %d attempts: %w", t.attempts, redactToken(err, t.token))
+}
+
+// errorCode is the Bot API's error code of a failed call, 0 when no answer came.
+func errorCode(err error) int {
+	var (
+		tooMany *tgbot.TooManyRequestsError
+		server  *ServerError
+	)
+	switch {
+	case errors.As(err, &tooMany):
+		return http.StatusTooManyRequests
+	case errors.As(err, &server):
+		return server.Status
+	case errors.Is(err, tgbot.ErrorForbidden):
+		return http.StatusForbidden
+	case errors.Is(err, tgbot.ErrorBadRequest):
+		return http.StatusBadRequest
+	case errors.Is(err, tgbot.ErrorUnauthorized):
+		return http.StatusUnauthorized
+	case errors.Is(err, tgbot.ErrorNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, tgbot.ErrorConflict):
+		return http.StatusConflict
+	}
+	return 0
 }
 
 // split renders a message, cutting text over Telegram's limit into several

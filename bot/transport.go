@@ -24,6 +24,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/minyi-project/minyi/flows"
+	"github.com/minyi-project/minyi/telemetry"
 )
 
 // Ingester persists inputs before they are acknowledged.
@@ -51,6 +52,7 @@ type Transport struct {
 	attempts  int
 	staffChat int64
 	pause     func(ctx context.Context, d time.Duration)
+	metrics   *telemetry.Metrics
 
 	mu   sync.Mutex
 	told map[int64]time.Time // when each chat was last told the service is busy
@@ -58,6 +60,9 @@ type Transport struct {
 
 // Option configures a Transport.
 type Option func(*Transport)
+
+// WithMetrics counts failed Bot API calls in m.
+func WithMetrics(m *telemetry.Metrics) Option { return func(t *Transport) { t.metrics = m } }
 
 // WithServerURL points the transport at another Bot API server (self-hosted or a test's).
 func WithServerURL(u string) Option {

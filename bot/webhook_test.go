@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/minyi-project/minyi/flows"
 	"github.com/minyi-project/minyi/inbox"
+	"github.com/minyi-project/minyi/telemetry"
 )
 
 const secret = "s3cret_token-for-tests"
@@ -180,20 +182,23 @@ func TestDeliverErrorMapping(t *testing.T) {
 		wantSent  []string // texts that got through, in order
 		wantWaits []time.Duration
 		wantCalls int
+		// wantErrors is the minyi_telegram_errors_total series that moved, by code
+		wantErrors string
 	}{
-		{"ok", nil, nil, []string{"一", "二"}, nil, 2},
-		{"429 waits retry_after", []failure{tooMany(3)}, nil, []string{"一", "二"}, []time.Duration{3 * time.Second}, 3},
-		{"5xx backs off", []failure{serverError, badGateway}, nil, []string{"一", "二"}, []time.Duration{500 * time.Millisecond, time.Second}, 4},
+		{"ok", nil, nil, []string{"一", "二"}, nil, 2, ""},
+		{"429 waits retry_after", []failure{tooMany(3)}, nil, []string{"一", "二"}, []time.Duration{3 * time.Second}, 3, "429:1"},
+		{"5xx backs off", []failure{serverError, badGateway}, nil, []string{"一", "二"}, []time.Duration{500 * time.Millisecond, time.Second}, 4, "500:1 502:1"},
 		{"5xx gives up", []failure{serverError, serverError, serverError, serverError, serverError}, errors.New("gave up"), nil,
-			[]time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second}, 5},
-		{"403 blocked", []failure{blocked}, inbox.ErrUnreachable, nil, nil, 1},
-		{"400 skips one message", []failure{badRequest}, nil, []string{"二"}, nil, 2},
+			[]time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second}, 5, "500:5"},
+		{"403 blocked", []failure{blocked}, inbox.ErrUnreachable, nil, nil, 1, "403:1"},
+		{"400 skips one message", []failure{badRequest}, nil, []string{"二"}, nil, 2, "400:1"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			api := newFakeAPI(t)
 			var waits []time.Duration
-			tr, err := New(testToken, nil, nil, WithServerURL(api.srv.URL), WithRate(0), WithLogger(testLogger()),
+			metrics := telemetry.New()
+			tr, err := New(testToken, nil, nil, WithServerURL(api.srv.URL), WithRate(0), WithLogger(testLogger()), WithMetrics(metrics),
 				WithPause(func(_ context.Context, d time.Duration) { waits = append(waits, d) }))
 			if err != nil {
 				t.Fatal(err)
@@ -221,8 +226,27 @@ func TestDeliverErrorMapping(t *testing.T) {
 			if fmt.Sprint(sent) != fmt.Sprint(c.wantSent) || fmt.Sprint(waits) != fmt.Sprint(c.wantWaits) || len(calls) != c.wantCalls {
 				t.Fatalf("sent %q after waits %v in %d calls; want %q, %v, %d", sent, waits, len(calls), c.wantSent, c.wantWaits, c.wantCalls)
 			}
+			if got := telegramErrors(t, metrics); got != c.wantErrors {
+				t.Fatalf("minyi_telegram_errors_total: %q, want %q", got, c.wantErrors)
+			}
 		})
 	}
+}
+
+// telegramErrors scrapes m for minyi_telegram_errors_total, as "code:count ...".
+func telegramErrors(t *testing.T, m *telemetry.Metrics) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	var out []string
+	for _, line := range strings.Split(rec.Body.String(), "\n") {
+		if rest, ok := strings.CutPrefix(line, `minyi_telegram_errors_total{code="`); ok {
+			code, count, _ := strings.Cut(rest, `"} `)
+			out = append(out, code+":"+count)
+		}
+	}
+	sort.Strings(out)
+	return strings.Join(out, " ")
 }
 
 // A receipt replaces the summary whose 提交 was pressed. Delivered again (the

@@ -50,6 +50,11 @@ func (s *Service) digest(ctx context.Context, in flows.Input, args []string, res
 	} else {
 		res.Messages = append(res.Messages, flows.Message{Text: workbook(lang), Document: &flows.Document{Name: name + ".xlsx", Data: book}})
 	}
+	if in.Kind == flows.InputEvent {
+		s.metrics.DigestSent("scheduled")
+	} else {
+		s.metrics.DigestSent("requested")
+	}
 	return s.audit(ctx, in, "digest", "", p.String())
 }
 

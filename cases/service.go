@@ -20,6 +20,7 @@ import (
 	"github.com/minyi-project/minyi/digest"
 	"github.com/minyi-project/minyi/flows"
 	"github.com/minyi-project/minyi/store"
+	"github.com/minyi-project/minyi/telemetry"
 )
 
 // Notifier puts inputs in chats' inboxes (inbox.Writer does).
@@ -74,6 +75,7 @@ type Service struct {
 	now     func() time.Time
 	log     *slog.Logger
 	digests *digest.Builder
+	metrics *telemetry.Metrics
 }
 
 // Option configures a Service.
@@ -87,6 +89,9 @@ func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = 
 
 // WithLogger sets the logger.
 func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
+
+// WithMetrics counts digests sent in m.
+func WithMetrics(m *telemetry.Metrics) Option { return func(s *Service) { s.metrics = m } }
 
 // New makes a Service.
 func New(st *store.Store, notify Notifier, cfg Config, opts ...Option) *Service {

@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/minyi-project/minyi/telemetry"
 )
 
 // Config is minyi's configuration.
@@ -676,8 +678,9 @@ func (c *Config) RequireTelegram() error {
 // Logger makes the logger the configuration asks for, writing to w.
 func (c *Config) Logger(w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	// every line logged with an update's context names the update
 	if c.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		return slog.New(telemetry.LogHandler{Handler: slog.NewJSONHandler(w, opts)})
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	return slog.New(telemetry.LogHandler{Handler: slog.NewTextHandler(w, opts)})
 }

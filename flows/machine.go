@@ -112,6 +112,14 @@ func (m *Machine) Text(lang, key string, args ...string) string {
 	return m.cat.Render(lang, key, args...)
 }
 
+// StepID names step i of a flow (its id in the definition), for metrics and logs.
+func (m *Machine) StepID(flow string, i int) string {
+	if d := m.flows[flow]; d != nil && i >= 0 && i < len(d.Steps) {
+		return d.Steps[i].ID
+	}
+	return strconv.Itoa(i)
+}
+
 // Lang is the language the bot speaks in this session with this input.
 func (m *Machine) Lang(s Session, in Input) string {
 	if s.Lang != "" {

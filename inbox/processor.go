@@ -22,6 +22,7 @@ import (
 	"github.com/minyi-project/minyi/concern"
 	"github.com/minyi-project/minyi/flows"
 	"github.com/minyi-project/minyi/store"
+	"github.com/minyi-project/minyi/telemetry"
 )
 
 // Delivery is the replies to one input, for a transport to send in order.
@@ -61,6 +62,7 @@ type Processor struct {
 	senders    int
 	// perMinute is how many messages a user may send a minute (0: no limit).
 	perMinute int64
+	metrics   *telemetry.Metrics
 
 	queues []chan job
 
@@ -92,6 +94,9 @@ func WithAdmins(ids ...int64) Option {
 
 // WithLogger sets the logger.
 func WithLogger(l *slog.Logger) Option { return func(p *Processor) { p.log = l } }
+
+// WithMetrics counts updates and flow steps in m.
+func WithMetrics(m *telemetry.Metrics) Option { return func(p *Processor) { p.metrics = m } }
 
 // WithSessionTTL sets how long an idle chat's session is kept.
 func WithSessionTTL(d time.Duration) Option { return func(p *Processor) { p.sessionTTL = d } }
@@ -358,6 +363,7 @@ func (p *Processor) handle(ctx context.Context, shard int, e store.InboxEntry) e
 // process runs one input through the engine and commits the outcome. It may run
 // again for the same input after a failure: submitting is idempotent per draft.
 func (p *Processor) process(ctx context.Context, shard int, entryID string, in flows.Input) error {
+	ctx = telemetry.WithUpdate(ctx, in.ID)
 	log := p.log.With("input", in.ID, "chat", in.ChatID)
 	fromUser := in.Kind != flows.InputEvent && in.Kind != flows.InputResult
 	window := time.Duration(0)
@@ -405,8 +411,10 @@ func (p *Processor) process(ctx context.Context, shard int, entryID string, in f
 	}
 	lang := p.m.Lang(sess, in)
 	var listing *store.Listing
+	submitted := false
 	res := p.m.Run(sess, in, func(e flows.Effect) flows.EffectResult {
 		out, l := p.exec.Execute(ctx, in, lang, e)
+		submitted = submitted || e.Kind == flows.EffectSubmit && !out.Failed
 		if l != nil {
 			listing = l
 		}
@@ -425,7 +433,33 @@ func (p *Processor) process(ctx context.Context, shard int, entryID string, in f
 		return err
 	}
 	log.Debug("input processed", "kind", in.Kind, "replies", len(d.Messages))
+	if fromUser {
+		p.count(in, sess.Flow, res.Session.Flow, submitted)
+	}
 	return nil
+}
+
+// count records an update, and what it did to the chat's flow: a step answered,
+// or the draft left behind (cancelled, expired, or replaced by a new one).
+func (p *Processor) count(in flows.Input, before, after *flows.FlowState, submitted bool) {
+	if p.metrics == nil {
+		return
+	}
+	p.metrics.Update(string(in.Kind))
+	if before == nil {
+		return
+	}
+	step := p.m.StepID(before.Flow, before.Step)
+	switch {
+	case after != nil && after.Token == before.Token:
+		if after.Step != before.Step {
+			p.metrics.StepCompleted(before.Flow, step)
+		}
+	case submitted:
+		p.metrics.StepCompleted(before.Flow, step)
+	default:
+		p.metrics.Abandoned(before.Flow, step)
+	}
 }
 
 // commit stores an input's outcome (the chat's session, its replies, a listing),

@@ -7,12 +7,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/minyi-project/minyi/classify"
 	"github.com/minyi-project/minyi/concern"
 	"github.com/minyi-project/minyi/digest"
 	"github.com/minyi-project/minyi/store"
+	"github.com/minyi-project/minyi/telemetry"
 )
 
 // Screener flags urgency and sensitivity, apart from the topic.
@@ -38,7 +40,10 @@ type Worker struct {
 	// attempts is how many times an entry may fail before it becomes a dead letter.
 	attempts int
 	// dead is told each entry moved to the dead letters, to alert staff.
-	dead func(ctx context.Context, concernID, why string) error
+	dead    func(ctx context.Context, concernID, why string) error
+	metrics *telemetry.Metrics
+	// read is when the queue was last read without error (unix ns), for readiness.
+	read atomic.Int64
 }
 
 // Option configures a Worker.
@@ -69,6 +74,9 @@ func WithAttempts(n int) Option { return func(w *Worker) { w.attempts = max(n, 1
 func WithDeadLetters(fn func(ctx context.Context, concernID, why string) error) Option {
 	return func(w *Worker) { w.dead = fn }
 }
+
+// WithMetrics records classification times and concerns recorded in m.
+func WithMetrics(m *telemetry.Metrics) Option { return func(w *Worker) { w.metrics = m } }
 
 // WithScreener flags urgent and sensitive concerns.
 func WithScreener(s Screener) Option { return func(w *Worker) { w.screen = s } }
@@ -122,11 +130,19 @@ func (w *Worker) Run(ctx context.Context) error {
 			continue
 		}
 		wait = 0
+		w.read.Store(time.Now().UnixNano())
 		for _, e := range entries {
 			w.handle(ctx, e)
 		}
 	}
 	return nil
+}
+
+// Consuming reports whether the worker has read the queue lately (within
+// three of its blocking reads, or 5 s), for readiness checks.
+func (w *Worker) Consuming() bool {
+	last := w.read.Load()
+	return last != 0 && time.Since(time.Unix(0, last)) < max(3*w.block, 5*time.Second)
 }
 
 func pause(ctx context.Context, d time.Duration) time.Duration {
@@ -149,6 +165,7 @@ func (w *Worker) handle(ctx context.Context, e store.IntakeEntry) {
 		w.fail(ctx, log, e, 1, fmt.Errorf("cannot be read: %w", err)) // it never will be
 		return
 	}
+	began := time.Now()
 	res, err := w.cls.Classify(ctx, r.Text)
 	if err != nil {
 		w.fail(ctx, log, e, w.attempts, fmt.Errorf("classification: %w", err))
@@ -156,6 +173,7 @@ func (w *Worker) handle(ctx context.Context, e store.IntakeEntry) {
 	}
 	r.Sector, r.Topic, r.Subtopic = res.Sector, res.Topic, res.Subtopic
 	r.Confidence, r.Classifier, r.Reason = res.Confidence, res.Classifier, res.Reason
+	w.metrics.Classified(res.Classifier, time.Since(began))
 	r.Level = concern.LevelGeneral
 	if w.screen != nil {
 		f := w.screen.Screen(r.Text)
@@ -188,6 +206,11 @@ func (w *Worker) handle(ctx context.Context, e store.IntakeEntry) {
 	}
 	log.Info("concern recorded", "topic", r.Topic, "classifier", r.Classifier, "confidence", r.Confidence,
 		"urgent", r.Urgent, "sensitive", r.Sensitive)
+	channel := r.Channel
+	if r.FiledBy != 0 {
+		channel = "grid"
+	}
+	w.metrics.Concern(channel, r.Sector)
 	if w.saved != nil {
 		w.saved(r)
 	}

@@ -76,7 +76,7 @@ func crash(t *testing.T, mode string) {
 	if hook != "" {
 		env = append(env, "MINYI_WEBHOOK_URL=https://bot.example.org/tg", "MINYI_WEBHOOK_SECRET=chaos-secret", "MINYI_HTTP_ADDR="+hook)
 	} else {
-		env = append(env, "MINYI_WEBHOOK_URL=")
+		env = append(env, "MINYI_WEBHOOK_URL=", "MINYI_HTTP_ADDR=127.0.0.1:0")
 	}
 	var proc *exec.Cmd
 	start := func() {

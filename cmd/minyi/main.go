@@ -35,6 +35,7 @@ import (
 	"github.com/minyi-project/minyi/inbox"
 	"github.com/minyi-project/minyi/intake"
 	"github.com/minyi-project/minyi/store"
+	"github.com/minyi-project/minyi/telemetry"
 )
 
 const usage = `minyi — 民意 public-opinion intake bot
@@ -113,6 +114,7 @@ type app struct {
 	machine *flows.Machine
 	cls     *classifiers
 	cases   *cases.Service
+	metrics *telemetry.Metrics
 }
 
 func setup(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, error) {
@@ -145,13 +147,18 @@ func setup(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, err
 	for k, d := range cfg.ServiceLevels {
 		levels[concern.Level(k)] = d
 	}
+	metrics := telemetry.New()
+	metrics.WatchQueue(func(ctx context.Context) (telemetry.QueueFigures, error) {
+		q, err := st.QueueStatus(ctx, time.Now(), 0)
+		return telemetry.QueueFigures{Length: q.Length, Pending: q.Pending, Dead: q.Dead, OldestPending: q.OldestPending}, err
+	})
 	svc := cases.New(st, inbox.NewWriter(st), cases.Config{
 		Admins: cfg.Admins, StaffChat: cfg.StaffChat, Levels: levels, AlertEvery: cfg.AlertRepeat,
 		Retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour,
 		Location:  cfg.Location, DigestAt: cfg.DigestAt, DigestChats: cfg.DigestChats,
 		ConcernsPerDay: cfg.ConcernsPerDay,
-	}, cases.WithLogger(log), cases.WithDigests(digestBuilder(cfg, cls, st, log)))
-	return &app{cfg: cfg, log: log, st: st, machine: m, cls: cls, cases: svc}, nil
+	}, cases.WithLogger(log), cases.WithDigests(digestBuilder(cfg, cls, st, log)), cases.WithMetrics(metrics))
+	return &app{cfg: cfg, log: log, st: st, machine: m, cls: cls, cases: svc, metrics: metrics}, nil
 }
 
 // digestBuilder builds digests from st, with the LLM's brief when one is configured.
@@ -169,14 +176,14 @@ func (a *app) worker(name string) *intake.Worker {
 		intake.WithLogger(a.log), intake.WithConsumer(name), intake.WithScreener(a.cls.lexicon),
 		intake.WithDeadlines(a.cases.Deadline), intake.WithUrgent(a.cases.RaiseAlert),
 		intake.WithReclaimAfter(a.cfg.IntakeReclaim), intake.WithAttempts(a.cfg.IntakeAttempts),
-		intake.WithDeadLetters(a.cases.RaiseDeadLetter))
+		intake.WithDeadLetters(a.cases.RaiseDeadLetter), intake.WithMetrics(a.metrics))
 }
 
 // processor makes the inbox's processor, replying through send.
 func (a *app) processor(send inbox.Sender, name string) *inbox.Processor {
 	return inbox.New(a.st, a.machine, a.cases, send, inbox.WithLogger(a.log),
 		inbox.WithSessionTTL(a.cfg.SessionTTL), inbox.WithOwner(name), inbox.WithAdmins(a.cfg.Admins...), inbox.WithLeaseTTL(a.cfg.LeaseTTL),
-		inbox.WithMessageLimit(a.cfg.MessagesPerMinute))
+		inbox.WithMessageLimit(a.cfg.MessagesPerMinute), inbox.WithMetrics(a.metrics))
 }
 
 // alerts repeats urgent alerts and sweeps retention.
@@ -292,7 +299,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 
 	name := inbox.InstanceName()
 	tr, err := bot.New(cfg.TelegramToken, inbox.NewWriter(a.st), a.machine,
-		bot.WithServerURL(cfg.TelegramAPIURL), bot.WithLogger(log), bot.WithRate(cfg.TelegramRate), bot.WithStaffChat(cfg.StaffChat))
+		bot.WithServerURL(cfg.TelegramAPIURL), bot.WithLogger(log), bot.WithRate(cfg.TelegramRate), bot.WithStaffChat(cfg.StaffChat), bot.WithMetrics(a.metrics))
 	if err != nil {
 		return err
 	}
@@ -313,19 +320,26 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		log.Info("profiles and Redis traffic served", "addr", cfg.DebugAddr)
 	}
 
+	// health, readiness and metrics always; the webhook when updates come that way
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("GET /readyz", a.ready(worker))
+	mux.Handle("GET /metrics", a.metrics.Handler())
 	if cfg.WebhookURL != "" {
 		h, err := tr.WebhookHandler(cfg.WebhookSecret)
 		if err != nil {
 			return err
 		}
 		u, _ := url.Parse(cfg.WebhookURL) // validated by config
-		mux := http.NewServeMux()
 		mux.Handle("POST "+cmp.Or(u.EscapedPath(), "/"), h)
-		ln, err := net.Listen("tcp", cfg.HTTPAddr)
-		if err != nil {
-			return fmt.Errorf("MINYI_HTTP_ADDR: %w", err)
-		}
-		tasks = append(tasks, func(ctx context.Context) error { return serveOn(ctx, ln, "webhook server", mux) })
+	}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("MINYI_HTTP_ADDR: %w", err)
+	}
+	tasks = append(tasks, func(ctx context.Context) error { return serveOn(ctx, ln, "HTTP server", mux) })
+	log.Info("serving /healthz, /readyz and /metrics", "listen", ln.Addr().String())
+	if cfg.WebhookURL != "" {
 		if err := tr.SetWebhook(ctx, cfg.WebhookURL, cfg.WebhookSecret); err != nil {
 			ln.Close()
 			return err
@@ -333,6 +347,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		log.Info("receiving updates by webhook", "url", cfg.WebhookURL, "listen", cfg.HTTPAddr)
 	} else {
 		if err := tr.DeleteWebhook(ctx); err != nil {
+			ln.Close()
 			return err
 		}
 		log.Info("receiving updates by long polling")
@@ -341,6 +356,22 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		})
 	}
 	return runAll(ctx, tasks...)
+}
+
+// ready answers whether this instance can do its work: Redis answers, and the
+// intake queue's consumer is reading it.
+func (a *app) ready(worker *intake.Worker) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		redisOK := a.st.Ping(ctx) == nil
+		consuming := worker.Consuming()
+		w.Header().Set("Content-Type", "application/json")
+		if !redisOK || !consuming {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+		fmt.Fprintf(w, `{"ready":%t,"redis":%t,"queue_consumer":%t}`+"\n", redisOK && consuming, redisOK, consuming)
+	}
 }
 
 // debugMux serves CPU and memory profiles, and the Redis traffic so far, for

@@ -84,6 +84,9 @@ func startServe(t *testing.T) (*botAPI, func()) {
 	t.Setenv("MINYI_TELEGRAM_API_URL", fake.URL)
 	t.Setenv("MINYI_REDIS_URL", srv.URL())
 	t.Setenv("MINYI_LOG_LEVEL", "warn")
+	if os.Getenv("MINYI_HTTP_ADDR") == "" {
+		t.Setenv("MINYI_HTTP_ADDR", "127.0.0.1:0")
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	var stderr bytes.Buffer

@@ -216,7 +216,7 @@ func TestIntakeOnRedisCluster(t *testing.T) {
 	t.Cleanup(fake.Close)
 	fleetEnv(t, fake.URL, url)
 	t.Setenv("MINYI_WEBHOOK_URL", "")
-	startInstance(t, "on-cluster", "")
+	startInstance(t, "on-cluster", "http:\n  addr: 127.0.0.1:0\n")
 
 	var wg sync.WaitGroup
 	errs := make(chan error, residents)
