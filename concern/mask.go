@@ -19,6 +19,34 @@ var piiPatterns = []struct {
 	{regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}`), "[邮箱]"},
 }
 
+var (
+	namePatterns = regexp.MustCompile(`(我叫|本人|我是|姓名[:：]?|联系人[:：]?)\p{Han}{2,3}`)
+	nameCues     = []string{"我叫", "本人", "我是", "姓名", "联系人"}
+)
+
+// MaskedText is the concern's text as it may be shown outside the case itself
+// (digests, exports, other platforms): personal numbers masked, and people's
+// names hidden — the reporter's and resident's as recorded, and a name after
+// 我叫, 姓名 and the like.
+func (r *Report) MaskedText() string {
+	return MaskNames(MaskPII(r.Text), r.ReporterName, r.ResidentName)
+}
+
+// MaskNames replaces the given names, and a name after 我叫, 姓名 and the like, with 某某.
+func MaskNames(text string, names ...string) string {
+	for _, n := range names {
+		if n = strings.TrimSpace(n); len([]rune(n)) >= 2 {
+			text = strings.ReplaceAll(text, n, "某某")
+		}
+	}
+	for _, cue := range nameCues {
+		if strings.Contains(text, cue) {
+			return namePatterns.ReplaceAllString(text, "${1}某某")
+		}
+	}
+	return text
+}
+
 // MaskPII replaces phone numbers, ID card numbers, bank card numbers and email
 // addresses in text, so that it can leave the process or be shown in a digest.
 func MaskPII(text string) string {

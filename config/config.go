@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
@@ -86,6 +87,59 @@ type Config struct {
 	// ConcernsPerDay and MessagesPerMinute limit what one user may send (0: no limit).
 	ConcernsPerDay    int
 	MessagesPerMinute int
+
+	// APIKeys gives each other intake channel (hotline, web form…) its key: key → channel.
+	APIKeys map[string]string
+	// Open311Keys gives each platform that reads concerns its key: key → its name.
+	Open311Keys map[string]string
+	// The bot's description (shown before a chat starts) and short description
+	// (on its profile), set on Telegram at start-up, in zh and en.
+	BotDescription, BotDescriptionEN           string
+	BotShortDescription, BotShortDescriptionEN string
+	// ShutdownGrace is how long a stopping instance may take to finish what is in hand.
+	ShutdownGrace time.Duration
+}
+
+var (
+	channelPattern = regexp.MustCompile(`^[a-z][a-z0-9_-]{1,31}$`)
+	keyPattern     = regexp.MustCompile(`^[A-Za-z0-9_-]{24,256}$`)
+	// the channels minyi names itself
+	reservedChannels = map[string]bool{concernChannelTelegram: true, concernChannelConsole: true, "grid": true, "event": true}
+)
+
+// the names of minyi's own channels (as in package concern, which config does not import)
+const (
+	concernChannelTelegram = "telegram"
+	concernChannelConsole  = "console"
+)
+
+// parseKeys reads "name=key,name=key" into key → name. Channel names (for the
+// intake API) must be short lowercase words not used by minyi itself.
+func parseKeys(v string, channels bool) (map[string]string, error) {
+	out := map[string]string{}
+	if strings.TrimSpace(v) == "" {
+		return out, nil
+	}
+	names := map[string]bool{}
+	for _, part := range strings.Split(v, ",") {
+		name, key, ok := strings.Cut(strings.TrimSpace(part), "=")
+		name, key = strings.TrimSpace(name), strings.TrimSpace(key)
+		switch {
+		case !ok || name == "":
+			return nil, errors.New("must be name=key pairs separated by commas, such as hotline=Kx7…,webform=Qp2…")
+		case channels && (!channelPattern.MatchString(name) || reservedChannels[name]):
+			return nil, fmt.Errorf("channel %q: must be 2–32 lowercase letters, digits, _ or -, starting with a letter, and not telegram, console, grid or event", name)
+		case !keyPattern.MatchString(key):
+			return nil, fmt.Errorf("the key of %q must be 24–256 characters of A–Z, a–z, 0–9, _ and - (for instance: openssl rand -hex 24)", name)
+		case names[name]:
+			return nil, fmt.Errorf("%q is named twice", name)
+		case out[key] != "":
+			return nil, fmt.Errorf("%q and %q have the same key: give each its own", out[key], name)
+		}
+		names[name] = true
+		out[key] = name
+	}
+	return out, nil
 }
 
 // Community is a 社区 and its 网格.
@@ -196,6 +250,16 @@ var settings = []setting{
 		c.WebhookSecret = v
 		return nil
 	}},
+	{env: "MINYI_API_KEYS", key: "api.keys", secret: true, apply: func(c *Config, v string) error {
+		keys, err := parseKeys(v, true)
+		c.APIKeys = keys
+		return err
+	}},
+	{env: "MINYI_OPEN311_KEYS", key: "open311.keys", secret: true, apply: func(c *Config, v string) error {
+		keys, err := parseKeys(v, false)
+		c.Open311Keys = keys
+		return err
+	}},
 	{env: "MINYI_ORG_NAME", key: "org_name", apply: func(c *Config, v string) error { c.OrgName = v; return nil }},
 	{env: "MINYI_ORG_NAME_EN", key: "org_name_en", apply: func(c *Config, v string) error { c.OrgNameEN = v; return nil }},
 	{env: "MINYI_COMMUNITIES", key: "communities", apply: func(c *Config, v string) error {
@@ -214,6 +278,42 @@ var settings = []setting{
 		if len(c.Communities) > 60 {
 			return errors.New("more than 60 communities do not fit as buttons")
 		}
+		return nil
+	}},
+	{env: "MINYI_BOT_DESCRIPTION", key: "bot.description", def: "您好！这里是街道“民意”诉求受理服务。您可以在这里反映身边的问题、意见和建议，工作人员会受理并在这里答复您。点【开始】即可。", apply: func(c *Config, v string) error {
+		if n := utf8.RuneCountInString(v); n > 512 {
+			return fmt.Errorf("is %d characters; Telegram takes at most 512", n)
+		}
+		c.BotDescription = v
+		return nil
+	}},
+	{env: "MINYI_BOT_DESCRIPTION_EN", key: "bot.description_en", def: "Hello! This is the sub-district office's public-opinion service. Report a problem, a concern or a suggestion here; staff will handle it and answer you in this chat. Press Start to begin.", apply: func(c *Config, v string) error {
+		if n := utf8.RuneCountInString(v); n > 512 {
+			return fmt.Errorf("is %d characters; Telegram takes at most 512", n)
+		}
+		c.BotDescriptionEN = v
+		return nil
+	}},
+	{env: "MINYI_BOT_SHORT_DESCRIPTION", key: "bot.short_description", def: "街道民意诉求受理：反映问题、提出建议，办理进展在此答复。", apply: func(c *Config, v string) error {
+		if n := utf8.RuneCountInString(v); n > 120 {
+			return fmt.Errorf("is %d characters; Telegram takes at most 120", n)
+		}
+		c.BotShortDescription = v
+		return nil
+	}},
+	{env: "MINYI_BOT_SHORT_DESCRIPTION_EN", key: "bot.short_description_en", def: "Report concerns to the sub-district office and hear back here.", apply: func(c *Config, v string) error {
+		if n := utf8.RuneCountInString(v); n > 120 {
+			return fmt.Errorf("is %d characters; Telegram takes at most 120", n)
+		}
+		c.BotShortDescriptionEN = v
+		return nil
+	}},
+	{env: "MINYI_SHUTDOWN_GRACE", key: "shutdown_grace", def: "20s", apply: func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Second || d > 10*time.Minute {
+			return errors.New("must be a duration from 1s to 10m, such as 20s")
+		}
+		c.ShutdownGrace = d
 		return nil
 	}},
 	{env: "MINYI_FLOW_EXPIRY", key: "flow_expiry", def: "30m", apply: func(c *Config, v string) error {

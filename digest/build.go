@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"regexp"
 	"runtime"
 	"slices"
 	"sort"
@@ -241,7 +240,7 @@ func (b *Builder) Build(ctx context.Context, p period.Period) (*Digest, error) {
 			continue // restricted: staff see these through /overdue as admins allow
 		}
 		d.OverdueNow = append(d.OverdueNow, Item{ID: r.ID, At: r.ReceivedAt, Community: r.Community, Topic: r.Topic,
-			Excerpt: excerpt(maskNames(concern.MaskPII(r.Text), r.ReporterName, r.ResidentName)), Unit: r.Unit, Deadline: r.Deadline, Status: string(r.Status)})
+			Excerpt: excerpt(r.MaskedText()), Unit: r.Unit, Deadline: r.Deadline, Status: string(r.Status)})
 	}
 	for _, r := range recs {
 		d.Rows = append(d.Rows, Row{ID: r.ID, At: r.ReceivedAt, Channel: r.Channel, Filed: r.FiledBy != 0, Community: r.Community, Grid: r.Grid,
@@ -304,7 +303,7 @@ func (b *Builder) load(ctx context.Context, ids []string) ([]*record, error) {
 					b.log.Error("unreadable concern left out of the digest", "err", err)
 					continue
 				}
-				r.masked = maskNames(concern.MaskPII(r.Text), r.ReporterName, r.ResidentName)
+				r.masked = concern.MaskNames(concern.MaskPII(r.Text), r.ReporterName, r.ResidentName)
 				r.sig = Sign(r.masked)
 				if r.Sensitive {
 					r.masked = restricted
@@ -551,27 +550,6 @@ func (b *Builder) lists(d *Digest, recs []*record) {
 
 // excerpt is the start of an already-masked text, on one line.
 func excerpt(masked string) string { return concern.Excerpt(masked, 60) }
-
-var (
-	namePatterns = regexp.MustCompile(`(我叫|本人|我是|姓名[:：]?|联系人[:：]?)\p{Han}{2,3}`)
-	nameCues     = []string{"我叫", "本人", "我是", "姓名", "联系人"}
-)
-
-// maskNames hides people's names: the reporter's and resident's as recorded, and
-// a name after 我叫, 姓名 and the like.
-func maskNames(text string, names ...string) string {
-	for _, n := range names {
-		if n = strings.TrimSpace(n); len([]rune(n)) >= 2 {
-			text = strings.ReplaceAll(text, n, "某某")
-		}
-	}
-	for _, cue := range nameCues {
-		if strings.Contains(text, cue) {
-			return namePatterns.ReplaceAllString(text, "${1}某某")
-		}
-	}
-	return text
-}
 
 // Facts is the digest told in a few lines, for an LLM to write a brief from; it
 // holds counts and masked excerpts only.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -141,6 +142,23 @@ func (s *Store) BandDays(ctx context.Context, days []string, sets [][]uint64) ([
 // office accepted, whether or not the queue has recorded them yet.
 func (s *Store) ReceivedIDs(ctx context.Context, days []string) ([]string, error) {
 	return s.zsetMembers(ctx, keyRecvPrefix, days)
+}
+
+// Received reports whether a concern id was given out (and so is queued, if
+// not yet recorded).
+func (s *Store) Received(ctx context.Context, id string) (bool, error) {
+	if !concern.ValidID(id) {
+		return false, nil
+	}
+	day, _, _ := strings.Cut(id, "-")
+	err := s.rdb.ZScore(ctx, keyRecvPrefix+day, id).Err()
+	if errors.Is(err, redis.Nil) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("received %s: %w", id, err)
+	}
+	return true, nil
 }
 
 // RecordedIDs lists the concerns recorded for the days (yyyymmdd), in time order.

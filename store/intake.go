@@ -20,7 +20,7 @@ import (
 var submitScript = redis.NewScript(`
 local got = redis.call('GET', KEYS[1])
 if got then
-  return got
+  return '=' .. got
 end
 local limit = tonumber(ARGV[6])
 if limit > 0 then
@@ -52,12 +52,27 @@ var ErrQuota = errors.New("daily limit of concerns reached")
 // from a resident's chat that already gave perDay concerns that day is refused
 // with ErrQuota (a grid worker's filings are not counted).
 func (s *Store) Submit(ctx context.Context, draftID string, r *concern.Report, perDay int) (string, error) {
+	id, _, err := s.submit(ctx, draftID, r, perDay, draftTTL)
+	return id, err
+}
+
+// SubmitExternal queues a concern from another intake channel under its own id
+// there, and returns its concern id and whether it is new: the same external id
+// again gets the first concern, for as long as keep (at least the concerns' retention).
+func (s *Store) SubmitExternal(ctx context.Context, channel, externalID string, r *concern.Report, keep time.Duration) (string, bool, error) {
+	if channel == "" || externalID == "" {
+		return "", false, errors.New("submit: an external concern needs its channel and id")
+	}
+	return s.submit(ctx, "ext:"+channel+":"+externalID, r, 0, max(keep, draftTTL))
+}
+
+func (s *Store) submit(ctx context.Context, draftID string, r *concern.Report, perDay int, keep time.Duration) (string, bool, error) {
 	if draftID == "" {
-		return "", errors.New("submit: draft has no id")
+		return "", false, errors.New("submit: draft has no id")
 	}
 	body, err := json.Marshal(r)
 	if err != nil {
-		return "", fmt.Errorf("submit: %w", err)
+		return "", false, fmt.Errorf("submit: %w", err)
 	}
 	day := s.DayKey(r.ReceivedAt)
 	if r.FiledBy != 0 || r.ReplyChat == 0 {
@@ -65,14 +80,17 @@ func (s *Store) Submit(ctx context.Context, draftID string, r *concern.Report, p
 	}
 	keys := []string{keyDraftPrefix + draftID, keySeqPrefix + day, keyIntake, keyRecvPrefix + day,
 		keyQuotaPrefix + day + ":" + strconv.FormatInt(r.ReplyChat, 10)}
-	id, err := submitScript.Run(ctx, s.rdb, keys, day, draftID, body, int64(draftTTL/time.Second), r.ReceivedAt.UnixMilli(), perDay).Text()
+	id, err := submitScript.Run(ctx, s.rdb, keys, day, draftID, body, int64(keep/time.Second), r.ReceivedAt.UnixMilli(), perDay).Text()
 	if err != nil && strings.HasPrefix(err.Error(), "QUOTA") {
-		return "", ErrQuota
+		return "", false, ErrQuota
 	}
 	if err != nil {
-		return "", fmt.Errorf("submit: %w", err)
+		return "", false, fmt.Errorf("submit: %w", err)
 	}
-	return id, nil
+	if first, again := strings.CutPrefix(id, "="); again {
+		return first, false, nil
+	}
+	return id, true, nil
 }
 
 // IntakeEntry is one queued concern as the intake consumer reads it.

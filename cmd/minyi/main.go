@@ -25,6 +25,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/minyi-project/minyi/api"
 	"github.com/minyi-project/minyi/bot"
 	"github.com/minyi-project/minyi/cases"
 	"github.com/minyi-project/minyi/concern"
@@ -325,6 +326,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	mux.HandleFunc("GET /readyz", a.ready(worker))
 	mux.Handle("GET /metrics", a.metrics.Handler())
+	a.api().Register(mux)
 	if cfg.WebhookURL != "" {
 		h, err := tr.WebhookHandler(cfg.WebhookSecret)
 		if err != nil {
@@ -356,6 +358,21 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		})
 	}
 	return runAll(ctx, tasks...)
+}
+
+// api makes the intake and Open311 APIs.
+func (a *app) api() *api.API {
+	grids := map[string][]string{}
+	for _, c := range a.cfg.Communities {
+		grids[c] = nil
+	}
+	for _, c := range a.cfg.Grids {
+		grids[c.Name] = c.Grids
+	}
+	return api.New(a.st, a.cls.tax, api.Config{
+		IntakeKeys: a.cfg.APIKeys, Open311Keys: a.cfg.Open311Keys, Grids: grids, Location: a.cfg.Location,
+		Retention: time.Duration(a.cfg.RetentionDays) * 24 * time.Hour, Agency: cmp.Or(a.cfg.OrgName, "街道党工委"),
+	}, api.WithLogger(a.log), api.WithMetrics(a.metrics))
 }
 
 // ready answers whether this instance can do its work: Redis answers, and the

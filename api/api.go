@@ -1,0 +1,125 @@
+// Package api is minyi's HTTP APIs for other systems: the intake API, through which
+// other channels (a hotline system, a web form, a mini-program back end) submit
+// concerns into the same queue, classifier and digests (渠道统揽); and a read-only
+// Open311 GeoReport v2 endpoint, from which civic platforms pull concerns.
+package api
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/minyi-project/minyi/classify"
+	"github.com/minyi-project/minyi/store"
+	"github.com/minyi-project/minyi/telemetry"
+)
+
+// MaxBody is the largest request body the intake API takes.
+const MaxBody = 64 << 10
+
+// Config is what the APIs need to know of the deployment.
+type Config struct {
+	// IntakeKeys gives each intake channel's key: key → channel name.
+	IntakeKeys map[string]string
+	// Open311Keys gives each reading platform's key: key → its name.
+	Open311Keys map[string]string
+	// Grids lists the communities and their grids; a concern's place must be one of them.
+	Grids map[string][]string
+	// Location is the time zone of dates in queries and answers.
+	Location *time.Location
+	// Retention is how long concerns are kept, and external ids remembered.
+	Retention time.Duration
+	// Agency names the office responsible, where no unit holds a concern yet.
+	Agency string
+}
+
+// API serves the intake and Open311 endpoints.
+type API struct {
+	st      *store.Store
+	tax     *classify.Taxonomy
+	cfg     Config
+	log     *slog.Logger
+	metrics *telemetry.Metrics
+	now     func() time.Time
+}
+
+// Option configures an API.
+type Option func(*API)
+
+// WithLogger sets the logger.
+func WithLogger(l *slog.Logger) Option { return func(a *API) { a.log = l } }
+
+// WithMetrics counts requests in m.
+func WithMetrics(m *telemetry.Metrics) Option { return func(a *API) { a.metrics = m } }
+
+// WithClock sets the clock.
+func WithClock(now func() time.Time) Option { return func(a *API) { a.now = now } }
+
+// New makes the APIs over st, describing topics from tax.
+func New(st *store.Store, tax *classify.Taxonomy, cfg Config, opts ...Option) *API {
+	a := &API{st: st, tax: tax, cfg: cfg, log: slog.Default(), now: time.Now}
+	if a.cfg.Location == nil {
+		a.cfg.Location = time.UTC
+	}
+	for _, o := range opts {
+		o(a)
+	}
+	return a
+}
+
+// Register adds the endpoints to mux. Without keys configured for one of the two
+// APIs, its endpoints answer that it is not enabled.
+func (a *API) Register(mux *http.ServeMux) {
+	mux.HandleFunc("POST /api/v1/concerns", a.counted("intake_post", a.postConcern))
+	mux.HandleFunc("GET /api/v1/concerns/{id}", a.counted("intake_get", a.getConcern))
+	mux.HandleFunc("GET /open311/v2/{file}", a.counted("open311", a.open311))
+	mux.HandleFunc("GET /open311/v2/requests/{file}", a.counted("open311", a.open311Request))
+}
+
+// counted records each request's endpoint and status code.
+func (a *API) counted(endpoint string, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
+		h(rec, r)
+		a.metrics.APIRequest(endpoint, rec.code)
+	}
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	code int
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	s.code = code
+	s.ResponseWriter.WriteHeader(code)
+}
+
+// keyOf finds who a request's key belongs to among keys, comparing in constant
+// time. The key comes as "Authorization: Bearer KEY", as X-API-Key, or (Open311's
+// way) as the api_key query parameter.
+func keyOf(r *http.Request, keys map[string]string) (string, bool) {
+	given := r.Header.Get("X-API-Key")
+	if auth, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		given = strings.TrimSpace(auth)
+	}
+	if given == "" {
+		given = r.URL.Query().Get("api_key")
+	}
+	if given == "" {
+		return "", false
+	}
+	// hashed first so that every comparison takes the same time whatever the lengths
+	g := sha256.Sum256([]byte(given))
+	name, found := "", false
+	for key, who := range keys {
+		k := sha256.Sum256([]byte(key))
+		if subtle.ConstantTimeCompare(g[:], k[:]) == 1 {
+			name, found = who, true
+		}
+	}
+	return name, found
+}

@@ -1,0 +1,280 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/store"
+)
+
+// concernIn is a concern as another channel submits it.
+type concernIn struct {
+	Channel    string     `json:"channel"`
+	ExternalID string     `json:"external_id"`
+	Text       string     `json:"text"`
+	Community  string     `json:"community"`
+	Grid       string     `json:"grid"`
+	Address    string     `json:"address"`
+	Contact    *contactIn `json:"contact"`
+	ReceivedAt string     `json:"received_at"`
+}
+
+type contactIn struct {
+	Name  string `json:"name"`
+	Phone string `json:"phone"`
+}
+
+// fieldError is a request refused because of one field, which it names.
+type fieldError struct {
+	Field, Problem string
+}
+
+func (e *fieldError) Error() string { return e.Field + ": " + e.Problem }
+
+var phonePattern = regexp.MustCompile(`^\+?[0-9][0-9 -]{4,19}$`)
+
+// postConcern takes a concern from another channel into the intake queue. The
+// same external id again answers with the first concern, not a second one.
+func (a *API) postConcern(w http.ResponseWriter, r *http.Request) {
+	if len(a.cfg.IntakeKeys) == 0 {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "the intake API is not enabled (set MINYI_API_KEYS)"})
+		return
+	}
+	channel, ok := keyOf(r, a.cfg.IntakeKeys)
+	if !ok {
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "a valid API key is required (Authorization: Bearer KEY, or X-API-Key)"})
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		writeJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": fmt.Sprintf("the body is over %d KiB", MaxBody>>10)})
+		return
+	}
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "the body could not be read"})
+		return
+	}
+	in, ferr := decodeConcern(body)
+	if ferr == nil {
+		ferr = a.validate(in, channel)
+	}
+	if ferr != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": ferr.Error(), "field": ferr.Field})
+		return
+	}
+	rep := a.report(in)
+	id, fresh, err := a.st.SubmitExternal(r.Context(), channel, in.ExternalID, rep, a.cfg.Retention)
+	if err != nil {
+		a.log.Warn("intake API: submit failed", "channel", channel, "external_id", in.ExternalID, "err", err)
+		w.Header().Set("Retry-After", "60")
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "the concern could not be stored; try again in a minute"})
+		return
+	}
+	w.Header().Set("Location", "/api/v1/concerns/"+id)
+	code := http.StatusCreated
+	if !fresh {
+		code = http.StatusOK
+	} else {
+		a.log.Info("concern queued from another channel", "concern", id, "channel", channel, "external_id", in.ExternalID)
+	}
+	writeJSON(w, code, map[string]any{"id": id, "status": "queued", "duplicate": !fresh, "external_id": in.ExternalID})
+}
+
+// decodeConcern reads a body, refusing unknown fields and wrong types by name.
+func decodeConcern(body []byte) (*concernIn, *fieldError) {
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec.DisallowUnknownFields()
+	var in concernIn
+	err := dec.Decode(&in)
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case err == nil:
+		if dec.More() {
+			return nil, &fieldError{"body", "must be one JSON object"}
+		}
+		return &in, nil
+	case errors.As(err, &typeErr) && typeErr.Field == "":
+		return nil, &fieldError{"body", "must be a JSON object"}
+	case errors.As(err, &typeErr):
+		return nil, &fieldError{typeErr.Field, "must be " + jsonType(typeErr.Type.Kind().String())}
+	case errors.As(err, &syntaxErr), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return nil, &fieldError{"body", "is not valid JSON"}
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return nil, &fieldError{strings.Trim(name, `"`), "is not a field of a concern (known: channel, external_id, text, community, grid, address, contact.name, contact.phone, received_at)"}
+	}
+	return nil, &fieldError{"body", "is not a concern: " + err.Error()}
+}
+
+func jsonType(kind string) string {
+	switch kind {
+	case "string":
+		return "a string"
+	case "ptr", "struct":
+		return "an object"
+	}
+	return "a " + kind
+}
+
+func (a *API) validate(in *concernIn, channel string) *fieldError {
+	in.Text = strings.TrimSpace(in.Text)
+	switch n := utf8.RuneCountInString(in.Text); {
+	case in.Channel == "":
+		return &fieldError{"channel", fmt.Sprintf("is required (this key's channel is %q)", channel)}
+	case in.Channel != channel:
+		return &fieldError{"channel", fmt.Sprintf("must be %q, the channel of this key", channel)}
+	case in.ExternalID == "":
+		return &fieldError{"external_id", "is required: the concern's id in your system, so that sending it again does not file it twice"}
+	case utf8.RuneCountInString(in.ExternalID) > 128 || strings.IndexFunc(in.ExternalID, unicode.IsControl) >= 0:
+		return &fieldError{"external_id", "must be at most 128 printable characters"}
+	case in.Text == "":
+		return &fieldError{"text", "is required"}
+	case n < 10 || n > 2000:
+		return &fieldError{"text", fmt.Sprintf("must be 10 to 2000 characters, not %d", n)}
+	case utf8.RuneCountInString(in.Address) > 200:
+		return &fieldError{"address", "must be at most 200 characters"}
+	}
+	if in.Community != "" || in.Grid != "" {
+		grids, known := a.cfg.Grids[in.Community]
+		switch {
+		case in.Community == "":
+			return &fieldError{"community", "is required with grid"}
+		case len(a.cfg.Grids) > 0 && !known:
+			return &fieldError{"community", fmt.Sprintf("%q is not one of the configured communities", in.Community)}
+		case in.Grid != "" && len(grids) > 0 && !slices.Contains(grids, in.Grid):
+			return &fieldError{"grid", fmt.Sprintf("%q is not a grid of %s", in.Grid, in.Community)}
+		}
+	}
+	if c := in.Contact; c != nil {
+		c.Name, c.Phone = strings.TrimSpace(c.Name), strings.TrimSpace(c.Phone)
+		if utf8.RuneCountInString(c.Name) > 50 {
+			return &fieldError{"contact.name", "must be at most 50 characters"}
+		}
+		if c.Phone != "" && !phonePattern.MatchString(c.Phone) {
+			return &fieldError{"contact.phone", "must be a phone number: digits, with +, spaces or - (5 to 20 characters)"}
+		}
+	}
+	if in.ReceivedAt != "" {
+		at, err := time.Parse(time.RFC3339, in.ReceivedAt)
+		switch {
+		case err != nil:
+			return &fieldError{"received_at", "must be a time in RFC 3339, such as 2026-11-27T09:30:00+08:00"}
+		case at.After(a.now().Add(5 * time.Minute)):
+			return &fieldError{"received_at", "is in the future"}
+		case a.cfg.Retention > 0 && at.Before(a.now().Add(-a.cfg.Retention)):
+			return &fieldError{"received_at", "is older than the concerns kept"}
+		}
+	}
+	return nil
+}
+
+// report makes the concern to queue from a valid submission.
+func (a *API) report(in *concernIn) *concern.Report {
+	at := a.now()
+	if in.ReceivedAt != "" {
+		at, _ = time.Parse(time.RFC3339, in.ReceivedAt) // validated
+	}
+	r := &concern.Report{
+		ReceivedAt: at, Channel: in.Channel, ExternalID: in.ExternalID, Lang: "zh",
+		Text: in.Text, Community: in.Community, Grid: in.Grid, Address: in.Address,
+		Status:  concern.StatusReceived,
+		History: []concern.StatusChange{{At: at, Status: concern.StatusReceived, By: in.Channel}},
+	}
+	if c := in.Contact; c != nil {
+		r.ResidentName, r.ResidentPhone = c.Name, c.Phone
+	}
+	return r
+}
+
+// concernOut is a concern's state as its channel may read it.
+type concernOut struct {
+	ID          string      `json:"id"`
+	Status      string      `json:"status"`
+	StatusLabel string      `json:"status_label,omitempty"`
+	Channel     string      `json:"channel,omitempty"`
+	ExternalID  string      `json:"external_id,omitempty"`
+	ReceivedAt  *time.Time  `json:"received_at,omitempty"`
+	UpdatedAt   *time.Time  `json:"updated_at,omitempty"`
+	Sector      string      `json:"sector,omitempty"`
+	Topic       string      `json:"topic,omitempty"`
+	Unit        string      `json:"unit,omitempty"`
+	Deadline    *time.Time  `json:"deadline,omitempty"`
+	History     []changeOut `json:"history,omitempty"`
+}
+
+type changeOut struct {
+	At     time.Time `json:"at"`
+	Status string    `json:"status"`
+	Label  string    `json:"label"`
+	Note   string    `json:"note,omitempty"`
+}
+
+// getConcern answers a channel with the state of a concern it submitted; other
+// concerns are not found, whether or not they exist.
+func (a *API) getConcern(w http.ResponseWriter, r *http.Request) {
+	if len(a.cfg.IntakeKeys) == 0 {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "the intake API is not enabled (set MINYI_API_KEYS)"})
+		return
+	}
+	channel, ok := keyOf(r, a.cfg.IntakeKeys)
+	if !ok {
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "a valid API key is required (Authorization: Bearer KEY, or X-API-Key)"})
+		return
+	}
+	id := r.PathValue("id")
+	notFound := map[string]string{"error": fmt.Sprintf("no concern %s from %s", id, channel)}
+	if !concern.ValidID(id) {
+		writeJSON(w, http.StatusNotFound, notFound)
+		return
+	}
+	rep, err := a.st.Report(r.Context(), id)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "the store is unavailable; try again in a minute"})
+		return
+	}
+	if err != nil {
+		// accepted but not yet recorded by the intake worker: queued
+		if queued, qerr := a.st.Received(r.Context(), id); qerr == nil && queued {
+			writeJSON(w, http.StatusOK, concernOut{ID: id, Status: "queued", StatusLabel: "已接收，待分拣"})
+			return
+		}
+		writeJSON(w, http.StatusNotFound, notFound)
+		return
+	}
+	if rep.Channel != channel {
+		writeJSON(w, http.StatusNotFound, notFound)
+		return
+	}
+	out := concernOut{ID: rep.ID, Status: string(rep.Status), StatusLabel: rep.Status.Label("zh"), Channel: rep.Channel, ExternalID: rep.ExternalID,
+		ReceivedAt: &rep.ReceivedAt, Sector: rep.Sector, Topic: rep.Topic, Unit: rep.Unit}
+	if !rep.Deadline.IsZero() {
+		out.Deadline = &rep.Deadline
+	}
+	updated := rep.ReceivedAt
+	for _, h := range rep.History {
+		out.History = append(out.History, changeOut{At: h.At, Status: string(h.Status), Label: h.Status.Label("zh"), Note: h.Note})
+		updated = h.At
+	}
+	out.UpdatedAt = &updated
+	writeJSON(w, http.StatusOK, out)
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}

@@ -1,0 +1,344 @@
+package api
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/store"
+)
+
+// Open311 GeoReport v2, read only: topics are the services; each concern is a
+// service request with its masked text as the description. See
+// https://wiki.open311.org/GeoReport_v2/.
+
+// maxRange is the longest period one requests query may cover, as the spec has it.
+const maxRange = 90 * 24 * time.Hour
+
+// pageSize is how many requests one answer holds unless page_size asks for fewer
+// (an extension: the spec has no paging).
+const (
+	pageSize    = 200
+	maxPageSize = 1000
+)
+
+type service struct {
+	XMLName     xml.Name `json:"-" xml:"service"`
+	Code        string   `json:"service_code" xml:"service_code"`
+	Name        string   `json:"service_name" xml:"service_name"`
+	Description string   `json:"description" xml:"description"`
+	Metadata    bool     `json:"metadata" xml:"metadata"`
+	Type        string   `json:"type" xml:"type"`
+	Keywords    string   `json:"keywords" xml:"keywords"`
+	Group       string   `json:"group" xml:"group"`
+}
+
+type serviceRequest struct {
+	XMLName           xml.Name `json:"-" xml:"request"`
+	ID                string   `json:"service_request_id" xml:"service_request_id"`
+	Status            string   `json:"status" xml:"status"`
+	StatusNotes       string   `json:"status_notes" xml:"status_notes"`
+	ServiceName       string   `json:"service_name" xml:"service_name"`
+	ServiceCode       string   `json:"service_code" xml:"service_code"`
+	Description       string   `json:"description" xml:"description"`
+	AgencyResponsible string   `json:"agency_responsible" xml:"agency_responsible"`
+	ServiceNotice     string   `json:"service_notice" xml:"service_notice"`
+	Requested         string   `json:"requested_datetime" xml:"requested_datetime"`
+	Updated           string   `json:"updated_datetime" xml:"updated_datetime"`
+	Expected          string   `json:"expected_datetime" xml:"expected_datetime"`
+	Address           string   `json:"address" xml:"address"`
+	AddressID         string   `json:"address_id" xml:"address_id"`
+	Zipcode           string   `json:"zipcode" xml:"zipcode"`
+	Lat               *float64 `json:"lat" xml:"lat,omitempty"`
+	Long              *float64 `json:"long" xml:"long,omitempty"`
+	MediaURL          string   `json:"media_url" xml:"media_url"`
+}
+
+type open311Error struct {
+	XMLName     xml.Name `json:"-" xml:"error"`
+	Code        int      `json:"code" xml:"code"`
+	Description string   `json:"description" xml:"description"`
+}
+
+// format is the answer's format, from the requested file's extension.
+func format(file string) (name, ext string, ok bool) {
+	if name, ok := strings.CutSuffix(file, ".json"); ok {
+		return name, "json", true
+	}
+	if name, ok := strings.CutSuffix(file, ".xml"); ok {
+		return name, "xml", true
+	}
+	return file, "json", false
+}
+
+// open311 serves services.{json,xml} and requests.{json,xml}.
+func (a *API) open311(w http.ResponseWriter, r *http.Request) {
+	name, ext, ok := format(r.PathValue("file"))
+	if !ok || (name != "services" && name != "requests") {
+		a.o311Error(w, ext, http.StatusNotFound, "no such resource: try services.json, services.xml, requests.json or requests.xml")
+		return
+	}
+	if !a.o311Allowed(w, r, ext) {
+		return
+	}
+	if name == "services" {
+		a.services(w, ext)
+		return
+	}
+	a.requests(w, r, ext)
+}
+
+// open311Request serves requests/{id}.{json,xml}.
+func (a *API) open311Request(w http.ResponseWriter, r *http.Request) {
+	id, ext, ok := format(r.PathValue("file"))
+	if !ok {
+		a.o311Error(w, ext, http.StatusNotFound, "ask for requests/ID.json or requests/ID.xml")
+		return
+	}
+	if !a.o311Allowed(w, r, ext) {
+		return
+	}
+	rep, err := a.st.Report(r.Context(), id)
+	if !concern.ValidID(id) || errors.Is(err, store.ErrNotFound) {
+		a.o311Error(w, ext, http.StatusNotFound, fmt.Sprintf("no service request %s", id))
+		return
+	}
+	if err != nil {
+		a.o311Error(w, ext, http.StatusServiceUnavailable, "the store is unavailable; try again in a minute")
+		return
+	}
+	a.o311Write(w, ext, "service_requests", []serviceRequest{a.serviceRequest(rep)})
+}
+
+func (a *API) o311Allowed(w http.ResponseWriter, r *http.Request, ext string) bool {
+	if len(a.cfg.Open311Keys) == 0 {
+		a.o311Error(w, ext, http.StatusNotFound, "the Open311 API is not enabled (set MINYI_OPEN311_KEYS)")
+		return false
+	}
+	if _, ok := keyOf(r, a.cfg.Open311Keys); !ok {
+		code, why := http.StatusForbidden, "api_key is not valid"
+		if r.URL.Query().Get("api_key") == "" && r.Header.Get("X-API-Key") == "" && r.Header.Get("Authorization") == "" {
+			code, why = http.StatusUnauthorized, "api_key is required"
+		}
+		a.o311Error(w, ext, code, why)
+		return false
+	}
+	return true
+}
+
+func (a *API) services(w http.ResponseWriter, ext string) {
+	var out []service
+	for _, t := range a.tax.Topics {
+		out = append(out, service{
+			Code: t.Name, Name: t.Name, Metadata: false, Type: "realtime", Group: t.Sector,
+			Description: fmt.Sprintf("%s · %s", t.Sector, strings.Join(t.Subtopics, "、")),
+			Keywords:    strings.Join(t.Subtopics, ", "),
+		})
+	}
+	a.o311Write(w, ext, "services", out)
+}
+
+func (a *API) requests(w http.ResponseWriter, r *http.Request, ext string) {
+	q := r.URL.Query()
+	now := a.now()
+	end, start := now, now.Add(-maxRange)
+	var err error
+	if v := q.Get("end_date"); v != "" {
+		if end, err = parseDate(v); err != nil {
+			a.o311Error(w, ext, http.StatusBadRequest, "end_date: "+err.Error())
+			return
+		}
+		start = end.Add(-maxRange)
+	}
+	if v := q.Get("start_date"); v != "" {
+		if start, err = parseDate(v); err != nil {
+			a.o311Error(w, ext, http.StatusBadRequest, "start_date: "+err.Error())
+			return
+		}
+		if q.Get("end_date") == "" && start.Add(maxRange).Before(now) {
+			end = start.Add(maxRange)
+		}
+	}
+	switch {
+	case end.Before(start):
+		a.o311Error(w, ext, http.StatusBadRequest, "end_date is before start_date")
+		return
+	case end.Sub(start) > maxRange:
+		a.o311Error(w, ext, http.StatusBadRequest, "start_date and end_date may be at most 90 days apart")
+		return
+	}
+	var statuses []string
+	for s := range strings.SplitSeq(q.Get("status"), ",") {
+		if s = strings.TrimSpace(s); s == "" {
+			continue
+		}
+		if s != "open" && s != "closed" {
+			a.o311Error(w, ext, http.StatusBadRequest, "status must be open, closed or both (open,closed)")
+			return
+		}
+		statuses = append(statuses, s)
+	}
+	var codes []string
+	for c := range strings.SplitSeq(q.Get("service_code"), ",") {
+		if c = strings.TrimSpace(c); c != "" {
+			if _, ok := a.tax.Topic(c); !ok {
+				a.o311Error(w, ext, http.StatusBadRequest, fmt.Sprintf("service_code %q is not a service (see services.%s)", c, ext))
+				return
+			}
+			codes = append(codes, c)
+		}
+	}
+	page, size := 1, pageSize
+	if v := q.Get("page"); v != "" {
+		if page, err = strconv.Atoi(v); err != nil || page < 1 {
+			a.o311Error(w, ext, http.StatusBadRequest, "page must be a number from 1")
+			return
+		}
+	}
+	if v := q.Get("page_size"); v != "" {
+		if size, err = strconv.Atoi(v); err != nil || size < 1 || size > maxPageSize {
+			a.o311Error(w, ext, http.StatusBadRequest, fmt.Sprintf("page_size must be a number from 1 to %d", maxPageSize))
+			return
+		}
+	}
+	var days []string
+	for d := start.In(a.cfg.Location); !d.After(end.In(a.cfg.Location).Add(24 * time.Hour)); d = d.AddDate(0, 0, 1) {
+		days = append(days, a.st.DayKey(d))
+	}
+	ids, err := a.st.ReceivedIDs(r.Context(), slices.Compact(days))
+	if err != nil {
+		a.o311Error(w, ext, http.StatusServiceUnavailable, "the store is unavailable; try again in a minute")
+		return
+	}
+	var matched []*concern.Report
+	for lo := 0; lo < len(ids); lo += 500 {
+		reps, err := a.st.Reports(r.Context(), ids[lo:min(lo+500, len(ids))])
+		if err != nil {
+			a.o311Error(w, ext, http.StatusServiceUnavailable, "the store is unavailable; try again in a minute")
+			return
+		}
+		for _, rep := range reps {
+			if rep.ReceivedAt.Before(start) || rep.ReceivedAt.After(end) ||
+				(len(codes) > 0 && !slices.Contains(codes, rep.Topic)) ||
+				(len(statuses) > 0 && !slices.Contains(statuses, openOrClosed(rep.Status))) {
+				continue
+			}
+			matched = append(matched, rep)
+		}
+	}
+	slices.SortFunc(matched, func(x, y *concern.Report) int { return x.ReceivedAt.Compare(y.ReceivedAt) })
+	out := []serviceRequest{}
+	for _, rep := range matched[min((page-1)*size, len(matched)):min(page*size, len(matched))] {
+		out = append(out, a.serviceRequest(rep))
+	}
+	a.o311Write(w, ext, "service_requests", out)
+}
+
+// parseDate reads a W3C datetime (2026-11-01T00:00:00+08:00), or a date alone.
+func parseDate(v string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339, "2006-01-02T15:04:05Z0700", "2006-01-02"} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%q is not a W3C datetime such as 2026-11-01T00:00:00+08:00", v)
+}
+
+func openOrClosed(s concern.Status) string {
+	if s.Finished() {
+		return "closed"
+	}
+	return "open"
+}
+
+// serviceRequest shows a concern as Open311 does: its masked text only, the place
+// by community and grid, no one's name, phone or chat.
+func (a *API) serviceRequest(r *concern.Report) serviceRequest {
+	w3c := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(a.cfg.Location).Format(time.RFC3339)
+	}
+	notes := r.Status.Label("zh")
+	updated := r.ReceivedAt
+	for _, h := range r.History {
+		updated = h.At
+		if h.Note != "" {
+			notes = h.Status.Label("zh") + "：" + concern.MaskPII(h.Note)
+		}
+	}
+	description := r.MaskedText()
+	if r.Sensitive {
+		description = "（该诉求按规定限制公开）"
+	}
+	if r.Forgotten {
+		description = "（反映人已要求删除其个人信息）" + description
+	}
+	place := strings.Trim(r.Community+" "+r.Grid, " ")
+	return serviceRequest{
+		ID: r.ID, Status: openOrClosed(r.Status), StatusNotes: notes,
+		ServiceName: r.Topic, ServiceCode: r.Topic, Description: description,
+		AgencyResponsible: cmpOr(r.Unit, a.cfg.Agency), ServiceNotice: r.Level.Label("zh"),
+		Requested: w3c(r.ReceivedAt), Updated: w3c(updated), Expected: w3c(r.Deadline),
+		Address: place,
+	}
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// o311Write answers in the requested format: a JSON array, or an XML document
+// whose root (services, service_requests) holds the items.
+func (a *API) o311Write(w http.ResponseWriter, ext, root string, items any) {
+	if ext == "xml" {
+		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+		w.WriteHeader(http.StatusOK)
+		fmt.Fprint(w, xml.Header)
+		enc := xml.NewEncoder(w)
+		enc.Indent("", "  ")
+		enc.Encode(struct {
+			XMLName xml.Name
+			Items   any
+		}{XMLName: xml.Name{Local: root}, Items: items})
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(items)
+}
+
+// o311Error answers with the spec's error format: a list of code and description.
+func (a *API) o311Error(w http.ResponseWriter, ext string, code int, description string) {
+	errs := []open311Error{{Code: code, Description: description}}
+	if ext == "xml" {
+		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
+		w.WriteHeader(code)
+		fmt.Fprint(w, xml.Header)
+		enc := xml.NewEncoder(w)
+		enc.Indent("", "  ")
+		enc.Encode(struct {
+			XMLName xml.Name `xml:"errors"`
+			Errors  []open311Error
+		}{Errors: errs})
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(code)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(errs)
+}
