@@ -57,6 +57,9 @@ usage:
                                      a digest of the concerns received (default: yesterday)
   minyi demo-data --reports N --days D
                                      fill the store with realistic synthetic concerns
+  minyi export --from D --to D --format csv|xlsx|jsonl --out FILE [--unmasked --admin ID]
+                                     every concern of the period with its history, personal data
+                                     masked (unmasked only for an admin, and audited)
   minyi queue status [--json]        the intake queue: waiting, being handled, dead letters
   minyi queue retry ID|--all         put dead letters back in the queue
   minyi help                         this text
@@ -90,6 +93,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = runDemoData(ctx, args[1:], stdout, stderr)
 	case "queue":
 		err = runQueue(ctx, args[1:], stdout, stderr)
+	case "export":
+		err = runExport(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -2,12 +2,25 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/store"
 )
 
 // scrape reads /metrics into series → value (the series as written, labels and all).
@@ -147,4 +160,116 @@ func TestMetricsAndReadiness(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitStatus(t, addr, "/readyz", http.StatusOK, 20*time.Second)
+}
+
+// Exports: masked by default; CSV opens in Excel (BOM); the workbook reads back;
+// unmasked only for an admin who names themself; each export audited.
+func TestExport(t *testing.T) {
+	srv.Flush(t)
+	t.Setenv("MINYI_REDIS_URL", srv.URL())
+	t.Setenv("MINYI_LOG_LEVEL", "error")
+	t.Setenv("MINYI_ADMINS", "900001")
+	ctx := context.Background()
+	st, err := store.Open(ctx, srv.URL(), store.WithLocation(shanghaiTZ(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	at := time.Date(2026, 11, 20, 9, 30, 0, 0, shanghaiTZ(t))
+	reports := []*concern.Report{
+		{ID: "20261120-0001", ReceivedAt: at, Channel: "telegram", ReporterID: 555, ReporterName: "王小明", Phone: "13800138000",
+			Text: "我叫王小明，电话13800138000，小区东门的路灯坏了一个多月。", Community: "阳光社区", Sector: "社会建设", Topic: "城乡建设",
+			Status: concern.StatusClosed, History: []concern.StatusChange{{At: at, Status: concern.StatusReceived},
+				{At: at.Add(time.Hour), Status: concern.StatusClosed, By: "李工", Note: "已修复，回访电话13900139000"}}},
+		{ID: "20261120-0002", ReceivedAt: at.Add(time.Minute), Channel: "hotline", ExternalID: "HL-7", ResidentName: "赵大妈", ResidentPhone: "13700137000",
+			Text: "楼下饭店油烟太大，晚上十点以后还很吵。", Sector: "生态文明建设", Topic: "环境保护", Status: concern.StatusReceived,
+			History: []concern.StatusChange{{At: at.Add(time.Minute), Status: concern.StatusReceived}}},
+	}
+	for _, r := range reports {
+		if err := st.SaveReport(ctx, r, nil); err != nil {
+			t.Fatal(err)
+		}
+		srv.Do(t, "ZADD", "minyi:{intake}:recv:20261120", fmt.Sprint(r.ReceivedAt.UnixMilli()), r.ID)
+	}
+	dir := t.TempDir()
+	cmd := func(args ...string) (int, string) {
+		var out, errOut bytes.Buffer
+		code := run(append([]string{"export", "--from", "2026-11-20", "--to", "2026-11-20"}, args...), strings.NewReader(""), &out, &errOut)
+		return code, out.String() + errOut.String()
+	}
+
+	// CSV, masked
+	csvPath := filepath.Join(dir, "c.csv")
+	if code, out := cmd("--format", "csv", "--out", csvPath); code != 0 || !strings.Contains(out, "exported 2 concerns (masked)") {
+		t.Fatalf("csv: %d %s", code, out)
+	}
+	raw, _ := os.ReadFile(csvPath)
+	if !bytes.HasPrefix(raw, []byte("\xEF\xBB\xBF")) {
+		t.Fatalf("the CSV does not start with the UTF-8 BOM: % x", raw[:8])
+	}
+	rows, err := csv.NewReader(bytes.NewReader(raw[3:])).ReadAll()
+	if err != nil || len(rows) != 3 {
+		t.Fatalf("csv rows: %v %d", err, len(rows))
+	}
+	masked := strings.Join(rows[1], "|") + strings.Join(rows[2], "|")
+	for _, leak := range []string{"13800138000", "13900139000", "13700137000", "王小明", "赵大妈", "555"} {
+		if strings.Contains(masked, leak) || slices.Contains(rows[0], "联系电话") {
+			t.Errorf("masked CSV shows %q or a personal column: %v", leak, rows)
+		}
+	}
+	if rows[0][0] != "编号" || rows[1][0] != "20261120-0001" || !strings.Contains(masked, "已修复，回访电话[手机号]") || !strings.Contains(masked, "路灯坏了") {
+		t.Errorf("masked CSV: %v", rows)
+	}
+
+	// XLSX read back
+	xlsxPath := filepath.Join(dir, "c.xlsx")
+	if code, out := cmd("--format", "xlsx", "--out", xlsxPath); code != 0 {
+		t.Fatalf("xlsx: %d %s", code, out)
+	}
+	book, err := excelize.OpenFile(xlsxPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	xrows, err := book.GetRows("诉求")
+	book.Close()
+	if err != nil || len(xrows) != 3 || !slices.Equal(xrows[0], rows[0]) || xrows[2][0] != "20261120-0002" || !slices.Contains(xrows[2], "HL-7") {
+		t.Fatalf("xlsx rows: %v %v", err, xrows)
+	}
+
+	// JSON lines, with the history as a list
+	code, out := cmd("--format", "jsonl")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	var first map[string]any
+	if code != 0 || len(lines) != 3 || json.Unmarshal([]byte(lines[0]), &first) != nil || len(first["history"].([]any)) != 2 || first["id"] != "20261120-0001" {
+		t.Fatalf("jsonl: %d %s", code, out)
+	}
+
+	// unmasked: refused without an admin, or for someone else; audited when done
+	if code, out := cmd("--format", "csv", "--unmasked"); code != 1 || !strings.Contains(out, "--admin") {
+		t.Errorf("--unmasked without --admin: %d %s", code, out)
+	}
+	if code, out := cmd("--format", "csv", "--unmasked", "--admin", "42"); code != 1 || !strings.Contains(out, "not one of MINYI_ADMINS") {
+		t.Errorf("--unmasked by a non-admin: %d %s", code, out)
+	}
+	auditBefore, _ := st.AuditLen(ctx)
+	code, out = cmd("--format", "csv", "--unmasked", "--admin", "900001")
+	if code != 0 || !strings.Contains(out, "13800138000") || !strings.Contains(out, "赵大妈") || !strings.Contains(out, "联系电话") {
+		t.Fatalf("unmasked: %d %s", code, out)
+	}
+	auditAfter, _ := st.AuditLen(ctx)
+	last := srv.Do(t, "XREVRANGE", "minyi:audit", "+", "-", "COUNT", "1")
+	if auditAfter != auditBefore+1 {
+		t.Errorf("audit entries %d → %d, want one more (%s)", auditBefore, auditAfter, last)
+	}
+	if code, out := cmd("--format", "pdf"); code != 1 || !strings.Contains(out, "csv, xlsx, jsonl") {
+		t.Errorf("unknown format: %d %s", code, out)
+	}
+}
+
+func shanghaiTZ(t *testing.T) *time.Location {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
 }
