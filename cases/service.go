@@ -76,6 +76,7 @@ type Service struct {
 	log     *slog.Logger
 	digests *digest.Builder
 	metrics *telemetry.Metrics
+	menus   func(ctx context.Context, userID int64, role concern.Role) error
 }
 
 // Option configures a Service.
@@ -89,6 +90,13 @@ func WithClock(now func() time.Time) Option { return func(s *Service) { s.now = 
 
 // WithLogger sets the logger.
 func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
+
+// WithMenus calls fn when someone's role changes (enrolled, or revoked to
+// resident), to give them their role's command menu. Menus are a convenience: a
+// failure is logged, and changes nothing else.
+func WithMenus(fn func(ctx context.Context, userID int64, role concern.Role) error) Option {
+	return func(s *Service) { s.menus = fn }
+}
 
 // WithMetrics counts digests sent in m.
 func WithMetrics(m *telemetry.Metrics) Option { return func(s *Service) { s.metrics = m } }
@@ -490,6 +498,7 @@ func (s *Service) join(ctx context.Context, in flows.Input, code string, res *fl
 	}
 	res.Member = &m
 	in.Role = m.Role
+	s.setMenu(in.UserID, m.Role)
 	return s.audit(ctx, in, "join", "", string(m.Role)+" "+m.Community+"/"+m.Grid)
 }
 
@@ -506,11 +515,27 @@ func (s *Service) revoke(ctx context.Context, in flows.Input, user string, res *
 		return err
 	}
 	res.Member = &m
+	s.setMenu(id, concern.RoleResident)
 	if err := s.audit(ctx, in, "revoke", "", user+" "+string(m.Role)); err != nil {
 		return err
 	}
 	_, err = s.notify.Ingest(ctx, s.eventInput(id, "role:"+in.ID, &flows.Event{Type: flows.EventRole, Member: concern.Member{Role: concern.RoleResident}}))
 	return err
+}
+
+// setMenu gives a user their role's menu, in the background: Telegram being slow
+// must not hold up the chat the command came from.
+func (s *Service) setMenu(userID int64, role concern.Role) {
+	if s.menus == nil {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := s.menus(ctx, userID, role); err != nil {
+			s.log.Warn("command menu not set", "user", userID, "role", role, "err", err)
+		}
+	}()
 }
 
 // forget erases the user's name, phone and Telegram identity from the concerns they

@@ -30,6 +30,14 @@ type fleetAPI struct {
 	messages map[int64][]*chatMessage // by chat, in order sent
 	calls    int
 	nServed  int
+	// others are the calls other than sending and editing messages, in order
+	others []otherCall
+}
+
+// otherCall is a Bot API call that is not a message: its method and parameters.
+type otherCall struct {
+	method string
+	params map[string]string
 }
 
 type chatMessage struct {
@@ -100,6 +108,7 @@ func (a *fleetAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "getMe":
 		fmt.Fprint(w, `{"ok":true,"result":{"id":123456789,"is_bot":true,"first_name":"民意","username":"minyi_bot"}}`)
 	default:
+		a.others = append(a.others, otherCall{method, params})
 		fmt.Fprint(w, `{"ok":true,"result":true}`)
 	}
 	a.cond.Broadcast()
@@ -436,6 +445,24 @@ func tally(t *testing.T, st *store.Store, api *fleetAPI) outcome {
 		}
 	}
 	return o
+}
+
+// waitOther waits up to 10 s for a call of method whose parameter key holds want.
+func (a *fleetAPI) waitOther(method, key, want string) (otherCall, error) {
+	deadline := time.Now().Add(10 * time.Second)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for {
+		for _, c := range a.others {
+			if c.method == method && strings.Contains(c.params[key], want) {
+				return c, nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return otherCall{}, fmt.Errorf("no %s call with %s holding %q", method, key, want)
+		}
+		a.waitLocked(100 * time.Millisecond)
+	}
 }
 
 // number gives an update the next update_id, for posting it to a webhook directly.

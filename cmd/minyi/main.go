@@ -123,7 +123,7 @@ type app struct {
 	metrics *telemetry.Metrics
 }
 
-func setup(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, error) {
+func setup(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...cases.Option) (*app, error) {
 	cls, err := loadClassifiers(cfg, log)
 	if err != nil {
 		return nil, err
@@ -163,7 +163,7 @@ func setup(ctx context.Context, cfg *config.Config, log *slog.Logger) (*app, err
 		Retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour,
 		Location:  cfg.Location, DigestAt: cfg.DigestAt, DigestChats: cfg.DigestChats,
 		ConcernsPerDay: cfg.ConcernsPerDay,
-	}, cases.WithLogger(log), cases.WithDigests(digestBuilder(cfg, cls, st, log)), cases.WithMetrics(metrics))
+	}, append([]cases.Option{cases.WithLogger(log), cases.WithDigests(digestBuilder(cfg, cls, st, log)), cases.WithMetrics(metrics)}, opts...)...)
 	return &app{cfg: cfg, log: log, st: st, machine: m, cls: cls, cases: svc, metrics: metrics}, nil
 }
 
@@ -291,7 +291,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	log := cfg.Logger(stderr)
 	store.RouteDriverLogs(log)
-	a, err := setup(ctx, cfg, log)
+	var tr *bot.Transport // made below, before anything is processed
+	menus := cases.WithMenus(func(ctx context.Context, userID int64, role concern.Role) error { return tr.SetRoleMenu(ctx, userID, role) })
+	a, err := setup(ctx, cfg, log, menus)
 	if err != nil {
 		return err
 	}
@@ -304,7 +306,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 
 	name := inbox.InstanceName()
-	tr, err := bot.New(cfg.TelegramToken, inbox.NewWriter(a.st), a.machine,
+	tr, err = bot.New(cfg.TelegramToken, inbox.NewWriter(a.st), a.machine,
 		bot.WithServerURL(cfg.TelegramAPIURL), bot.WithLogger(log), bot.WithRate(cfg.TelegramRate), bot.WithStaffChat(cfg.StaffChat), bot.WithMetrics(a.metrics))
 	if err != nil {
 		return err
@@ -313,6 +315,16 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	} else {
 		log.Info("connected to Telegram", "bot", username, "instance", name)
+	}
+	// the bot's profile and menus: residents' for everyone, the admins' for them
+	if err := tr.SetUp(ctx, bot.Profile{Description: cfg.BotDescription, DescriptionEN: cfg.BotDescriptionEN,
+		ShortDescription: cfg.BotShortDescription, ShortDescriptionEN: cfg.BotShortDescriptionEN}); err != nil {
+		log.Warn("bot description and menus not set", "err", err)
+	}
+	for _, admin := range cfg.Admins {
+		if err := tr.SetRoleMenu(ctx, admin, concern.RoleAdmin); err != nil {
+			log.Warn("admin menu not set", "admin", admin, "err", err)
+		}
 	}
 	proc := a.processor(tr, name)
 	worker := a.worker(name)

@@ -273,3 +273,42 @@ func shanghaiTZ(t *testing.T) *time.Location {
 	}
 	return loc
 }
+
+// At start-up the bot sets its description and the residents' menus; someone who
+// enrols with an invite gets their role's menu in their chat, in both languages.
+func TestMenusAtStartAndOnEnrolment(t *testing.T) {
+	srv.Flush(t)
+	api := newFleetAPI()
+	fake := httptest.NewServer(api)
+	t.Cleanup(fake.Close)
+	fleetEnv(t, fake.URL, srv.URL())
+	t.Setenv("MINYI_WEBHOOK_URL", "")
+	t.Setenv("MINYI_ADMINS", "640009")
+	startInstance(t, "menus", "http:\n  addr: 127.0.0.1:0\n")
+	for _, c := range []struct{ method, key, want string }{
+		{"setMyDescription", "description", "民意"},
+		{"setMyShortDescription", "short_description", "民意"},
+		{"setMyCommands", "scope", `"all_private_chats"`},
+		{"setMyCommands", "scope", `"chat_id":640009`}, // the admin's own
+	} {
+		if _, err := api.waitOther(c.method, c.key, c.want); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := store.Open(context.Background(), srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.CreateInvite(context.Background(), "GRIDCODE", store.Invite{Role: concern.RoleGrid, Community: "阳光社区", Grid: "第一网格", By: 640009, Created: time.Now()}, time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	api.push(typedBy(640001, "/join GRIDCODE"))
+	c, err := api.waitOther("setMyCommands", "scope", `"chat_id":640001`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(c.params["commands"], `"file"`) || strings.Contains(c.params["commands"], `"digest"`) {
+		t.Errorf("a grid worker's menu: %s", c.params["commands"])
+	}
+}
