@@ -292,7 +292,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	log := cfg.Logger(stderr)
 	store.RouteDriverLogs(log)
 	var tr *bot.Transport // made below, before anything is processed
-	menus := cases.WithMenus(func(ctx context.Context, userID int64, role concern.Role) error { return tr.SetRoleMenu(ctx, userID, role) })
+	menus := cases.WithMenus(func(ctx context.Context, userID int64, role concern.Role) error {
+		return tr.SetRoleMenu(ctx, userID, role)
+	})
 	a, err := setup(ctx, cfg, log, menus)
 	if err != nil {
 		return err
