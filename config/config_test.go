@@ -3,6 +3,8 @@ package config
 import (
 	"errors"
 	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -179,5 +181,45 @@ func TestGrids(t *testing.T) {
 	}
 	if _, err := Load(env(map[string]string{"MINYI_SERVICE_LEVELS": "urgent=2h"}, nil), ""); err == nil || !strings.Contains(err.Error(), "gives no time for utility") {
 		t.Errorf("incomplete service levels: %v", err)
+	}
+}
+
+// The sample file names every setting (or its _file form, for secrets), and loads.
+func TestExampleNamesEverySetting(t *testing.T) {
+	raw, err := os.ReadFile("../minyi.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, err := flatten(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range settings {
+		_, plain := file[s.key]
+		_, fromFile := file[s.key+"_file"]
+		grid := s.key == "grids" && file["grids.阳光社区"] != ""
+		if !plain && !fromFile && !grid {
+			t.Errorf("minyi.example.yaml does not show %s (%s)", s.key, s.env)
+		}
+	}
+	secrets := t.TempDir()
+	for _, name := range []string{"telegram_token", "webhook_secret", "llm_key", "api_keys", "open311_keys"} {
+		content := map[string]string{"telegram_token": token, "webhook_secret": "s3cret", "llm_key": "k",
+			"api_keys": "hotline=" + strings.Repeat("h", 24), "open311_keys": "platform=" + strings.Repeat("p", 24)}[name]
+		if err := os.WriteFile(filepath.Join(secrets, name), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sample := strings.ReplaceAll(string(raw), "/run/secrets/", secrets+"/")
+	path := filepath.Join(t.TempDir(), "minyi.yaml")
+	if err := os.WriteFile(path, []byte(sample), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(Env{Getenv: func(string) string { return "" }, ReadFile: os.ReadFile}, path)
+	if err != nil {
+		t.Fatalf("the sample does not load: %v", err)
+	}
+	if len(c.APIKeys) != 1 || len(c.Open311Keys) != 1 || c.ShutdownGrace != 20*time.Second || c.BotShortDescription == "" {
+		t.Errorf("the sample loaded as %+v", c)
 	}
 }

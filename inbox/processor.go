@@ -72,6 +72,11 @@ type Processor struct {
 	mu        sync.Mutex
 	delivered map[string]bool
 	done      map[int][]string
+	// inflight counts each shard's replies handed to the senders and not yet sent
+	inflight map[int]int
+
+	stop     chan struct{}
+	stopOnce sync.Once
 }
 
 type job struct {
@@ -123,7 +128,7 @@ func New(st *store.Store, m *flows.Machine, exec Executor, send Sender, opts ...
 	p := &Processor{
 		st: st, m: m, exec: exec, send: send, admins: map[int64]bool{}, log: slog.Default(),
 		sessionTTL: 30 * 24 * time.Hour, leaseTTL: 15 * time.Second, block: time.Second, senders: 32,
-		delivered: map[string]bool{}, done: map[int][]string{},
+		delivered: map[string]bool{}, done: map[int][]string{}, inflight: map[int]int{}, stop: make(chan struct{}),
 	}
 	for _, o := range opts {
 		o(p)
@@ -229,42 +234,63 @@ func (w *Writer) next() {
 	}()
 }
 
-// Run processes the inbox until ctx ends, then gives its shards up.
+// Run processes the inbox until ctx ends, then gives its shards up. After Stop
+// it finishes what it has in hand and returns.
 func (p *Processor) Run(ctx context.Context) error {
-	var wg sync.WaitGroup
+	// idle ends at Stop: no more waiting for leases or new inbox entries
+	idle, endIdle := context.WithCancel(ctx)
+	defer endIdle()
+	go func() {
+		select {
+		case <-p.stop:
+			endIdle()
+		case <-idle.Done():
+		}
+	}()
+	var senders, shards sync.WaitGroup
 	p.queues = make([]chan job, p.senders)
 	for i := range p.queues {
 		p.queues[i] = make(chan job, 64)
-		wg.Go(func() { p.deliverLoop(ctx, p.queues[i]) })
+		senders.Go(func() { p.deliverLoop(ctx, p.queues[i]) })
 	}
 	for shard := range p.st.Shards() {
-		wg.Go(func() { p.runShard(ctx, shard) })
+		shards.Go(func() { p.runShard(ctx, idle, shard) })
 	}
-	wg.Wait()
+	shards.Wait()
+	// only shard loops enqueue, and each waited for its replies to go out
+	for _, q := range p.queues {
+		close(q)
+	}
+	senders.Wait()
 	return nil
 }
 
-func (p *Processor) runShard(ctx context.Context, shard int) {
+// Stop asks Run to finish what it has in hand and return: no new inbox entries
+// are read; those read are processed, their replies sent and forgotten, and the
+// shards given up. What is left in the inbox waits there for the next owner.
+func (p *Processor) Stop() { p.stopOnce.Do(func() { close(p.stop) }) }
+
+func (p *Processor) runShard(ctx, idle context.Context, shard int) {
 	wait := backoff{max: p.leaseTTL / 3}
-	for ctx.Err() == nil {
-		ok, err := p.st.LeaseShard(ctx, shard, p.owner, p.leaseTTL)
+	for idle.Err() == nil {
+		ok, err := p.st.LeaseShard(idle, shard, p.owner, p.leaseTTL)
 		switch {
 		case err != nil:
-			if ctx.Err() == nil {
+			if idle.Err() == nil {
 				p.log.Debug("shard lease", "shard", shard, "err", err)
 			}
-			wait.sleep(ctx)
+			wait.sleep(idle)
 		case !ok:
-			sleep(ctx, p.leaseTTL/3)
+			sleep(idle, p.leaseTTL/3)
 		default:
 			wait.reset()
-			p.own(ctx, shard)
+			p.own(ctx, idle, shard)
 		}
 	}
 }
 
 // own processes a shard for as long as its lease holds.
-func (p *Processor) own(parent context.Context, shard int) {
+func (p *Processor) own(parent, idle context.Context, shard int) {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -301,10 +327,10 @@ func (p *Processor) own(parent context.Context, shard int) {
 
 	after := "0"
 	wait := backoff{max: 5 * time.Second}
-	for ctx.Err() == nil {
-		entries, err := p.st.ReadInbox(ctx, shard, after, 64, p.block)
+	for ctx.Err() == nil && idle.Err() == nil {
+		entries, err := p.st.ReadInbox(idle, shard, after, 64, p.block)
 		if err != nil {
-			if ctx.Err() == nil {
+			if ctx.Err() == nil && idle.Err() == nil {
 				p.log.Warn("read inbox", "shard", shard, "err", err)
 				wait.sleep(ctx)
 			}
@@ -320,6 +346,25 @@ func (p *Processor) own(parent context.Context, shard int) {
 		if len(entries) == 0 {
 			p.flushDone(ctx, shard) // idle: no commit is coming to take them along
 		}
+	}
+	if ctx.Err() == nil {
+		// stopping: the shard's replies go out and are forgotten before it is given up,
+		// so that its next owner does not send them again
+		p.waitSent(ctx, shard)
+		p.flushDone(ctx, shard)
+	}
+}
+
+// waitSent waits until the senders have sent every reply of a shard handed to them.
+func (p *Processor) waitSent(ctx context.Context, shard int) {
+	for ctx.Err() == nil {
+		p.mu.Lock()
+		n := p.inflight[shard]
+		p.mu.Unlock()
+		if n == 0 {
+			return
+		}
+		sleep(ctx, 10*time.Millisecond)
 	}
 }
 
@@ -488,9 +533,13 @@ func (p *Processor) commit(ctx context.Context, shard int, entryID string, in fl
 
 func (p *Processor) enqueue(ctx context.Context, j job) {
 	q := p.queues[uint64(j.d.ChatID)%uint64(len(p.queues))]
+	p.mu.Lock()
+	p.inflight[j.shard]++
+	p.mu.Unlock()
 	select {
 	case q <- j:
 	case <-ctx.Done():
+		p.sent(j.shard)
 		// the replies stay in the outbox and go out when the shard is next taken
 	}
 }
@@ -501,7 +550,10 @@ func (p *Processor) deliverLoop(ctx context.Context, q chan job) {
 		select {
 		case <-ctx.Done():
 			return
-		case j := <-q:
+		case j, open := <-q:
+			if !open {
+				return
+			}
 			if err := p.send.Deliver(ctx, j.d); err != nil {
 				if ctx.Err() != nil {
 					return // left in the outbox for the next start
@@ -511,8 +563,16 @@ func (p *Processor) deliverLoop(ctx context.Context, q chan job) {
 			if j.outboxID != "" {
 				p.finished(j.shard, j.outboxID)
 			}
+			p.sent(j.shard)
 		}
 	}
+}
+
+// sent counts a reply handed to the senders as done with.
+func (p *Processor) sent(shard int) {
+	p.mu.Lock()
+	p.inflight[shard]--
+	p.mu.Unlock()
 }
 
 // undelivered records why replies did not go out. A private chat that blocked

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -44,6 +45,9 @@ type Worker struct {
 	metrics *telemetry.Metrics
 	// read is when the queue was last read without error (unix ns), for readiness.
 	read atomic.Int64
+
+	stop     chan struct{}
+	stopOnce sync.Once
 }
 
 // Option configures a Worker.
@@ -89,7 +93,8 @@ func WithUrgent(fn func(context.Context, *concern.Report) error) Option {
 
 // New makes a Worker that tags concerns with cls.
 func New(st *store.Store, cls classify.Classifier, opts ...Option) *Worker {
-	w := &Worker{st: st, cls: cls, log: slog.Default(), consumer: "minyi", minIdle: time.Minute, block: time.Second, attempts: 5}
+	w := &Worker{st: st, cls: cls, log: slog.Default(), consumer: "minyi", minIdle: time.Minute, block: time.Second, attempts: 5,
+		stop: make(chan struct{})}
 	for _, o := range opts {
 		o(w)
 	}
@@ -109,7 +114,7 @@ func (w *Worker) Run(ctx context.Context) error {
 		break
 	}
 	lastClaim := time.Time{}
-	for ctx.Err() == nil {
+	for ctx.Err() == nil && !w.stopping() {
 		if time.Since(lastClaim) > w.minIdle/2 {
 			lastClaim = time.Now()
 			stale, err := w.st.ClaimStaleIntake(ctx, w.consumer, w.minIdle, 32)
@@ -136,6 +141,19 @@ func (w *Worker) Run(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// Stop asks Run to finish the entries it has read and return; the rest wait in
+// the queue for the next consumer.
+func (w *Worker) Stop() { w.stopOnce.Do(func() { close(w.stop) }) }
+
+func (w *Worker) stopping() bool {
+	select {
+	case <-w.stop:
+		return true
+	default:
+		return false
+	}
 }
 
 // Consuming reports whether the worker has read the queue lately (within

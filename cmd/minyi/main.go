@@ -60,6 +60,7 @@ usage:
   minyi export --from D --to D --format csv|xlsx|jsonl --out FILE [--unmasked --admin ID]
                                      every concern of the period with its history, personal data
                                      masked (unmasked only for an admin, and audited)
+  minyi health [--ready] [--url URL] ask a running minyi whether it is up (or ready); exit 0 if so
   minyi queue status [--json]        the intake queue: waiting, being handled, dead letters
   minyi queue retry ID|--all         put dead letters back in the queue
   minyi help                         this text
@@ -95,6 +96,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = runQueue(ctx, args[1:], stdout, stderr)
 	case "export":
 		err = runExport(ctx, args[1:], stdout, stderr)
+	case "health":
+		err = runHealth(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -194,6 +197,49 @@ func (a *app) processor(send inbox.Sender, name string) *inbox.Processor {
 
 // alerts repeats urgent alerts and sweeps retention.
 func (a *app) alerts(ctx context.Context) error { return a.cases.Run(ctx, 10*time.Second) }
+
+// drainer is work that can be asked to finish what it has in hand (Stop), and
+// then returns from Run.
+type drainer interface {
+	Run(context.Context) error
+	Stop()
+}
+
+// drained runs the processor and the queue worker past the end of ctx: when it
+// ends (SIGTERM, or another task failing) they are asked to stop taking work and
+// to finish what they hold, for up to grace; then they are cut off, and what is
+// left waits in Redis for the next start.
+func drained(log *slog.Logger, grace time.Duration, work ...drainer) func(context.Context) error {
+	return func(ctx context.Context) error {
+		wctx, cut := context.WithCancel(context.WithoutCancel(ctx))
+		defer cut()
+		var wg sync.WaitGroup
+		for _, w := range work {
+			wg.Go(func() { w.Run(wctx) })
+		}
+		done := make(chan struct{})
+		go func() { wg.Wait(); close(done) }()
+		select {
+		case <-done: // they ended on their own
+			return nil
+		case <-ctx.Done():
+		}
+		began := time.Now()
+		log.Info("stopping: finishing the updates in hand", "grace", grace)
+		for _, w := range work {
+			w.Stop()
+		}
+		select {
+		case <-done:
+			log.Info("stopped cleanly", "took", time.Since(began).Round(time.Millisecond))
+		case <-time.After(grace):
+			log.Warn("grace period over: stopping now; what is left stays in Redis for the next start", "grace", grace)
+			cut()
+			<-done
+		}
+		return nil
+	}
+}
 
 // runAll runs fns until ctx ends or one fails, and waits for all of them.
 func runAll(ctx context.Context, fns ...func(context.Context) error) error {
@@ -330,7 +376,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	proc := a.processor(tr, name)
 	worker := a.worker(name)
-	tasks := []func(context.Context) error{proc.Run, worker.Run, a.alerts}
+	tasks := []func(context.Context) error{a.alerts, drained(log, cfg.ShutdownGrace, proc, worker)}
 	if cfg.DebugAddr != "" {
 		ln, err := net.Listen("tcp", cfg.DebugAddr)
 		if err != nil {

@@ -150,9 +150,20 @@ func TestMetricsAndReadiness(t *testing.T) {
 		}
 	}
 
+	health := func(args ...string) int {
+		var out, errOut bytes.Buffer
+		return run(append([]string{"health"}, args...), strings.NewReader(""), &out, &errOut)
+	}
+	if code := health(); code != 0 { // from MINYI_HTTP_ADDR, as the image's HEALTHCHECK asks
+		t.Errorf("minyi health: exit %d", code)
+	}
+
 	// readiness goes with Redis, and comes back with it
 	srv.Down()
 	waitStatus(t, addr, "/readyz", http.StatusServiceUnavailable, 10*time.Second)
+	if code := health("--ready"); code != 1 {
+		t.Errorf("minyi health --ready with Redis down: exit %d, want 1", code)
+	}
 	if got := status(addr, "/healthz"); got != http.StatusOK {
 		t.Errorf("/healthz with Redis down: %d (the process is up)", got)
 	}
