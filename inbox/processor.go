@@ -74,6 +74,9 @@ type Processor struct {
 	done      map[int][]string
 	// inflight counts each shard's replies handed to the senders and not yet sent
 	inflight map[int]int
+	// flushing marks the shards whose delivered entries a timer will remove if no
+	// commit takes them along first
+	flushing map[int]bool
 
 	stop     chan struct{}
 	stopOnce sync.Once
@@ -128,7 +131,7 @@ func New(st *store.Store, m *flows.Machine, exec Executor, send Sender, opts ...
 	p := &Processor{
 		st: st, m: m, exec: exec, send: send, admins: map[int64]bool{}, log: slog.Default(),
 		sessionTTL: 30 * 24 * time.Hour, leaseTTL: 15 * time.Second, block: time.Second, senders: 32,
-		delivered: map[string]bool{}, done: map[int][]string{}, inflight: map[int]int{}, stop: make(chan struct{}),
+		delivered: map[string]bool{}, done: map[int][]string{}, inflight: map[int]int{}, flushing: map[int]bool{}, stop: make(chan struct{}),
 	}
 	for _, o := range opts {
 		o(p)
@@ -598,7 +601,25 @@ func (p *Processor) finished(shard int, id string) {
 	defer p.mu.Unlock()
 	p.delivered[fmt.Sprintf("%d/%s", shard, id)] = true
 	p.done[shard] = append(p.done[shard], id)
+	if p.flushing[shard] {
+		return
+	}
+	// a crash before the removal sends the reply again: if no commit of the shard
+	// comes within doneDelay to take it along, it is removed on its own
+	p.flushing[shard] = true
+	time.AfterFunc(doneDelay, func() {
+		p.mu.Lock()
+		delete(p.flushing, shard)
+		p.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		p.flushDone(ctx, shard)
+	})
 }
+
+// doneDelay is how long a delivered reply's outbox entry waits for a commit of
+// its shard to remove it with, before it is removed by itself.
+const doneDelay = 10 * time.Millisecond
 
 // takeDone hands over a shard's delivered entries for removal, up to max.
 func (p *Processor) takeDone(shard, max int) []string {
