@@ -46,13 +46,8 @@ var phonePattern = regexp.MustCompile(`^\+?[0-9][0-9 -]{4,19}$`)
 // postConcern takes a concern from another channel into the intake queue. The
 // same external id again answers with the first concern, not a second one.
 func (a *API) postConcern(w http.ResponseWriter, r *http.Request) {
-	if len(a.cfg.IntakeKeys) == 0 {
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": "the intake API is not enabled (set MINYI_API_KEYS)"})
-		return
-	}
-	channel, ok := keyOf(r, a.cfg.IntakeKeys)
+	channel, ok := a.channelOf(w, r)
 	if !ok {
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "a valid API key is required (Authorization: Bearer KEY, or X-API-Key)"})
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
@@ -89,6 +84,20 @@ func (a *API) postConcern(w http.ResponseWriter, r *http.Request) {
 		a.log.Info("concern queued from another channel", "concern", id, "channel", channel, "external_id", in.ExternalID)
 	}
 	writeJSON(w, code, map[string]any{"id": id, "status": "queued", "duplicate": !fresh, "external_id": in.ExternalID})
+}
+
+// channelOf finds the channel a request's key belongs to, or answers that the API
+// is off (404) or the key missing or wrong (401).
+func (a *API) channelOf(w http.ResponseWriter, r *http.Request) (string, bool) {
+	if len(a.cfg.IntakeKeys) == 0 {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "the intake API is not enabled (set MINYI_API_KEYS)"})
+		return "", false
+	}
+	channel, ok := keyOf(r, a.cfg.IntakeKeys)
+	if !ok {
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "a valid API key is required (Authorization: Bearer KEY, or X-API-Key)"})
+	}
+	return channel, ok
 }
 
 // decodeConcern reads a body, refusing unknown fields and wrong types by name.
@@ -224,13 +233,8 @@ type changeOut struct {
 // getConcern answers a channel with the state of a concern it submitted; other
 // concerns are not found, whether or not they exist.
 func (a *API) getConcern(w http.ResponseWriter, r *http.Request) {
-	if len(a.cfg.IntakeKeys) == 0 {
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": "the intake API is not enabled (set MINYI_API_KEYS)"})
-		return
-	}
-	channel, ok := keyOf(r, a.cfg.IntakeKeys)
+	channel, ok := a.channelOf(w, r)
 	if !ok {
-		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "a valid API key is required (Authorization: Bearer KEY, or X-API-Key)"})
 		return
 	}
 	id := r.PathValue("id")

@@ -113,6 +113,17 @@ const (
 	concernChannelConsole  = "console"
 )
 
+// textSetting is a text of at most limit characters (Telegram's), with a default.
+func textSetting(env, key string, limit int, field func(*Config) *string, def string) setting {
+	return setting{env: env, key: key, def: def, apply: func(c *Config, v string) error {
+		if n := utf8.RuneCountInString(v); n > limit {
+			return fmt.Errorf("is %d characters; Telegram takes at most %d", n, limit)
+		}
+		*field(c) = v
+		return nil
+	}}
+}
+
 // parseKeys reads "name=key,name=key" into key → name. Channel names (for the
 // intake API) must be short lowercase words not used by minyi itself.
 func parseKeys(v string, channels bool) (map[string]string, error) {
@@ -280,34 +291,14 @@ var settings = []setting{
 		}
 		return nil
 	}},
-	{env: "MINYI_BOT_DESCRIPTION", key: "bot.description", def: "您好！这里是街道“民意”诉求受理服务。您可以在这里反映身边的问题、意见和建议，工作人员会受理并在这里答复您。点【开始】即可。", apply: func(c *Config, v string) error {
-		if n := utf8.RuneCountInString(v); n > 512 {
-			return fmt.Errorf("is %d characters; Telegram takes at most 512", n)
-		}
-		c.BotDescription = v
-		return nil
-	}},
-	{env: "MINYI_BOT_DESCRIPTION_EN", key: "bot.description_en", def: "Hello! This is the sub-district office's public-opinion service. Report a problem, a concern or a suggestion here; staff will handle it and answer you in this chat. Press Start to begin.", apply: func(c *Config, v string) error {
-		if n := utf8.RuneCountInString(v); n > 512 {
-			return fmt.Errorf("is %d characters; Telegram takes at most 512", n)
-		}
-		c.BotDescriptionEN = v
-		return nil
-	}},
-	{env: "MINYI_BOT_SHORT_DESCRIPTION", key: "bot.short_description", def: "街道民意诉求受理：反映问题、提出建议，办理进展在此答复。", apply: func(c *Config, v string) error {
-		if n := utf8.RuneCountInString(v); n > 120 {
-			return fmt.Errorf("is %d characters; Telegram takes at most 120", n)
-		}
-		c.BotShortDescription = v
-		return nil
-	}},
-	{env: "MINYI_BOT_SHORT_DESCRIPTION_EN", key: "bot.short_description_en", def: "Report concerns to the sub-district office and hear back here.", apply: func(c *Config, v string) error {
-		if n := utf8.RuneCountInString(v); n > 120 {
-			return fmt.Errorf("is %d characters; Telegram takes at most 120", n)
-		}
-		c.BotShortDescriptionEN = v
-		return nil
-	}},
+	textSetting("MINYI_BOT_DESCRIPTION", "bot.description", 512, func(c *Config) *string { return &c.BotDescription },
+		"您好！这里是街道“民意”诉求受理服务。您可以在这里反映身边的问题、意见和建议，工作人员会受理并在这里答复您。点【开始】即可。"),
+	textSetting("MINYI_BOT_DESCRIPTION_EN", "bot.description_en", 512, func(c *Config) *string { return &c.BotDescriptionEN },
+		"Hello! This is the sub-district office's public-opinion service. Report a problem, a concern or a suggestion here; staff will handle it and answer you in this chat. Press Start to begin."),
+	textSetting("MINYI_BOT_SHORT_DESCRIPTION", "bot.short_description", 120, func(c *Config) *string { return &c.BotShortDescription },
+		"街道民意诉求受理：反映问题、提出建议，办理进展在此答复。"),
+	textSetting("MINYI_BOT_SHORT_DESCRIPTION_EN", "bot.short_description_en", 120, func(c *Config) *string { return &c.BotShortDescriptionEN },
+		"Report concerns to the sub-district office and hear back here."),
 	{env: "MINYI_SHUTDOWN_GRACE", key: "shutdown_grace", def: "20s", apply: func(c *Config, v string) error {
 		d, err := time.ParseDuration(v)
 		if err != nil || d < time.Second || d > 10*time.Minute {

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"time"
@@ -15,6 +16,34 @@ import (
 	"github.com/minyi-project/minyi/digest"
 	"github.com/minyi-project/minyi/period"
 )
+
+// periodOf reads --from and --to (the last day defaults to the first) in the
+// configured time zone.
+func periodOf(from, to string, cfg *config.Config) (period.Period, error) {
+	spec := from
+	if to != "" {
+		spec += ".." + to
+	}
+	p, err := period.Parse(spec, time.Now(), cfg.Location)
+	if err != nil {
+		return p, fmt.Errorf("--from/--to: %w", err)
+	}
+	return p, nil
+}
+
+// setupDurable is setup for commands that read or fill a real Redis: with the
+// embedded one there would be nothing to read, or it would vanish, as why says.
+func setupDurable(ctx context.Context, cfg *config.Config, log *slog.Logger, why string) (*app, error) {
+	a, err := setup(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	if a.st.Embedded() {
+		a.st.Close()
+		return nil, errors.New("MINYI_REDIS_URL is not set: " + why)
+	}
+	return a, nil
+}
 
 func runDigest(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("digest", flag.ContinueOnError)
@@ -35,23 +64,16 @@ func runDigest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	spec := *from
-	if *to != "" {
-		spec = *from + ".." + *to
-	}
-	p, err := period.Parse(spec, time.Now(), cfg.Location)
+	p, err := periodOf(*from, *to, cfg)
 	if err != nil {
-		return fmt.Errorf("--from/--to: %w", err)
+		return err
 	}
 	log := cfg.Logger(stderr)
-	a, err := setup(ctx, cfg, log)
+	a, err := setupDurable(ctx, cfg, log, "a digest of the embedded store is always empty")
 	if err != nil {
 		return err
 	}
 	defer a.st.Close()
-	if a.st.Embedded() {
-		return errors.New("MINYI_REDIS_URL is not set: a digest of the embedded store is always empty")
-	}
 	b := digestBuilder(cfg, a.cls, a.st, log)
 	start := time.Now()
 	d, err := b.Build(ctx, p)
@@ -110,14 +132,11 @@ func runDemoData(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	a, err := setup(ctx, cfg, cfg.Logger(stderr))
+	a, err := setupDurable(ctx, cfg, cfg.Logger(stderr), "demonstration data in the embedded store would vanish at once (try `minyi console --demo 500` instead)")
 	if err != nil {
 		return err
 	}
 	defer a.st.Close()
-	if a.st.Embedded() {
-		return errors.New("MINYI_REDIS_URL is not set: demonstration data in the embedded store would vanish at once (try `minyi console --demo 500` instead)")
-	}
 	start := time.Now()
 	if err := fillDemo(ctx, a, *n, *days, *seed); err != nil {
 		return err

@@ -15,7 +15,6 @@ import (
 	"github.com/minyi-project/minyi/concern"
 	"github.com/minyi-project/minyi/config"
 	"github.com/minyi-project/minyi/export"
-	"github.com/minyi-project/minyi/period"
 )
 
 // runExport writes every concern received in a period, with its history. Personal
@@ -55,23 +54,15 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			return fmt.Errorf("--admin %d is not one of MINYI_ADMINS: only an admin may export personal data", *admin)
 		}
 	}
-	spec := *from
-	if *to != "" {
-		spec += ".." + *to
-	}
-	p, err := period.Parse(spec, time.Now(), cfg.Location)
+	p, err := periodOf(*from, *to, cfg)
 	if err != nil {
-		return fmt.Errorf("--from/--to: %w", err)
+		return err
 	}
-	log := cfg.Logger(stderr)
-	a, err := setup(ctx, cfg, log)
+	a, err := setupDurable(ctx, cfg, cfg.Logger(stderr), "the embedded store holds no concerns to export")
 	if err != nil {
 		return err
 	}
 	defer a.st.Close()
-	if a.st.Embedded() {
-		return errors.New("MINYI_REDIS_URL is not set: the embedded store holds no concerns to export")
-	}
 	var days []string
 	for _, d := range p.Each() {
 		days = append(days, a.st.DayKey(d))
