@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -87,10 +86,7 @@ func waitStatus(t *testing.T, addr, path string, want int, within time.Duration)
 // The metrics move as residents talk to the bot, and readiness follows Redis.
 func TestMetricsAndReadiness(t *testing.T) {
 	srv.Flush(t)
-	api := newFleetAPI()
-	fake := httptest.NewServer(api)
-	t.Cleanup(fake.Close)
-	fleetEnv(t, fake.URL, srv.URL())
+	api := startFleet(t, srv.URL())
 	t.Setenv("MINYI_WEBHOOK_URL", "")
 	addr := freeAddr(t)
 	t.Setenv("MINYI_HTTP_ADDR", addr)
@@ -289,10 +285,7 @@ func shanghaiTZ(t *testing.T) *time.Location {
 // enrols with an invite gets their role's menu in their chat, in both languages.
 func TestMenusAtStartAndOnEnrolment(t *testing.T) {
 	srv.Flush(t)
-	api := newFleetAPI()
-	fake := httptest.NewServer(api)
-	t.Cleanup(fake.Close)
-	fleetEnv(t, fake.URL, srv.URL())
+	api := startFleet(t, srv.URL())
 	t.Setenv("MINYI_WEBHOOK_URL", "")
 	t.Setenv("MINYI_ADMINS", "640009")
 	startInstance(t, "menus", "http:\n  addr: 127.0.0.1:0\n")

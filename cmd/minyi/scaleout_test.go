@@ -34,6 +34,36 @@ func fleetEnv(t *testing.T, apiURL, redisURL string) {
 	t.Setenv("MINYI_HTTP_ADDR", "")
 }
 
+// startFleet serves a fleet API for a test and points serve at it and at redisURL.
+func startFleet(t *testing.T, redisURL string) *fleetAPI {
+	t.Helper()
+	api := newFleetAPI()
+	fake := httptest.NewServer(api)
+	t.Cleanup(fake.Close)
+	fleetEnv(t, fake.URL, redisURL)
+	return api
+}
+
+// together runs fn for each of n residents at once, and fails the test with
+// whatever they report.
+func together(t *testing.T, n int, fn func(i int) error) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Go(func() {
+			if err := fn(i); err != nil {
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
 // startInstance runs serve in this process with a config file of its own (for
 // what differs between instances, such as the address it listens on); it stops
 // when the test ends.
@@ -103,10 +133,7 @@ func typedBy(chat int64, text string) map[string]any {
 func TestTwoInstancesInOrderExactlyOnce(t *testing.T) {
 	const residents = 40
 	srv.Flush(t)
-	api := newFleetAPI()
-	fake := httptest.NewServer(api)
-	t.Cleanup(fake.Close)
-	fleetEnv(t, fake.URL, srv.URL())
+	api := startFleet(t, srv.URL())
 	t.Setenv("MINYI_WEBHOOK_URL", "https://bot.example.org/tg")
 	t.Setenv("MINYI_WEBHOOK_SECRET", "fleet-secret")
 	hooks := []string{freeAddr(t), freeAddr(t)}
@@ -151,31 +178,23 @@ func TestTwoInstancesInOrderExactlyOnce(t *testing.T) {
 	}
 
 	// the others, all at once, alternating and posted twice
-	var wg sync.WaitGroup
-	errs := make(chan error, residents)
-	for r := 1; r <= residents; r++ {
+	together(t, residents, func(i int) error {
+		r := i + 1
 		chat := first + int64(r)
-		wg.Go(func() {
-			for k, text := range reportSteps(words(chat)) {
-				body := api.number(typedBy(chat, text))
-				turn := (r + k) % 2
-				for _, instance := range []int{turn, 1 - turn} {
-					if err := post(instance, body); err != nil {
-						errs <- fmt.Errorf("resident %d, update %d: %w", chat, k+1, err)
-						return
-					}
+		for k, text := range reportSteps(words(chat)) {
+			body := api.number(typedBy(chat, text))
+			turn := (r + k) % 2
+			for _, instance := range []int{turn, 1 - turn} {
+				if err := post(instance, body); err != nil {
+					return fmt.Errorf("resident %d, update %d: %w", chat, k+1, err)
 				}
 			}
-			if _, err := api.waitFor(chat, 0, "您的诉求已收到"); err != nil {
-				errs <- fmt.Errorf("resident %d: %w", chat, err)
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+		}
+		if _, err := api.waitFor(chat, 0, "您的诉求已收到"); err != nil {
+			return fmt.Errorf("resident %d: %w", chat, err)
+		}
+		return nil
+	})
 	if t.Failed() {
 		return
 	}
@@ -211,28 +230,17 @@ func TestTwoInstancesInOrderExactlyOnce(t *testing.T) {
 func TestIntakeOnRedisCluster(t *testing.T) {
 	const residents = 30
 	url := storetest.StartCluster(t)
-	api := newFleetAPI()
-	fake := httptest.NewServer(api)
-	t.Cleanup(fake.Close)
-	fleetEnv(t, fake.URL, url)
+	api := startFleet(t, url)
 	t.Setenv("MINYI_WEBHOOK_URL", "")
 	startInstance(t, "on-cluster", "http:\n  addr: 127.0.0.1:0\n")
 
-	var wg sync.WaitGroup
-	errs := make(chan error, residents)
-	for i := range residents {
+	together(t, residents, func(i int) error {
 		chat := int64(620000 + i)
-		wg.Go(func() {
-			if err := api.walk(chat, 0, fmt.Sprintf("第%d位居民反映：小区%d号楼门口的路灯坏了一个多月，晚上很黑。", i, i)); err != nil {
-				errs <- fmt.Errorf("resident %d: %w", chat, err)
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+		if err := api.walk(chat, 0, fmt.Sprintf("第%d位居民反映：小区%d号楼门口的路灯坏了一个多月，晚上很黑。", i, i)); err != nil {
+			return fmt.Errorf("resident %d: %w", chat, err)
+		}
+		return nil
+	})
 	if t.Failed() {
 		return
 	}
