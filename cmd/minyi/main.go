@@ -364,19 +364,23 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	} else {
 		log.Info("connected to Telegram", "bot", username, "instance", name)
 	}
-	// the bot's profile and menus: residents' for everyone, the admins' for them
-	if err := tr.SetUp(ctx, bot.Profile{Description: cfg.BotDescription, DescriptionEN: cfg.BotDescriptionEN,
-		ShortDescription: cfg.BotShortDescription, ShortDescriptionEN: cfg.BotShortDescriptionEN}); err != nil {
-		log.Warn("bot description and menus not set", "err", err)
-	}
-	for _, admin := range cfg.Admins {
-		if err := tr.SetRoleMenu(ctx, admin, concern.RoleAdmin); err != nil {
-			log.Warn("admin menu not set", "admin", admin, "err", err)
-		}
-	}
 	proc := a.processor(tr, name)
 	worker := a.worker(name)
-	tasks := []func(context.Context) error{a.alerts, drained(log, cfg.ShutdownGrace, proc, worker)}
+	tasks := []func(context.Context) error{a.alerts, drained(log, cfg.ShutdownGrace, proc, worker),
+		// the bot's profile and menus (residents' for everyone, the admins' for them), beside
+		// the work: a slow Telegram must not hold up start-up
+		func(ctx context.Context) error {
+			if err := tr.SetUp(ctx, bot.Profile{Description: cfg.BotDescription, DescriptionEN: cfg.BotDescriptionEN,
+				ShortDescription: cfg.BotShortDescription, ShortDescriptionEN: cfg.BotShortDescriptionEN}); err != nil && ctx.Err() == nil {
+				log.Warn("bot description and menus not set", "err", err)
+			}
+			for _, admin := range cfg.Admins {
+				if err := tr.SetRoleMenu(ctx, admin, concern.RoleAdmin); err != nil && ctx.Err() == nil {
+					log.Warn("admin menu not set", "admin", admin, "err", err)
+				}
+			}
+			return nil
+		}}
 	if cfg.DebugAddr != "" {
 		ln, err := net.Listen("tcp", cfg.DebugAddr)
 		if err != nil {
