@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -314,5 +315,49 @@ func TestMenusAtStartAndOnEnrolment(t *testing.T) {
 	}
 	if !strings.Contains(c.params["commands"], `"file"`) || strings.Contains(c.params["commands"], `"digest"`) {
 		t.Errorf("a grid worker's menu: %s", c.params["commands"])
+	}
+}
+
+// stubborn is work that does not finish when asked: only cutting it off ends it.
+type stubborn struct{ stopped, cut chan struct{} }
+
+func (s *stubborn) Run(ctx context.Context) error { <-ctx.Done(); close(s.cut); return nil }
+func (s *stubborn) Stop()                         { close(s.stopped) }
+
+// Work that does not finish within the grace period is asked first, then cut off
+// once the grace period is over, and the shutdown goes on.
+func TestDrainedCutsOffAfterGrace(t *testing.T) {
+	s := &stubborn{stopped: make(chan struct{}), cut: make(chan struct{})}
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { drained(log, 300*time.Millisecond, s)(ctx); close(done) }()
+	time.Sleep(50 * time.Millisecond)
+	select {
+	case <-s.cut:
+		t.Fatal("cut off before the end of ctx")
+	default:
+	}
+	began := time.Now()
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("drained did not return after the grace period")
+	}
+	took := time.Since(began)
+	select {
+	case <-s.stopped:
+	default:
+		t.Error("the work was not asked to stop")
+	}
+	select {
+	case <-s.cut:
+	default:
+		t.Error("the work was not cut off")
+	}
+	if took < 300*time.Millisecond || took > 2*time.Second || !strings.Contains(logs.String(), "grace period over") {
+		t.Errorf("took %v; logs: %s", took, logs.String())
 	}
 }
