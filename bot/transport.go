@@ -153,6 +153,13 @@ func (e *ServerError) Error() string {
 // pipe, which would otherwise go out as many small chunked writes.
 type statusTransport struct{ base http.RoundTripper }
 
+// CloseIdleConnections closes the kept connections, as http.Client.CloseIdleConnections asks.
+func (s *statusTransport) CloseIdleConnections() {
+	if c, ok := s.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
 func (s *statusTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Body != nil && req.ContentLength <= 0 {
 		body, err := io.ReadAll(req.Body)
