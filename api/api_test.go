@@ -168,6 +168,15 @@ func TestIntakeAPI(t *testing.T) {
 		t.Errorf("refused bodies queued something: %d in the queue", q2.Length)
 	}
 
+	// reported to the hotline ten days ago: numbered and counted on the day minyi took
+	// it (older days' numbering is not kept), with the hotline's time kept beside it
+	old := fmt.Sprintf(`{"channel":"hotline","external_id":"HL-0003","text":%q,"received_at":"2026-11-17T09:00:00+08:00"}`, lamp)
+	code, late, _ := post(hotlineKey, old)
+	lateID, _ := late["id"].(string)
+	if code != 201 || !strings.HasPrefix(lateID, "20261127-") {
+		t.Fatalf("a concern reported ten days ago: %d %v, want today's numbering", code, late)
+	}
+
 	// its status: queued, then (through the same intake worker as Telegram's) classified
 	get := func(key, id string) (int, map[string]any) {
 		code, b, _ := f.call(t, http.MethodGet, "/api/v1/concerns/"+id, key, "")
@@ -185,9 +194,11 @@ func TestIntakeAPI(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan struct{})
 	go func() { intake.New(f.st, lex, intake.WithLogger(quiet)).Run(ctx); close(done) }()
-	var m map[string]any
+	var m, lm map[string]any
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		if code, m = get(hotlineKey, id); code == 200 && m["status"] == "received" || time.Now().After(deadline) {
+		code, m = get(hotlineKey, id)
+		_, lm = get(hotlineKey, lateID)
+		if code == 200 && m["status"] == "received" && lm["status"] == "received" || time.Now().After(deadline) {
 			break
 		}
 	}
@@ -199,6 +210,9 @@ func TestIntakeAPI(t *testing.T) {
 	rep, err := f.st.Report(t.Context(), id)
 	if err != nil || rep.ResidentName != "王小明" || rep.Community != "阳光社区" || rep.Grid != "第一网格" || rep.Channel != "hotline" {
 		t.Fatalf("stored: %+v %v", rep, err)
+	}
+	if lm["reported_at"] != "2026-11-17T09:00:00+08:00" || !strings.HasPrefix(fmt.Sprint(lm["received_at"]), "2026-11-27T10:00:00") {
+		t.Errorf("the late concern: %v", lm)
 	}
 	// another channel cannot read it; an unknown id is not found
 	if code, _ := get(webformKey, id); code != 404 {

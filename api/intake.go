@@ -191,15 +191,16 @@ func (a *API) validate(in *concernIn, channel string) *fieldError {
 
 // report makes the concern to queue from a valid submission.
 func (a *API) report(in *concernIn) *concern.Report {
+	// the id and the day are minyi's: the day's numbering is only kept for recent days
 	at := a.now()
-	if in.ReceivedAt != "" {
-		at, _ = time.Parse(time.RFC3339, in.ReceivedAt) // validated
-	}
 	r := &concern.Report{
 		ReceivedAt: at, Channel: in.Channel, ExternalID: in.ExternalID, Lang: "zh",
 		Text: in.Text, Community: in.Community, Grid: in.Grid, Address: in.Address,
 		Status:  concern.StatusReceived,
 		History: []concern.StatusChange{{At: at, Status: concern.StatusReceived, By: in.Channel}},
+	}
+	if in.ReceivedAt != "" {
+		r.ReportedAt, _ = time.Parse(time.RFC3339, in.ReceivedAt) // validated
 	}
 	if c := in.Contact; c != nil {
 		r.ResidentName, r.ResidentPhone = c.Name, c.Phone
@@ -214,6 +215,7 @@ type concernOut struct {
 	StatusLabel string      `json:"status_label,omitempty"`
 	Channel     string      `json:"channel,omitempty"`
 	ExternalID  string      `json:"external_id,omitempty"`
+	ReportedAt  *time.Time  `json:"reported_at,omitempty"`
 	ReceivedAt  *time.Time  `json:"received_at,omitempty"`
 	UpdatedAt   *time.Time  `json:"updated_at,omitempty"`
 	Sector      string      `json:"sector,omitempty"`
@@ -265,6 +267,9 @@ func (a *API) getConcern(w http.ResponseWriter, r *http.Request) {
 		ReceivedAt: &rep.ReceivedAt, Sector: rep.Sector, Topic: rep.Topic, Unit: rep.Unit}
 	if !rep.Deadline.IsZero() {
 		out.Deadline = &rep.Deadline
+	}
+	if !rep.ReportedAt.IsZero() {
+		out.ReportedAt = &rep.ReportedAt
 	}
 	updated := rep.ReceivedAt
 	for _, h := range rep.History {

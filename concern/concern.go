@@ -78,9 +78,12 @@ type Report struct {
 	DraftID    string    `json:"draft_id,omitempty"`
 	ReceivedAt time.Time `json:"received_at"`
 	Channel    string    `json:"channel"`
-	// ExternalID is the concern's id in the channel it came from (the intake API).
-	ExternalID string `json:"external_id,omitempty"`
-	Lang       string `json:"lang,omitempty"`
+	// ExternalID is the concern's id in the channel it came from (the intake API),
+	// and ReportedAt when the resident reported it there; ReceivedAt, which decides
+	// its id and day, is when minyi accepted it.
+	ExternalID string    `json:"external_id,omitempty"`
+	ReportedAt time.Time `json:"reported_at,omitzero"`
+	Lang       string    `json:"lang,omitempty"`
 
 	// ReporterID and ReporterName stay empty when the resident chose to be anonymous.
 	ReporterID   int64  `json:"reporter_id,omitempty"`

@@ -56,6 +56,7 @@ func columns() []column {
 		{"收到时间", "received_at", func(r *concern.Report, o Options) string { return at(r.ReceivedAt, o) }, false},
 		{"渠道", "channel", func(r *concern.Report, _ Options) string { return r.Channel }, false},
 		{"外部编号", "external_id", func(r *concern.Report, _ Options) string { return r.ExternalID }, false},
+		{"渠道受理时间", "reported_at", func(r *concern.Report, o Options) string { return at(r.ReportedAt, o) }, false},
 		{"网格员代为反映", "filed_by_grid_worker", func(r *concern.Report, _ Options) string { return yes(r.FiledBy != 0) }, false},
 		{"社区", "community", func(r *concern.Report, _ Options) string { return r.Community }, false},
 		{"网格", "grid", func(r *concern.Report, _ Options) string { return r.Grid }, false},
