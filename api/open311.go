@@ -217,21 +217,19 @@ func (a *API) requests(w http.ResponseWriter, r *http.Request, ext string) {
 		a.o311Error(w, ext, http.StatusServiceUnavailable, "the store is unavailable; try again in a minute")
 		return
 	}
+	reps, err := a.st.Reports(r.Context(), ids)
+	if err != nil {
+		a.o311Error(w, ext, http.StatusServiceUnavailable, "the store is unavailable; try again in a minute")
+		return
+	}
 	var matched []*concern.Report
-	for lo := 0; lo < len(ids); lo += 500 {
-		reps, err := a.st.Reports(r.Context(), ids[lo:min(lo+500, len(ids))])
-		if err != nil {
-			a.o311Error(w, ext, http.StatusServiceUnavailable, "the store is unavailable; try again in a minute")
-			return
+	for _, rep := range reps {
+		if rep.ReceivedAt.Before(start) || rep.ReceivedAt.After(end) ||
+			(len(codes) > 0 && !slices.Contains(codes, rep.Topic)) ||
+			(len(statuses) > 0 && !slices.Contains(statuses, openOrClosed(rep.Status))) {
+			continue
 		}
-		for _, rep := range reps {
-			if rep.ReceivedAt.Before(start) || rep.ReceivedAt.After(end) ||
-				(len(codes) > 0 && !slices.Contains(codes, rep.Topic)) ||
-				(len(statuses) > 0 && !slices.Contains(statuses, openOrClosed(rep.Status))) {
-				continue
-			}
-			matched = append(matched, rep)
-		}
+		matched = append(matched, rep)
 	}
 	slices.SortFunc(matched, func(x, y *concern.Report) int { return x.ReceivedAt.Compare(y.ReceivedAt) })
 	out := []serviceRequest{}

@@ -277,34 +277,27 @@ func indexInto(ctx context.Context, p redis.Pipeliner, r *concern.Report) {
 	}
 }
 
-// Reports reads several records at once, leaving out those not found.
+// Reports reads several records, leaving out those not found (and any that cannot
+// be read), in pipelines of reportsChunk reads so that any number may be asked for.
 func (s *Store) Reports(ctx context.Context, ids []string) ([]*concern.Report, error) {
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	cmds := make([]*redis.StringCmd, len(ids))
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, id := range ids {
-			cmds[i] = p.Get(ctx, reportKey(id))
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("reports: %w", err)
-	}
 	var out []*concern.Report
-	for _, c := range cmds {
-		b, err := c.Bytes()
+	for lo := 0; lo < len(ids); lo += reportsChunk {
+		raw, err := s.RawReports(ctx, ids[lo:min(lo+reportsChunk, len(ids))])
 		if err != nil {
-			continue
+			return nil, err
 		}
-		var r concern.Report
-		if json.Unmarshal(b, &r) == nil {
-			out = append(out, &r)
+		for _, b := range raw {
+			var r concern.Report
+			if json.Unmarshal(b, &r) == nil {
+				out = append(out, &r)
+			}
 		}
 	}
 	return out, nil
 }
+
+// reportsChunk bounds one pipeline of record reads.
+const reportsChunk = 500
 
 // Overdue lists unfinished concerns whose deadline passed before now, oldest first.
 func (s *Store) Overdue(ctx context.Context, now time.Time, limit int64) ([]*concern.Report, int64, error) {

@@ -71,13 +71,9 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	var reports []*concern.Report
-	for lo := 0; lo < len(ids); lo += 500 {
-		rs, err := a.st.Reports(ctx, ids[lo:min(lo+500, len(ids))])
-		if err != nil {
-			return err
-		}
-		reports = append(reports, rs...)
+	reports, err := a.st.Reports(ctx, ids)
+	if err != nil {
+		return err
 	}
 	slices.SortFunc(reports, func(x, y *concern.Report) int { return x.ReceivedAt.Compare(y.ReceivedAt) })
 	var buf bytes.Buffer
