@@ -114,7 +114,7 @@ func (a *API) open311Request(w http.ResponseWriter, r *http.Request) {
 		a.o311Error(w, ext, http.StatusServiceUnavailable, "the store is unavailable; try again in a minute")
 		return
 	}
-	a.o311Write(w, ext, "service_requests", []serviceRequest{a.serviceRequest(rep)})
+	a.o311Write(w, ext, http.StatusOK, "service_requests", []serviceRequest{a.serviceRequest(rep)})
 }
 
 func (a *API) o311Allowed(w http.ResponseWriter, r *http.Request, ext string) bool {
@@ -142,7 +142,7 @@ func (a *API) services(w http.ResponseWriter, ext string) {
 			Keywords:    strings.Join(t.Subtopics, ", "),
 		})
 	}
-	a.o311Write(w, ext, "services", out)
+	a.o311Write(w, ext, http.StatusOK, "services", out)
 }
 
 func (a *API) requests(w http.ResponseWriter, r *http.Request, ext string) {
@@ -236,7 +236,7 @@ func (a *API) requests(w http.ResponseWriter, r *http.Request, ext string) {
 	for _, rep := range matched[min((page-1)*size, len(matched)):min(page*size, len(matched))] {
 		out = append(out, a.serviceRequest(rep))
 	}
-	a.o311Write(w, ext, "service_requests", out)
+	a.o311Write(w, ext, http.StatusOK, "service_requests", out)
 }
 
 // parseDate reads a W3C datetime (2026-11-01T00:00:00+08:00), or a date alone.
@@ -298,11 +298,11 @@ func cmpOr(a, b string) string {
 }
 
 // o311Write answers in the requested format: a JSON array, or an XML document
-// whose root (services, service_requests) holds the items.
-func (a *API) o311Write(w http.ResponseWriter, ext, root string, items any) {
+// whose root (services, service_requests, errors) holds the items.
+func (a *API) o311Write(w http.ResponseWriter, ext string, code int, root string, items any) {
 	if ext == "xml" {
 		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
-		w.WriteHeader(http.StatusOK)
+		w.WriteHeader(code)
 		fmt.Fprint(w, xml.Header)
 		enc := xml.NewEncoder(w)
 		enc.Indent("", "  ")
@@ -313,7 +313,7 @@ func (a *API) o311Write(w http.ResponseWriter, ext, root string, items any) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(http.StatusOK)
+	w.WriteHeader(code)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	enc.Encode(items)
@@ -321,22 +321,5 @@ func (a *API) o311Write(w http.ResponseWriter, ext, root string, items any) {
 
 // o311Error answers with the spec's error format: a list of code and description.
 func (a *API) o311Error(w http.ResponseWriter, ext string, code int, description string) {
-	errs := []open311Error{{Code: code, Description: description}}
-	if ext == "xml" {
-		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
-		w.WriteHeader(code)
-		fmt.Fprint(w, xml.Header)
-		enc := xml.NewEncoder(w)
-		enc.Indent("", "  ")
-		enc.Encode(struct {
-			XMLName xml.Name `xml:"errors"`
-			Errors  []open311Error
-		}{Errors: errs})
-		return
-	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(code)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.Encode(errs)
+	a.o311Write(w, ext, code, "errors", []open311Error{{Code: code, Description: description}})
 }
