@@ -6,7 +6,6 @@ package storetest
 
 import (
 	"bufio"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -88,16 +87,12 @@ func (s *Server) start(path string) error {
 		return fmt.Errorf("start redis-server: %w", err)
 	}
 	s.cmd = cmd
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if ping(s.addr) == nil {
-			return nil
-		}
-		time.Sleep(20 * time.Millisecond)
+	if err := waitPing(s.addr, 10*time.Second); err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		return err
 	}
-	cmd.Process.Kill()
-	cmd.Wait()
-	return errors.New("redis-server did not answer within 10s")
+	return nil
 }
 
 // ping speaks just enough RESP to see the server answer.
