@@ -3,6 +3,7 @@ package classify
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -11,7 +12,7 @@ func TestModelTrainsSavesAndLoads(t *testing.T) {
 	tax, _ := DefaultTaxonomy()
 	items := fixture(t)
 	var epochs []float64
-	m, err := Train(items, tax, TrainOptions{Bits: 16, Epochs: 10, Log: func(_ int, loss float64) { epochs = append(epochs, loss) }})
+	m, err := Train(items, tax, TrainOptions{Bits: 16, Epochs: 10, Runs: 1, Log: func(_, _ int, loss float64) { epochs = append(epochs, loss) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,6 +63,65 @@ func TestModelTrainsSavesAndLoads(t *testing.T) {
 	other, _ := ParseTaxonomy([]byte("sectors: [甲]\ntopics:\n  - {name: 别的, sector: 甲, subtopics: [x]}\n"), "other.yaml")
 	if _, err := LoadModel(bytes.NewReader(raw), other); err == nil || !strings.Contains(err.Error(), "not a topic") {
 		t.Errorf("a model for another taxonomy was accepted: %v", err)
+	}
+}
+
+// A model reads dictionary words unless told not to; each kind loads as it was
+// trained, and averaging runs changes the weights but not what a clear case gets.
+func TestModelWordsAndRuns(t *testing.T) {
+	tax, _ := DefaultTaxonomy()
+	items := fixture(t)
+	ctx := context.Background()
+	text := "开发商到现在还不给我们办房产证"
+	var models []*Model
+	for _, opt := range []TrainOptions{{Bits: 16, Epochs: 5}, {Bits: 16, Epochs: 5, NoWords: true}, {Bits: 16, Epochs: 5, Runs: 1}} {
+		m, err := Train(items, tax, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (m.Meta.Words == "") != opt.NoWords || (m.words == nil) != opt.NoWords {
+			t.Fatalf("%+v: meta says words=%v", opt, m.Meta.Words)
+		}
+		want := opt.Runs
+		if want == 0 {
+			want = 3
+		}
+		if m.Meta.Runs != want {
+			t.Fatalf("%+v: meta says %d runs", opt, m.Meta.Runs)
+		}
+		models = append(models, m)
+		var buf bytes.Buffer
+		if err := m.Save(&buf); err != nil {
+			t.Fatal(err)
+		}
+		loaded, err := LoadModel(&buf, tax)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, _ := m.Classify(ctx, text)
+		b, _ := loaded.Classify(ctx, text)
+		if !opt.NoWords {
+			// a model names the word list it was trained with; another one is refused
+			var other bytes.Buffer
+			m.Meta.Words = "0123456789ab"
+			if err := m.Save(&other); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := LoadModel(&other, tax); err == nil || !strings.Contains(err.Error(), "train it again") {
+				t.Errorf("a model of another word list: %v", err)
+			}
+		}
+		if a.Topic != "城乡建设" || a.Reason != b.Reason {
+			t.Fatalf("%+v: %+v, loaded %+v", opt, a, b)
+		}
+		// the reason can name a whole word (n-grams are at most two characters)
+		// only when the model reads words
+		if (strings.Contains(a.Reason, "“开发商”") || strings.Contains(a.Reason, "“房产证”")) == opt.NoWords {
+			t.Errorf("%+v: reason %q", opt, a.Reason)
+		}
+	}
+	if slices.Equal(models[0].w, models[2].w) {
+		t.Error("three runs averaged gave the weights of one")
 	}
 }
 

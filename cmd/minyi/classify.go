@@ -90,10 +90,12 @@ func runClassify(ctx context.Context, args []string, stdin io.Reader, stdout, st
 func trainFlags(fs *flag.FlagSet) *classify.TrainOptions {
 	o := &classify.TrainOptions{}
 	fs.IntVar(&o.Epochs, "epochs", 20, "passes over the data")
+	fs.IntVar(&o.Runs, "runs", 3, "trainings on differently shuffled data whose weights are averaged")
 	fs.IntVar(&o.Bits, "bits", 20, "hashed feature space is 2^bits")
 	fs.IntVar(&o.MaxN, "max-n", 2, "longest character n-gram")
 	fs.Float64Var(&o.Rate, "rate", 0.03, "learning rate")
 	fs.Int64Var(&o.Seed, "seed", 1, "shuffling seed")
+	fs.BoolVar(&o.NoWords, "no-words", false, "character n-grams only, without the built-in dictionary's words")
 	return o
 }
 
@@ -155,7 +157,9 @@ func classifyTrain(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	start := time.Now()
-	opt.Log = func(epoch int, loss float64) { fmt.Fprintf(stderr, "epoch %d: loss %.4f\n", epoch, loss) }
+	opt.Log = func(run, epoch int, loss float64) {
+		fmt.Fprintf(stderr, "run %d/%d, epoch %d: loss %.4f\n", run, opt.Runs, epoch, loss)
+	}
 	m, err := classify.Train(items, tax, *opt)
 	if err != nil {
 		return err
