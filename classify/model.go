@@ -514,7 +514,8 @@ func (m *Model) evidence(fs []feature, rd reading, topic string) string {
 	}
 	var parts []string
 	for _, n := range names {
-		if n != "" {
+		// a two-character word is also a character pair: name it once
+		if n != "" && !slices.Contains(parts, n) {
 			parts = append(parts, n)
 		}
 	}

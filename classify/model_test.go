@@ -114,6 +114,13 @@ func TestModelWordsAndRuns(t *testing.T) {
 		if a.Topic != "城乡建设" || a.Reason != b.Reason {
 			t.Fatalf("%+v: %+v, loaded %+v", opt, a, b)
 		}
+		for _, it := range items {
+			res, _ := m.Classify(ctx, it.Text)
+			_, evidence, _ := strings.Cut(res.Reason, "依据：")
+			if names := strings.Split(evidence, "、"); len(names) != len(slices.Compact(slices.Sorted(slices.Values(names)))) {
+				t.Fatalf("%+v: reason names something twice: %q", opt, res.Reason)
+			}
+		}
 		// the reason can name a whole word (n-grams are at most two characters)
 		// only when the model reads words
 		if (strings.Contains(a.Reason, "“开发商”") || strings.Contains(a.Reason, "“房产证”")) == opt.NoWords {
