@@ -198,7 +198,7 @@ func fold(h uint64) uint32 { return uint32(h ^ h>>32) }
 func normalizeForModel(s string, out []rune) []rune {
 	for _, r := range s {
 		switch {
-		case r >= 0x4E00 && r <= 0x9FFF:
+		case isHan(r):
 		case r == '\n':
 		case r < 0x80:
 			switch {
@@ -277,6 +277,9 @@ func Train(items []Item, tax *Taxonomy, opt TrainOptions) (*Model, error) {
 	if opt.Bits < 10 || opt.Bits > 24 {
 		return nil, fmt.Errorf("train: bits %d is not 10..24", opt.Bits)
 	}
+	if opt.Runs < 1 || opt.Runs > 20 {
+		return nil, fmt.Errorf("train: runs %d is not 1..20", opt.Runs)
+	}
 	labels := labelsOf(items)
 	for _, l := range labels {
 		if _, ok := tax.Topic(l); !ok {
@@ -300,8 +303,10 @@ func Train(items []Item, tax *Taxonomy, opt TrainOptions) (*Model, error) {
 	// document frequencies, then idf
 	df := make([]float32, nb)
 	var buf []uint32
-	for _, it := range items {
-		buf, _ = fz.hashes(fz.read(it.Text), buf[:0])
+	readings := make([]reading, len(items)) // read (and cut into words) once
+	for i, it := range items {
+		readings[i] = fz.read(it.Text)
+		buf, _ = fz.hashes(readings[i], buf[:0])
 		slices.Sort(buf)
 		for i := 0; i < len(buf); i++ {
 			if i == 0 || buf[i] != buf[i-1] {
@@ -319,7 +324,7 @@ func Train(items []Item, tax *Taxonomy, opt TrainOptions) (*Model, error) {
 	docs := make([][]feature, len(items))
 	ys := make([]int, len(items))
 	for i, it := range items {
-		docs[i], buf = fz.vectorize(fz.read(it.Text), idf, buf)
+		docs[i], buf = fz.vectorize(readings[i], idf, buf)
 		ys[i] = class[it.Label]
 	}
 	// classes weighted inversely to their size, for macro-F1

@@ -138,4 +138,7 @@ func TestTrainRefusesLabelsOutsideTheTaxonomy(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "火星") {
 		t.Fatalf("error %v", err)
 	}
+	if _, err := Train(fixture(t), tax, TrainOptions{Runs: -1}); err == nil || !strings.Contains(err.Error(), "runs -1 is not 1..20") {
+		t.Fatalf("runs -1: %v", err)
+	}
 }

@@ -21,7 +21,7 @@ import (
 // 拆迁款) and keep it from reading pairs across word boundaries as evidence.
 type Words struct {
 	entries map[uint64]dictEntry // hash of a word's or a word beginning's runes
-	single  []dictEntry          // the same for one Han character, by rune - 0x4E00: read most
+	single  []dictEntry          // the same for one Han character, by rune - hanFirst: read most
 	maxLen  int                  // longest word, in runes
 	unknown float32              // log probability of a character the dictionary lacks
 	digest  string               // of the built-in list, so that a model names the one it was trained with
@@ -60,7 +60,7 @@ func BuiltinWords() (*Words, error) {
 // counts come from, then one "word count" per line.
 func ReadWords(r io.Reader) (*Words, error) {
 	sc := bufio.NewScanner(r)
-	d := &Words{entries: make(map[uint64]dictEntry, 1<<18), single: make([]dictEntry, 0x9FFF-0x4E00+1)}
+	d := &Words{entries: make(map[uint64]dictEntry, 1<<18), single: make([]dictEntry, hanLast-hanFirst+1)}
 	var total float64
 	line := 0
 	for sc.Scan() {
@@ -112,15 +112,19 @@ func ReadWords(r io.Reader) (*Words, error) {
 		return nil, fmt.Errorf("dictionary: no words")
 	}
 	d.unknown = float32(math.Log(1 / total))
-	for r := rune(0x4E00); r <= 0x9FFF; r++ {
-		d.single[r-0x4E00] = d.entries[mix(wordSeed, r)]
+	for r := rune(hanFirst); r <= hanLast; r++ {
+		d.single[r-hanFirst] = d.entries[mix(wordSeed, r)]
 	}
 	return d, nil
 }
 
 const wordSeed = 0x165667b19e3779f9
 
-func isHan(r rune) bool { return r >= 0x4E00 && r <= 0x9FFF }
+// The CJK Unified Ideographs block: the characters the dictionary and the model's
+// fast path know.
+const hanFirst, hanLast = 0x4E00, 0x9FFF
+
+func isHan(r rune) bool { return r >= hanFirst && r <= hanLast }
 
 // wordSpan is where a word lies in a text's runes.
 type wordSpan struct{ start, end int }
@@ -165,7 +169,7 @@ func (d *Words) route(run []rune, best []float32, next []int32) ([]float32, []in
 	best[n] = 0
 	for i := n - 1; i >= 0; i-- {
 		// run holds Han characters only: the first one is looked up in an array
-		e := d.single[run[i]-0x4E00]
+		e := d.single[run[i]-hanFirst]
 		best[i], next[i] = d.unknown+best[i+1], int32(i+1)
 		if e.word {
 			best[i] = e.logp + best[i+1]
