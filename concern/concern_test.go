@@ -77,3 +77,22 @@ func TestMayHandle(t *testing.T) {
 		}
 	}
 }
+
+func TestCleanTextAndVisibleLen(t *testing.T) {
+	if got := CleanText("路灯\x00坏了\x1b[31m\a\r\n第二行\t!\rx"); got != "路灯坏了[31m\n第二行\t!\nx" {
+		t.Errorf("CleanText = %q", got)
+	}
+	for s, want := range map[string]int{
+		"\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b\u200b": 0,
+		"\u202e\u202d\u2066\u2069\u200f\u200e\ufeff":                         0,
+		"\u0301\u0301\u0301\u0301\u0301\u0301\u0301\u0301\u0301\u0301":       0,
+		"　 \t\n":          0,
+		"路灯坏了":            4,
+		"e\u0301te\u0301": 3,
+		"a\u200bb\u200bc": 3,
+	} {
+		if got := VisibleLen(s); got != want {
+			t.Errorf("VisibleLen(%q) = %d, want %d", s, got, want)
+		}
+	}
+}

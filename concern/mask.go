@@ -98,3 +98,16 @@ func mayHold(text string) bool {
 func isDigitAt(s string, i int) bool {
 	return i >= 0 && i < len(s) && s[i] >= '0' && s[i] <= '9'
 }
+
+// Mask hides personal data in text: numbers (MaskPII) and names (MaskNames), the
+// given ones and those after a cue such as 我叫 or 姓名. It is the one masker for
+// every output that leaves the case itself.
+func Mask(text string, names ...string) string {
+	return MaskNames(MaskPII(text), names...)
+}
+
+// MaskedNote is a staff note of this concern as it may be shown outside the case:
+// masked as its text is.
+func (r *Report) MaskedNote(note string) string {
+	return Mask(note, r.ReporterName, r.ResidentName)
+}
