@@ -159,7 +159,7 @@ func newHarness(t *testing.T, webhook bool, tweaks ...func(*harnessConfig)) *har
 		cases.WithDigests(digest.NewBuilder(st, tax.Sectors, shanghai, digest.WithClock(h.clock.now))))
 	h.cases = svc
 	proc := inbox.New(st, m, svc, h.rec, inbox.WithLogger(logger), inbox.WithLeaseTTL(3*time.Second), inbox.WithAdmins(admin),
-		inbox.WithMessageLimit(cc.perMinute))
+		inbox.WithMessageLimit(cc.perMinute), inbox.WithClock(h.clock.now), inbox.WithDraftSweep(50*time.Millisecond))
 	lex := lexicon(t)
 	worker := intake.New(st, lex, intake.WithLogger(logger), intake.WithScreener(lex),
 		intake.WithDeadlines(svc.Deadline), intake.WithUrgent(svc.RaiseAlert))

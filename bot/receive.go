@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
@@ -107,7 +109,7 @@ func (t *Transport) tellBusy(inputs []flows.Input) {
 			defer cancel()
 			text := t.texts.Text(flows.LangOf(in.LangCode), "busy")
 			if in.CallbackID != "" {
-				t.answerCallback(ctx, in.CallbackID, text)
+				t.answerCallback(ctx, in.CallbackID, text, true)
 			}
 			if _, err := t.tg.SendMessage(ctx, render(in.ChatID, flows.Message{Text: text})); err != nil {
 				t.log.Warn("telling a chat the service is busy failed", "chat", in.ChatID, "err", err)
@@ -199,7 +201,7 @@ func (t *Transport) WebhookHandler(secret string) (http.Handler, error) {
 		}
 		got := r.Header.Get("X-Telegram-Bot-Api-Secret-Token")
 		if subtle.ConstantTimeCompare([]byte(got), []byte(secret)) != 1 {
-			t.log.Warn("webhook request with a wrong secret token", "remote", r.RemoteAddr)
+			t.wrongSecret.note(t.log, r.RemoteAddr)
 			http.Error(w, "wrong secret token", http.StatusUnauthorized)
 			return
 		}
@@ -231,6 +233,32 @@ func (t *Transport) WebhookHandler(secret string) (http.Handler, error) {
 		}
 		w.WriteHeader(http.StatusOK)
 	}), nil
+}
+
+// tally logs something that may come in floods (requests with a wrong secret)
+// at most once a minute: the first at once, then one line counting those since.
+type tally struct {
+	now    func() time.Time // time.Now unless a test sets it
+	mu     sync.Mutex
+	last   time.Time // when a line was last written
+	count  int       // since then
+	remote string    // the latest
+}
+
+func (c *tally) note(log *slog.Logger, remote string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := time.Now()
+	if c.now != nil {
+		now = c.now()
+	}
+	c.count++
+	c.remote = remote
+	if !c.last.IsZero() && now.Sub(c.last) < time.Minute {
+		return
+	}
+	log.Warn("webhook requests with a wrong secret token", "count", c.count, "since", c.last, "latest_remote", c.remote)
+	c.last, c.count = now, 0
 }
 
 // SetWebhook tells Telegram to post updates to url with the secret token.

@@ -28,9 +28,18 @@ const MaxText = 4096
 func (t *Transport) Deliver(ctx context.Context, d inbox.Delivery) error {
 	ctx = telemetry.WithUpdate(ctx, d.InputID)
 	if d.CallbackID != "" {
-		t.answerCallback(ctx, d.CallbackID, "")
+		toast := ""
+		for _, m := range d.Messages {
+			if m.Toast {
+				toast = m.Text
+			}
+		}
+		t.answerCallback(ctx, d.CallbackID, toast, false)
 	}
 	for _, m := range d.Messages {
+		if m.Toast && d.CallbackID != "" {
+			continue // said on the button
+		}
 		if m.Document != nil {
 			err := t.call(ctx, func(ctx context.Context) error {
 				_, err := t.tg.SendDocument(ctx, &tgbot.SendDocumentParams{
@@ -110,9 +119,9 @@ func editable(m flows.Message) bool {
 
 // answerCallback stops the spinner on a pressed button. A query too old to answer
 // is no reason to hold the replies back, so failures are only logged.
-func (t *Transport) answerCallback(ctx context.Context, id, text string) {
+func (t *Transport) answerCallback(ctx context.Context, id, text string, alert bool) {
 	err := t.call(ctx, func(ctx context.Context) error {
-		_, err := t.tg.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{CallbackQueryID: id, Text: text, ShowAlert: text != ""})
+		_, err := t.tg.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{CallbackQueryID: id, Text: text, ShowAlert: alert})
 		return err
 	})
 	if err != nil {

@@ -56,6 +56,8 @@ type Transport struct {
 
 	mu   sync.Mutex
 	told map[int64]time.Time // when each chat was last told the service is busy
+
+	wrongSecret tally
 }
 
 // Option configures a Transport.

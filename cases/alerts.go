@@ -12,11 +12,22 @@ import (
 	"github.com/minyi-project/minyi/store"
 )
 
+// stormGather is how long after its minute a storm group waits for stragglers
+// of that minute before it is sent.
+const stormGather = 5 * time.Second
+
 // RaiseAlert records an urgent concern's alert and sends it at once; until someone
-// acknowledges it, Tick sends it again every AlertEvery.
+// acknowledges it, Tick sends it again every AlertEvery. Past AlertStorm alerts a
+// minute from one channel (a flood of submissions), the rest of that minute's
+// are gathered into one alert that says how many and lists them.
 func (s *Service) RaiseAlert(ctx context.Context, r *concern.Report) error {
-	if err := s.st.RaiseAlert(ctx, r.ID, s.now()); err != nil {
+	group, err := s.st.RaiseAlertLimited(ctx, r.ID, r.Channel, s.now(), s.cfg.AlertStorm, stormGather)
+	if err != nil {
 		return err
+	}
+	if group != "" {
+		s.log.Warn("urgent alerts past the storm limit: gathered into one", "concern", r.ID, "channel", r.Channel, "group", group, "limit", s.cfg.AlertStorm)
+		return nil
 	}
 	return s.sendDue(ctx)
 }
@@ -75,6 +86,18 @@ func (s *Service) sendDue(ctx context.Context) error {
 	}
 	var inputs []flows.Input
 	for _, a := range due {
+		if a.Storm {
+			members, err := s.st.AlertMembers(ctx, a.ID)
+			if err != nil {
+				return err
+			}
+			ev := flows.Event{Type: flows.EventAlert, Concern: a.ID, Count: a.Sent, Channel: a.Channel, Members: members}
+			for _, chat := range s.alertChats() {
+				e := ev
+				inputs = append(inputs, s.eventInput(chat, fmt.Sprintf("alert:%s:%d:%d", a.ID, a.Sent, chat), &e))
+			}
+			continue
+		}
 		r, err := s.st.Report(ctx, a.ID)
 		if err != nil {
 			return fmt.Errorf("alert %s: %w", a.ID, err)
@@ -106,6 +129,31 @@ func (s *Service) sendDue(ctx context.Context) error {
 	}
 	_, err = s.notify.Ingest(ctx, inputs...)
 	return err
+}
+
+// ack stops an alert's repetition and audits it; acknowledging a storm group
+// acknowledges each of its concerns.
+func (s *Service) ack(ctx context.Context, in flows.Input, id string) error {
+	a, _, err := s.st.AckAlert(ctx, id, in.UserID, s.now())
+	if err != nil {
+		return err
+	}
+	if !a.Storm {
+		return s.audit(ctx, in, "ack", id, "")
+	}
+	members, err := s.st.AlertMembers(ctx, id)
+	if err != nil {
+		return err
+	}
+	for _, m := range members {
+		if _, _, err := s.st.AckAlert(ctx, m, in.UserID, s.now()); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if err := s.audit(ctx, in, "ack", m, id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // sweep erases the personal data of concerns finished longer ago than the

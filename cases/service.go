@@ -44,6 +44,9 @@ type Config struct {
 	Levels map[concern.Level]time.Duration
 	// AlertEvery repeats an unacknowledged alert.
 	AlertEvery time.Duration
+	// AlertStorm is how many urgent alerts a minute one channel may raise one by
+	// one; the rest of the minute's come as one alert (0: no limit).
+	AlertStorm int
 	// InviteTTL is how long an invite code is valid.
 	InviteTTL time.Duration
 	// Retention is how long personal data is kept once a concern is finished.
@@ -130,10 +133,16 @@ func (s *Service) Deadline(level concern.Level, from time.Time) time.Time {
 	return from.Add(s.cfg.Levels[level])
 }
 
-// refusal is a command that changes nothing, with the catalog message saying why.
-type refusal string
+// refused is a command that changes nothing, with the catalog message saying
+// why and the message's arguments (name, value pairs) beyond the concern's id.
+type refused struct {
+	key  string
+	args []string
+}
 
-func (r refusal) Error() string { return string(r) }
+func (r *refused) Error() string { return r.key }
+
+func refusal(key string, args ...string) error { return &refused{key: key, args: args} }
 
 // Execute carries out one effect for the input that asked for it. It returns the
 // outcome for the engine, and a concern to list for the user, if one was submitted.
@@ -152,10 +161,10 @@ func (s *Service) Execute(ctx context.Context, in flows.Input, lang string, e fl
 	case flows.EffectCommand:
 		res := flows.EffectResult{Command: e.Command, Args: e.Args}
 		err := s.command(ctx, in, e, &res)
-		var ref refusal
+		var ref *refused
 		switch {
 		case errors.As(err, &ref):
-			res.Refused = string(ref)
+			res.Refused, res.RefusedArgs = ref.key, ref.args
 		case errors.Is(err, store.ErrNotFound):
 			res.Refused = "not_found"
 		case err != nil:
@@ -169,6 +178,11 @@ func (s *Service) Execute(ctx context.Context, in flows.Input, lang string, e fl
 }
 
 func (s *Service) submit(ctx context.Context, log *slog.Logger, in flows.Input, lang string, d *flows.Draft) (flows.EffectResult, *store.Listing) {
+	if d.Flow == flows.FileFlow && in.Role != concern.RoleGrid {
+		// the role is looked up afresh for every update: one revoked mid-filing files nothing
+		log.Info("a filing by someone no longer a grid worker discarded", "draft", d.ID, "role", in.Role)
+		return flows.EffectResult{Refused: "file_not_allowed"}, nil
+	}
 	r := reportFrom(in, lang, d)
 	id, err := s.intake.Submit(ctx, d.ID, r, s.cfg.ConcernsPerDay)
 	if errors.Is(err, store.ErrQuota) {
@@ -289,10 +303,7 @@ func (s *Service) command(ctx context.Context, in flows.Input, e flows.Effect, r
 	case "rate":
 		return s.rate(ctx, in, arg(0), concern.Rating(arg(1)), res)
 	case "ack":
-		if _, _, err := s.st.AckAlert(ctx, arg(0), in.UserID, s.now()); err != nil {
-			return err
-		}
-		return s.audit(ctx, in, "ack", arg(0), "")
+		return s.ack(ctx, in, arg(0))
 	case "digest":
 		return s.digest(ctx, in, args, res)
 	}
@@ -346,6 +357,12 @@ func (s *Service) change(ctx context.Context, in flows.Input, cmd string, args [
 			if st == r.Status {
 				return refusal("same_status")
 			}
+			if !r.Status.CanBecome(st) {
+				return refusal("bad_transition", "from", string(r.Status), "to", string(st), "allowed", statusList(r.Status.Next()))
+			}
+			if st.NeedsNote() && args[2] == "" {
+				return refusal("note_required", "status", string(st))
+			}
 			step.Status, step.Note = st, args[2]
 			detail = st.Label("zh") + " " + args[2]
 		case "dup":
@@ -384,6 +401,15 @@ func (s *Service) change(ctx context.Context, in flows.Input, cmd string, args [
 	notified, err := s.tell(ctx, r, len(r.History)-1)
 	res.Notified = notified
 	return err
+}
+
+// statusList names statuses for a message, as codes the engine words in the reader's language.
+func statusList(ss []concern.Status) string {
+	out := make([]string, len(ss))
+	for i, st := range ss {
+		out[i] = string(st)
+	}
+	return strings.Join(out, ",")
 }
 
 // tell puts the news of a concern's history step hist in the chat of whoever
@@ -456,6 +482,40 @@ func newCode() string {
 }
 
 func (s *Service) invite(ctx context.Context, in flows.Input, args []string, res *flows.EffectResult) error {
+	switch args[0] {
+	case "cancel":
+		if in.Role != concern.RoleAdmin {
+			return refusal("admins_only")
+		}
+		code := strings.ToUpper(strings.TrimSpace(args[1]))
+		inv, err := s.st.CancelInvite(ctx, code)
+		if errors.Is(err, store.ErrNotFound) {
+			return refusal("invite_not_outstanding", "code", code)
+		}
+		if err != nil {
+			return err
+		}
+		res.Code = code
+		return s.audit(ctx, in, "uninvite", "", code+" "+string(inv.Role))
+	case "list":
+		if in.Role != concern.RoleAdmin {
+			return refusal("admins_only")
+		}
+		list, err := s.st.Invites(ctx, s.now())
+		if err != nil {
+			return err
+		}
+		for _, o := range list {
+			res.Invites = append(res.Invites, flows.InviteInfo{Code: o.Code, Role: o.Invite.Role, Community: o.Invite.Community,
+				Grid: o.Invite.Grid, By: o.Invite.By, Expires: o.Expires})
+		}
+		return nil
+	case "staff":
+		// staff create staff only through an admin: otherwise one leaked account makes many
+		if in.Role != concern.RoleAdmin {
+			return refusal("invite_staff_admin_only")
+		}
+	}
 	inv := store.Invite{Role: concern.RoleStaff, By: in.UserID, Created: s.now()}
 	detail := "staff"
 	if args[0] == "grid" {
@@ -492,6 +552,13 @@ func (s *Service) join(ctx context.Context, in flows.Input, code string, res *fl
 	if err != nil {
 		return err
 	}
+	if ok, err := s.mayInvite(ctx, inv.By, inv.Role); err != nil {
+		return err
+	} else if !ok {
+		// the maker's role was taken away (or narrowed) since: the code died with it
+		s.log.Info("invite of a maker no longer allowed to invite refused", "by", inv.By, "role", inv.Role)
+		return refusal("invite_invalid")
+	}
 	m := concern.Member{UserID: in.UserID, Role: inv.Role, Community: inv.Community, Grid: inv.Grid, Since: s.now(), By: inv.By}
 	if err := s.st.SetMember(ctx, m); err != nil {
 		return err
@@ -500,6 +567,23 @@ func (s *Service) join(ctx context.Context, in flows.Input, code string, res *fl
 	in.Role = m.Role
 	s.setMenu(in.UserID, m.Role)
 	return s.audit(ctx, in, "join", "", string(m.Role)+" "+m.Community+"/"+m.Grid)
+}
+
+// mayInvite reports whether user may still make an invite of role: staff invites
+// are admins', grid invites staff's and admins'.
+func (s *Service) mayInvite(ctx context.Context, user int64, role concern.Role) (bool, error) {
+	if s.IsAdmin(user) {
+		return true, nil
+	}
+	m, ok, err := s.st.Member(ctx, user)
+	if err != nil || !ok {
+		return false, err
+	}
+	switch role {
+	case concern.RoleGrid:
+		return m.Role == concern.RoleStaff || m.Role == concern.RoleAdmin, nil
+	}
+	return m.Role == concern.RoleAdmin, nil
 }
 
 func (s *Service) revoke(ctx context.Context, in flows.Input, user string, res *flows.EffectResult) error {
@@ -513,6 +597,12 @@ func (s *Service) revoke(ctx context.Context, in flows.Input, user string, res *
 	}
 	if _, err := s.st.RemoveMember(ctx, id); err != nil {
 		return err
+	}
+	// their outstanding codes go with them (join checks the maker too)
+	if n, err := s.st.CancelInvitesBy(ctx, id, s.now()); err != nil {
+		return err
+	} else if n > 0 {
+		s.log.Info("a revoked member's invite codes cancelled", "user", id, "codes", n)
 	}
 	res.Member = &m
 	s.setMenu(id, concern.RoleResident)

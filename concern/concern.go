@@ -310,3 +310,34 @@ func MaskPhone(phone string) string {
 func (l Location) String() string {
 	return strconv.FormatFloat(l.Lat, 'f', 5, 64) + ", " + strconv.FormatFloat(l.Lon, 'f', 5, 64)
 }
+
+// transitions is where staff may take a concern from each status with /status
+// (docs/RELIABILITY.md has the table). Handling moves forward; the ways back are
+// a closed concern reopened, a rejection reconsidered and a duplicate unlinked.
+// /assign and /dup have their own rule: any unfinished concern.
+var transitions = map[Status][]Status{
+	StatusReceived:    {StatusAccepted, StatusTransferred, StatusInProgress, StatusClosed, StatusRejected},
+	StatusAccepted:    {StatusTransferred, StatusInProgress, StatusClosed, StatusRejected},
+	StatusTransferred: {StatusInProgress, StatusClosed, StatusRejected},
+	StatusInProgress:  {StatusTransferred, StatusClosed, StatusRejected},
+	StatusClosed:      {StatusInProgress},
+	StatusRejected:    {StatusAccepted},
+	StatusDuplicate:   {StatusAccepted},
+}
+
+// Next lists the statuses staff may set a concern in status s to.
+func (s Status) Next() []Status { return transitions[s] }
+
+// CanBecome reports whether staff may set a concern in status s to t.
+func (s Status) CanBecome(t Status) bool {
+	for _, n := range transitions[s] {
+		if n == t {
+			return true
+		}
+	}
+	return false
+}
+
+// NeedsNote reports whether setting this status needs a note for the resident:
+// what was done (closed) or why not (rejected).
+func (s Status) NeedsNote() bool { return s == StatusClosed || s == StatusRejected }

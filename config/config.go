@@ -69,6 +69,8 @@ type Config struct {
 	// ServiceLevels gives each level ("urgent", "utility", "general", "complex") its time.
 	ServiceLevels map[string]time.Duration
 	AlertRepeat   time.Duration
+	// AlertStorm is how many urgent alerts a minute one channel raises one by one.
+	AlertStorm    int
 	RetentionDays int
 	// DigestAt is the time of day the previous day's digest goes out.
 	DigestAt time.Duration
@@ -481,6 +483,9 @@ var settings = []setting{
 		}
 		c.AlertRepeat = d
 		return nil
+	}},
+	{env: "MINYI_ALERT_STORM", key: "alert_storm", def: "5", apply: func(c *Config, v string) error {
+		return parseCount(v, 0, &c.AlertStorm)
 	}},
 	{env: "MINYI_RETENTION_DAYS", key: "retention_days", def: "1095", apply: func(c *Config, v string) error {
 		n, err := strconv.Atoi(v)

@@ -92,6 +92,9 @@ func (c *Console) Deliver(_ context.Context, d inbox.Delivery) error {
 		if m.Document != nil {
 			m.Text += " " + c.save(m.Document)
 		}
+		if m.Toast {
+			m.Text = "（提示 notice）" + m.Text // Telegram shows it on the pressed button
+		}
 		for i, line := range strings.Split(m.Text, "\n") {
 			if i == 0 {
 				fmt.Fprintf(c.out, "%s%s\n", prefix, line)

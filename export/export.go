@@ -28,8 +28,12 @@ type Options struct {
 	Location *time.Location
 }
 
-// restricted stands for a sensitive concern's text in a masked export.
-const restricted = "（敏感事项，内容限制查阅）"
+// restricted stands for a sensitive concern's text in a masked export, and
+// restrictedNote for its staff notes.
+const (
+	restricted     = "（敏感事项，内容限制查阅）"
+	restrictedNote = "（说明限制查阅）"
+)
 
 // column is one field of a row: its heading and how to read it.
 type column struct {
@@ -111,15 +115,33 @@ func history(r *concern.Report, o Options) string {
 			line += "（" + h.By + "）"
 		}
 		if h.Note != "" {
-			note := h.Note
-			if !o.Unmasked {
-				note = concern.MaskPII(note)
-			}
-			line += "：" + note
+			line += "：" + note(r, h.Note, o)
 		}
 		lines = append(lines, line)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// note is a staff note as the export shows it: withheld like the text of a
+// sensitive concern, masked like the text of any other.
+func note(r *concern.Report, n string, o Options) string {
+	switch {
+	case o.Unmasked:
+		return n
+	case r.Sensitive:
+		return restrictedNote
+	}
+	return r.MaskedNote(n)
+}
+
+// defuse keeps a spreadsheet from reading a cell as a formula (CSV injection):
+// a cell starting with = + - @, a tab or a carriage return gets a leading ',
+// as OWASP advises.
+func defuse(cell string) string {
+	if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+		return "'" + cell
+	}
+	return cell
 }
 
 func (o Options) columns() []column {
@@ -161,7 +183,7 @@ func writeCSV(w io.Writer, reports []*concern.Report, o Options) error {
 	cw.Write(row)
 	for _, r := range reports {
 		for i, c := range cols {
-			row[i] = c.value(r, o)
+			row[i] = defuse(c.value(r, o))
 		}
 		cw.Write(row)
 	}
@@ -226,11 +248,7 @@ func writeJSONL(w io.Writer, reports []*concern.Report, o Options) error {
 				e["by"] = h.By
 			}
 			if h.Note != "" {
-				if o.Unmasked {
-					e["note"] = h.Note
-				} else {
-					e["note"] = concern.MaskPII(h.Note)
-				}
+				e["note"] = note(r, h.Note, o)
 			}
 			hist = append(hist, e)
 		}

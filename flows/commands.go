@@ -2,6 +2,7 @@ package flows
 
 import (
 	"errors"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -37,7 +38,8 @@ var commands = map[string]command{
 	"level":   {roles: staffOnly, minArgs: 2, maxArgs: 2, usage: "/level 编号 urgent|utility|general|complex"},
 	"overdue": {roles: staffOnly, maxArgs: 0, usage: "/overdue"},
 	"audit":   {roles: staffOnly, minArgs: 1, maxArgs: 1, usage: "/audit 编号"},
-	"invite":  {roles: staffOnly, minArgs: 1, maxArgs: 2, usage: "/invite grid 社区/网格 或 /invite staff"},
+	"invite":  {roles: staffOnly, minArgs: 1, maxArgs: 2, usage: "/invite grid 社区/网格 或 /invite staff（管理员）或 /invite cancel 邀请码（管理员）"},
+	"invites": {roles: adminOnly, maxArgs: 0, usage: "/invites"},
 	"revoke":  {roles: adminOnly, minArgs: 1, maxArgs: 1, usage: "/revoke 用户编号"},
 	"file":    {roles: gridOnly, maxArgs: 0, usage: "/file"},
 	"filed":   {roles: gridOnly, maxArgs: 0, usage: "/mine"},
@@ -158,6 +160,10 @@ func (r *run) runCommand(name, shown, argLine string) bool {
 				r.say(r.t("reason_required"))
 				return true
 			}
+			if st.NeedsNote() && note == "" {
+				r.say(r.t("note_required", "status", st.Label(r.lang)))
+				return true
+			}
 			args = []string{args[0], string(st), note}
 		}
 	case "invite":
@@ -167,6 +173,7 @@ func (r *run) runCommand(name, shown, argLine string) bool {
 		case args[0] == "grid" && len(args) == 2:
 			r.say(r.t("bad_grid", "grid", args[1], "grids", strings.Join(r.m.grids, "、")))
 			return true
+		case args[0] == "cancel" && len(args) == 2:
 		default:
 			r.say(r.t("usage", "usage", spec.usage))
 			return true
@@ -176,6 +183,8 @@ func (r *run) runCommand(name, shown, argLine string) bool {
 			r.say(r.t("bad_user", "user", args[0]))
 			return true
 		}
+	case "invites":
+		name, args = "invite", []string{"list"}
 	case "digest":
 		p, err := period.Parse(first(args), r.in.Time, r.m.loc)
 		if err != nil {
@@ -243,12 +252,13 @@ func (r *run) commandButton(kind, rest string) bool {
 		}
 		r.effect = &Effect{Kind: EffectCommand, Command: "rate", Args: []string{id, rating}}
 		return true
-	case "k": // acknowledge an urgent alert: k:ID
-		if !concern.ValidID(rest) {
+	case "k": // acknowledge an urgent alert: k:ID, or k:GROUP of a storm
+		if !concern.ValidID(rest) && !stormPattern.MatchString(rest) {
 			return false
 		}
 		if !commands["ack"].allows(role(r.in)) {
-			r.say(r.t("staff_only_button"))
+			// a notice on the button only: nothing is posted into the staff group
+			r.out = append(r.out, Message{Text: r.t("staff_only_button"), Toast: true})
 			return true
 		}
 		r.effect = &Effect{Kind: EffectCommand, Command: "ack", Args: []string{rest}}
@@ -263,6 +273,9 @@ func (r *run) commandButton(kind, rest string) bool {
 	}
 	return false
 }
+
+// stormPattern is the id of a storm of alerts (store.StormGroup).
+var stormPattern = regexp.MustCompile(`^G\d{12}-[a-z][a-z0-9_-]{0,31}$`)
 
 func validRating(s string) bool {
 	switch concern.Rating(s) {
@@ -279,7 +292,18 @@ func (r *run) commandResult(res *EffectResult) {
 		return
 	}
 	if res.Refused != "" {
-		r.say(r.t(res.Refused, "id", first(res.Args), "other", nth(res.Args, 1)))
+		args := []string{"id", first(res.Args), "other", nth(res.Args, 1)}
+		for i := 0; i+1 < len(res.RefusedArgs); i += 2 {
+			v := res.RefusedArgs[i+1]
+			switch res.RefusedArgs[i] {
+			case "from", "to", "status":
+				v = concern.Status(v).Label(r.lang)
+			case "allowed":
+				v = r.statusLabels(v)
+			}
+			args = append(args, res.RefusedArgs[i], v)
+		}
+		r.say(r.t(res.Refused, args...))
 		return
 	}
 	switch res.Command {
@@ -320,6 +344,14 @@ func (r *run) commandResult(res *EffectResult) {
 		}
 		r.say(strings.Join(lines, "\n"))
 	case "invite":
+		switch first(res.Args) {
+		case "cancel":
+			r.say(r.t("invite_cancelled", "code", res.Code))
+			return
+		case "list":
+			r.say(r.inviteList(res.Invites))
+			return
+		}
 		where := ""
 		if first(res.Args) == "grid" {
 			where = nth(res.Args, 1)
@@ -350,6 +382,37 @@ func (r *run) commandResult(res *EffectResult) {
 	case "digest":
 		r.out = append(r.out, res.Messages...)
 	}
+}
+
+// statusLabels words a comma-separated list of status codes in the reader's language.
+func (r *run) statusLabels(codes string) string {
+	var out []string
+	for c := range strings.SplitSeq(codes, ",") {
+		if c != "" {
+			out = append(out, concern.Status(c).Label(r.lang))
+		}
+	}
+	if len(out) == 0 {
+		return r.t("none")
+	}
+	return strings.Join(out, r.t("list_sep"))
+}
+
+// inviteList renders the outstanding invite codes for an admin.
+func (r *run) inviteList(list []InviteInfo) string {
+	if len(list) == 0 {
+		return r.t("invites_none")
+	}
+	lines := []string{r.t("invites_head", "n", strconv.Itoa(len(list)))}
+	for _, o := range list {
+		where := ""
+		if o.Community != "" {
+			where = " " + o.Community + "/" + o.Grid
+		}
+		lines = append(lines, r.t("invites_line", "code", o.Code, "role", o.Role.Label(r.lang)+where,
+			"by", strconv.FormatInt(o.By, 10), "expires", r.when(o.Expires)))
+	}
+	return strings.Join(lines, "\n")
 }
 
 func first(a []string) string { return nth(a, 0) }
@@ -516,10 +579,21 @@ func (r *run) event(e *Event) {
 		if e.Count > 1 {
 			again = r.t("alert_again", "n", strconv.Itoa(e.Count))
 		}
+		if len(e.Members) > 0 {
+			r.say(r.t("alert_storm", "n", strconv.Itoa(len(e.Members)), "channel", e.Channel, "again", again,
+				"ids", strings.Join(e.Members, "、")), []Button{{Label: r.t("alert_ack"), Data: "k:" + e.Concern}})
+			return
+		}
 		r.say(r.t("alert", "id", e.Concern, "again", again, "excerpt", e.Excerpt, "reason", e.Reason, "place", orDash(e.Place)),
 			[]Button{{Label: r.t("alert_ack"), Data: "k:" + e.Concern}})
 	case EventDeadLetter:
 		r.say(r.t("dead_letter", "id", e.Concern, "why", e.Reason))
+	case EventExpire:
+		// the draft's contents go now, not with the session weeks later; the
+		// resident hears of it when they next write
+		if r.idle() {
+			r.s.Flow, r.s.Pending, r.s.Expired = nil, "", true
+		}
 	case EventDigest:
 		late := ""
 		if e.Late {

@@ -77,6 +77,7 @@ const (
 	EventRole       EventType = "role"        // the user's role was given or taken away
 	EventDigest     EventType = "digest"      // the scheduled digest is due in this chat
 	EventDeadLetter EventType = "dead_letter" // a queued concern failed too often, for staff
+	EventExpire     EventType = "expire"      // the chat's draft may have sat idle past its expiry
 )
 
 // Event is news for a chat from outside its own conversation.
@@ -95,8 +96,12 @@ type Event struct {
 	// Rate asks the recipient to rate the concern's handling.
 	Rate bool `json:"rate,omitempty"`
 	// Count numbers an alert's repetitions.
-	Count  int            `json:"count,omitempty"`
-	Member concern.Member `json:"member,omitzero"`
+	Count int `json:"count,omitempty"`
+	// Channel and Members are set on an alert that gathers a storm: the urgent
+	// concerns of one channel past its limit in a minute.
+	Channel string         `json:"channel,omitempty"`
+	Members []string       `json:"members,omitempty"`
+	Member  concern.Member `json:"member,omitzero"`
 	// From, To and Late describe a scheduled digest.
 	From string `json:"from,omitempty"`
 	To   string `json:"to,omitempty"`
@@ -128,6 +133,9 @@ type Message struct {
 	// Edit replaces the message whose button led here, when there is one, rather
 	// than sending a new one: sent twice (after a crash), it still shows once.
 	Edit bool `json:"edit,omitempty"`
+	// Toast answers the pressed button with Text in a small notice instead of a
+	// message (nothing is posted into a group); without a button it is sent as a message.
+	Toast bool `json:"toast,omitempty"`
 }
 
 // Document is a file to send.
@@ -168,20 +176,33 @@ type EffectResult struct {
 	// Command and Args echo the command carried out.
 	Command string   `json:"command,omitempty"`
 	Args    []string `json:"args,omitempty"`
-	// Refused names the catalog message explaining why a command changed nothing.
-	Refused string `json:"refused,omitempty"`
+	// Refused names the catalog message explaining why a command changed nothing,
+	// RefusedArgs its arguments (name, value pairs) beyond the id.
+	Refused     string   `json:"refused,omitempty"`
+	RefusedArgs []string `json:"refused_args,omitempty"`
 	// Report is the concern a command showed or changed; Reports a list of them.
 	Report  *concern.Report      `json:"report,omitempty"`
 	Reports []concern.Report     `json:"reports,omitempty"`
 	Audit   []concern.AuditEntry `json:"audit,omitempty"`
 	Member  *concern.Member      `json:"member,omitempty"`
 	Code    string               `json:"code,omitempty"`
+	Invites []InviteInfo         `json:"invites,omitempty"`
 	Expires time.Time            `json:"expires,omitzero"`
 	// Notified says whether the reporter (or filing worker) could be told.
 	Notified bool `json:"notified,omitempty"`
 	Count    int  `json:"count,omitempty"`
 	// Messages are sent as they are (a digest, rendered by the runner).
 	Messages []Message `json:"messages,omitempty"`
+}
+
+// InviteInfo is an outstanding invite code, for admins.
+type InviteInfo struct {
+	Code      string       `json:"code"`
+	Role      concern.Role `json:"role"`
+	Community string       `json:"community,omitempty"`
+	Grid      string       `json:"grid,omitempty"`
+	By        int64        `json:"by"`
+	Expires   time.Time    `json:"expires"`
 }
 
 // Draft is a finished flow's answers, ready to be submitted.

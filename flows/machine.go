@@ -107,6 +107,9 @@ func NewDefault(opts ...Option) (*Machine, error) {
 	return NewMachine(defs, cat, opts...)
 }
 
+// Expiry is how long a draft may sit idle before it is discarded.
+func (m *Machine) Expiry() time.Duration { return m.expiry }
+
 // Text renders one catalog message, for transports that speak outside a flow.
 func (m *Machine) Text(lang, key string, args ...string) string {
 	return m.cat.Render(lang, key, args...)
@@ -140,9 +143,13 @@ func LangOf(code string) string {
 // send and, at most, one effect to carry out.
 func (m *Machine) Step(s Session, in Input) Result {
 	s = s.clone()
+	// whatever the transport, control characters never reach a draft or a record
+	in.Text, in.UserName = concern.CleanText(in.Text), concern.CleanText(in.UserName)
 	r := &run{m: m, s: &s, in: in, lang: m.Lang(s, in)}
 	r.dispatch()
-	s.LastActive = in.Time
+	if !(in.Kind == InputEvent && in.Event != nil && in.Event.Type == EventExpire) {
+		s.LastActive = in.Time // the sweep's look at a draft is not activity
+	}
 	return Result{Session: s, Messages: r.out, Effect: r.effect}
 }
 
@@ -180,8 +187,8 @@ func (r *run) dispatch() {
 		r.group()
 		return
 	}
-	if r.s.Flow != nil && !r.s.LastActive.IsZero() && r.in.Time.Sub(r.s.LastActive) > r.m.expiry {
-		r.s.Flow, r.s.Pending = nil, ""
+	if r.s.Expired || r.idle() {
+		r.s.Flow, r.s.Pending, r.s.Expired = nil, "", false
 		r.say(r.t("flow_expired", "minutes", strconv.Itoa(int(r.m.expiry.Minutes()))))
 	}
 	if cmd, args, ok := parseCommand(r.in); ok {
@@ -198,6 +205,11 @@ func (r *run) dispatch() {
 		return
 	}
 	r.menu(r.t("idle_hint"))
+}
+
+// idle reports whether the session's draft has sat past the flow expiry.
+func (r *run) idle() bool {
+	return r.s.Flow != nil && !r.s.LastActive.IsZero() && r.in.Time.Sub(r.s.LastActive) > r.m.expiry
 }
 
 // group handles a message in the staff chat: staff commands and alert buttons
@@ -257,7 +269,11 @@ func (r *run) command(cmd, args string) {
 		r.s.Flow = nil
 		r.menu(r.t("cancelled"))
 	case "help":
-		r.say(r.t("help"))
+		text := r.t("help")
+		if role(r.in) != concern.RoleResident {
+			text += "\n\n" + r.roleHelp()
+		}
+		r.say(text)
 		r.reprompt()
 	case "lang":
 		r.setLang(args)
@@ -613,12 +629,14 @@ func (r *run) onText(st *StepDef) {
 		return
 	}
 	text := strings.TrimSpace(r.in.Text)
-	n := len([]rune(text))
+	// the shortest length counts what shows (a text of zero-width spaces is empty);
+	// the longest counts every character, which is what is stored
+	n, visible := len([]rune(text)), concern.VisibleLen(text)
 	switch {
 	case st.Pattern == "phone" && !looksLikePhone(text):
 		r.say(r.t("bad_phone"))
-	case n < st.MinLen:
-		r.say(r.t("too_short", "n", strconv.Itoa(n), "min", strconv.Itoa(st.MinLen)))
+	case visible < st.MinLen:
+		r.say(r.t("too_short", "n", strconv.Itoa(visible), "min", strconv.Itoa(st.MinLen)))
 	case n > st.MaxLen:
 		r.say(r.t("too_long", "n", strconv.Itoa(n), "max", strconv.Itoa(st.MaxLen)))
 	default:
@@ -658,7 +676,7 @@ func (r *run) onLocation(st *StepDef) {
 	case InputText:
 		addr := strings.TrimSpace(r.in.Text)
 		switch n := len([]rune(addr)); {
-		case n < st.AddressMin:
+		case concern.VisibleLen(addr) < st.AddressMin:
 			r.say(r.t("address_short", "min", strconv.Itoa(st.AddressMin)))
 		case n > st.AddressMax:
 			r.say(r.t("address_long", "max", strconv.Itoa(st.AddressMax)))
@@ -896,6 +914,11 @@ func (r *run) result() {
 		if res.Failed {
 			r.say(r.t("submit_failed"))
 			r.prompt()
+			return
+		}
+		if res.Refused == "file_not_allowed" {
+			r.s.Flow = nil
+			r.menu(r.t("file_not_allowed"))
 			return
 		}
 		if res.Refused == "limit_concerns" {

@@ -34,10 +34,11 @@ var staffMenu = []MenuCommand{
 	{"dup", Text{"zh": "标记重复：/dup 编号 原编号", "en": "Mark duplicate: /dup ID OTHER"}},
 	{"level", Text{"zh": "时限等级：/level 编号 等级", "en": "Service level: /level ID level"}},
 	{"audit", Text{"zh": "操作记录：/audit 编号", "en": "Audit trail: /audit ID"}},
-	{"invite", Text{"zh": "邀请：/invite grid 社区/网格 或 /invite staff", "en": "Invite: /invite grid community/grid, or /invite staff"}},
+	{"invite", Text{"zh": "邀请网格员：/invite grid 社区/网格", "en": "Invite a grid worker: /invite grid community/grid"}},
 }
 
 var adminMenu = []MenuCommand{
+	{"invites", Text{"zh": "待使用的邀请码（/invite staff 邀请工作人员）", "en": "Outstanding invite codes (/invite staff to invite staff)"}},
 	{"revoke", Text{"zh": "撤销权限：/revoke 用户编号", "en": "Revoke a role: /revoke USER"}},
 }
 

@@ -40,6 +40,17 @@ type Session struct {
 	// Pending is a menu action waiting for the resident to confirm abandoning the draft.
 	Pending    string    `json:"pending,omitempty"`
 	LastActive time.Time `json:"last_active,omitzero"`
+	// Expired is set when an idle draft was emptied at its expiry, so that the
+	// resident hears of it when they write again.
+	Expired bool `json:"expired,omitempty"`
+}
+
+// DraftTouched is when the session's draft was last touched, zero without one.
+func (s Session) DraftTouched() time.Time {
+	if s.Flow == nil {
+		return time.Time{}
+	}
+	return s.LastActive
 }
 
 func (s Session) clone() Session {

@@ -63,6 +63,9 @@ type Processor struct {
 	// perMinute is how many messages a user may send a minute (0: no limit).
 	perMinute int64
 	metrics   *telemetry.Metrics
+	now       func() time.Time
+	// sweepEvery is how often an owned shard's idle drafts are looked for.
+	sweepEvery time.Duration
 
 	queues []chan job
 
@@ -123,6 +126,14 @@ func WithMessageLimit(perMinute int) Option {
 	return func(p *Processor) { p.perMinute = int64(perMinute) }
 }
 
+// WithClock sets the clock that decides when a draft has sat idle too long
+// (the transports' clock, which stamps the inputs).
+func WithClock(now func() time.Time) Option { return func(p *Processor) { p.now = now } }
+
+// WithDraftSweep sets how often an owned shard is searched for drafts idle past
+// the flow expiry, whose contents are then dropped.
+func WithDraftSweep(d time.Duration) Option { return func(p *Processor) { p.sweepEvery = d } }
+
 // WithSenders sets how many chats' replies are sent at once.
 func WithSenders(n int) Option { return func(p *Processor) { p.senders = n } }
 
@@ -131,6 +142,7 @@ func New(st *store.Store, m *flows.Machine, exec Executor, send Sender, opts ...
 	p := &Processor{
 		st: st, m: m, exec: exec, send: send, admins: map[int64]bool{}, log: slog.Default(),
 		sessionTTL: 30 * 24 * time.Hour, leaseTTL: 15 * time.Second, block: time.Second, senders: 32,
+		now: time.Now, sweepEvery: 30 * time.Second,
 		delivered: map[string]bool{}, done: map[int][]string{}, inflight: map[int]int{}, flushing: map[int]bool{}, stop: make(chan struct{}),
 	}
 	for _, o := range opts {
@@ -330,7 +342,12 @@ func (p *Processor) own(parent, idle context.Context, shard int) {
 
 	after := "0"
 	wait := backoff{max: 5 * time.Second}
+	swept := time.Time{}
 	for ctx.Err() == nil && idle.Err() == nil {
+		if time.Since(swept) >= p.sweepEvery {
+			swept = time.Now()
+			p.sweepDrafts(ctx, shard)
+		}
 		entries, err := p.st.ReadInbox(idle, shard, after, 64, p.block)
 		if err != nil {
 			if ctx.Err() == nil && idle.Err() == nil {
@@ -355,6 +372,30 @@ func (p *Processor) own(parent, idle context.Context, shard int) {
 		// so that its next owner does not send them again
 		p.waitSent(ctx, shard)
 		p.flushDone(ctx, shard)
+	}
+}
+
+// sweepDrafts puts an expiry event in the inbox of each chat of the shard whose
+// draft has sat idle past the flow expiry; the engine, in the chat's order,
+// drops the draft's contents if it is still idle then.
+func (p *Processor) sweepDrafts(ctx context.Context, shard int) {
+	now := p.now()
+	chats, err := p.st.IdleDrafts(ctx, shard, now.Add(-p.m.Expiry()), 100)
+	if err != nil || len(chats) == 0 {
+		if err != nil && ctx.Err() == nil {
+			p.log.Debug("idle drafts", "shard", shard, "err", err)
+		}
+		return
+	}
+	items := make([]store.InboxItem, 0, len(chats))
+	for _, chat := range chats {
+		in := flows.Input{ID: fmt.Sprintf("expire:%d:%d", chat, now.UnixMilli()), Time: now, Channel: "event",
+			ChatID: chat, UserID: chat, Kind: flows.InputEvent, Event: &flows.Event{Type: flows.EventExpire}}
+		b, _ := json.Marshal(in) // an Input always encodes
+		items = append(items, store.InboxItem{ChatID: chat, Key: in.ID, Payload: b})
+	}
+	if _, err := p.st.Ingest(ctx, items); err != nil && ctx.Err() == nil {
+		p.log.Warn("idle drafts not swept; will try again", "shard", shard, "err", err)
 	}
 }
 
@@ -437,6 +478,13 @@ func (p *Processor) process(ctx context.Context, shard int, entryID string, in f
 	if p.admins[in.UserID] {
 		in.Role = concern.RoleAdmin
 	}
+	var sess flows.Session
+	if raw := chat.Session; raw != nil {
+		if err := json.Unmarshal(raw, &sess); err != nil {
+			log.Error("unreadable session replaced", "err", err)
+			sess = flows.Session{}
+		}
+	}
 	if over := chat.Recent - p.perMinute; window > 0 && over > 0 && in.Role != concern.RoleStaff {
 		if over > 1 {
 			// told already: the input is let go, the session left as it was
@@ -445,17 +493,10 @@ func (p *Processor) process(ctx context.Context, shard int, entryID string, in f
 			if session == nil {
 				session = []byte("{}")
 			}
-			return p.commit(ctx, shard, entryID, in, session, Delivery{ChatID: in.ChatID, InputID: in.ID, CallbackID: in.CallbackID}, nil)
+			return p.commit(ctx, shard, entryID, in, session, Delivery{ChatID: in.ChatID, InputID: in.ID, CallbackID: in.CallbackID}, nil, sess.DraftTouched())
 		}
 		log.Info("over the message limit", "limit", p.perMinute)
 		in.Throttled = true
-	}
-	var sess flows.Session
-	if raw := chat.Session; raw != nil {
-		if err := json.Unmarshal(raw, &sess); err != nil {
-			log.Error("unreadable session replaced", "err", err)
-			sess = flows.Session{}
-		}
 	}
 	lang := p.m.Lang(sess, in)
 	var listing *store.Listing
@@ -477,7 +518,7 @@ func (p *Processor) process(ctx context.Context, shard int, entryID string, in f
 		log.Info("chat blocked the bot; news not sent", "kind", in.Kind, "replies", len(d.Messages))
 		d.Messages = nil
 	}
-	if err := p.commit(ctx, shard, entryID, in, sessJSON, d, listing); err != nil {
+	if err := p.commit(ctx, shard, entryID, in, sessJSON, d, listing, res.Session.DraftTouched()); err != nil {
 		return err
 	}
 	log.Debug("input processed", "kind", in.Kind, "replies", len(d.Messages))
@@ -513,7 +554,7 @@ func (p *Processor) count(in flows.Input, before, after *flows.FlowState, submit
 // commit stores an input's outcome (the chat's session, its replies, a listing),
 // forgets replies delivered since the last commit, and hands the new replies to
 // the senders.
-func (p *Processor) commit(ctx context.Context, shard int, entryID string, in flows.Input, session []byte, d Delivery, listing *store.Listing) error {
+func (p *Processor) commit(ctx context.Context, shard int, entryID string, in flows.Input, session []byte, d Delivery, listing *store.Listing, draft time.Time) error {
 	var outbox []byte
 	if len(d.Messages) > 0 || d.CallbackID != "" {
 		var err error
@@ -524,7 +565,7 @@ func (p *Processor) commit(ctx context.Context, shard int, entryID string, in fl
 	done := p.takeDone(shard, 256)
 	outID, err := p.st.Commit(ctx, store.Commit{
 		Shard: shard, Owner: p.owner, EntryID: entryID, ChatID: in.ChatID,
-		Session: session, TTL: p.sessionTTL, Outbox: outbox, Listing: listing, Done: done,
+		Session: session, TTL: p.sessionTTL, Outbox: outbox, Listing: listing, Done: done, Draft: draft,
 	})
 	p.removed(shard, done, err == nil)
 	if err != nil {

@@ -113,10 +113,16 @@ func (w *Worker) Run(ctx context.Context) error {
 		}
 		break
 	}
+	defer w.leave(ctx)
 	lastClaim := time.Time{}
 	for ctx.Err() == nil && !w.stopping() {
 		if time.Since(lastClaim) > w.minIdle/2 {
 			lastClaim = time.Now()
+			if n, err := w.st.PruneConsumers(ctx, consumerIdle); err != nil && ctx.Err() == nil {
+				w.log.Debug("pruning idle queue consumers", "err", err)
+			} else if n > 0 {
+				w.log.Info("idle queue consumers holding nothing removed", "consumers", n)
+			}
 			stale, err := w.st.ClaimStaleIntake(ctx, w.consumer, w.minIdle, 32)
 			if err != nil && ctx.Err() == nil {
 				w.log.Warn("reclaiming stale intake entries", "err", err)
@@ -141,6 +147,20 @@ func (w *Worker) Run(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// consumerIdle is how long a consumer holding nothing may sit before any worker
+// removes it: an instance gone for good, or restarted under a new name.
+const consumerIdle = time.Hour
+
+// leave removes this worker's consumer from the group if it holds nothing, so
+// that each restart does not leave one behind.
+func (w *Worker) leave(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	if _, err := w.st.RemoveConsumer(ctx, w.consumer); err != nil {
+		w.log.Debug("queue consumer not removed at stop", "err", err)
+	}
 }
 
 // Stop asks Run to finish the entries it has read and return; the rest wait in

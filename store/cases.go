@@ -16,6 +16,7 @@ import (
 const (
 	keyRoles       = "minyi:roles"
 	keyInvitePref  = "minyi:invite:"
+	keyInvites     = "minyi:invites" // outstanding codes by when they expire
 	keyAudit       = "minyi:audit"
 	keyOpen        = "minyi:idx:open"   // unfinished concerns by deadline
 	keyClosed      = "minyi:idx:closed" // finished concerns by when they finished
@@ -154,7 +155,8 @@ type Invite struct {
 	Created   time.Time    `json:"created"`
 }
 
-// CreateInvite stores a code for ttl; it fails if the code exists.
+// CreateInvite stores a code for ttl; it fails if the code exists. The code is
+// also listed among the outstanding ones, for admins to see and cancel.
 func (s *Store) CreateInvite(ctx context.Context, code string, inv Invite, ttl time.Duration) error {
 	b, _ := json.Marshal(inv)
 	ok, err := s.rdb.SetNX(ctx, keyInvitePref+code, b, ttl).Result()
@@ -164,11 +166,15 @@ func (s *Store) CreateInvite(ctx context.Context, code string, inv Invite, ttl t
 	if !ok {
 		return errors.New("create invite: code already in use")
 	}
+	until := inv.Created.Add(ttl)
+	if err := s.rdb.ZAdd(ctx, keyInvites, redis.Z{Score: float64(until.UnixMilli()), Member: code}).Err(); err != nil {
+		return fmt.Errorf("create invite: %w", err)
+	}
 	return nil
 }
 
 // RedeemInvite takes a code, once: a second redemption finds nothing (ErrNotFound),
-// as does an expired or made-up code.
+// as does an expired, cancelled or made-up code.
 func (s *Store) RedeemInvite(ctx context.Context, code string) (Invite, error) {
 	b, err := s.rdb.GetDel(ctx, keyInvitePref+code).Bytes()
 	if errors.Is(err, redis.Nil) {
@@ -177,11 +183,78 @@ func (s *Store) RedeemInvite(ctx context.Context, code string) (Invite, error) {
 	if err != nil {
 		return Invite{}, fmt.Errorf("invite: %w", err)
 	}
+	s.rdb.ZRem(ctx, keyInvites, code) // only the listing: the code itself is gone
 	var inv Invite
 	if err := json.Unmarshal(b, &inv); err != nil {
 		return Invite{}, fmt.Errorf("invite: %w", err)
 	}
 	return inv, nil
+}
+
+// Outstanding is an invite code not yet used, with when it runs out.
+type Outstanding struct {
+	Code    string
+	Invite  Invite
+	Expires time.Time
+}
+
+// Invites lists the codes not yet used nor expired, soonest to expire first.
+func (s *Store) Invites(ctx context.Context, now time.Time) ([]Outstanding, error) {
+	s.rdb.ZRemRangeByScore(ctx, keyInvites, "-inf", strconv.FormatInt(now.UnixMilli(), 10))
+	zs, err := s.rdb.ZRangeWithScores(ctx, keyInvites, 0, -1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("invites: %w", err)
+	}
+	gets := make([]*redis.StringCmd, len(zs))
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, z := range zs {
+			gets[i] = p.Get(ctx, keyInvitePref+z.Member.(string))
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("invites: %w", err)
+	}
+	var out []Outstanding
+	for i, z := range zs {
+		var inv Invite
+		b, err := gets[i].Bytes()
+		if err != nil || json.Unmarshal(b, &inv) != nil {
+			s.rdb.ZRem(ctx, keyInvites, z.Member) // used or expired meanwhile
+			continue
+		}
+		out = append(out, Outstanding{Code: z.Member.(string), Invite: inv, Expires: time.UnixMilli(int64(z.Score))})
+	}
+	return out, nil
+}
+
+// CancelInvite makes a code unusable; ErrNotFound when it is not outstanding.
+func (s *Store) CancelInvite(ctx context.Context, code string) (Invite, error) {
+	inv, err := s.RedeemInvite(ctx, code)
+	if err != nil {
+		return Invite{}, fmt.Errorf("cancel %w", err)
+	}
+	return inv, nil
+}
+
+// CancelInvitesBy makes every outstanding code that userID created unusable
+// (their role was taken away), and returns how many there were.
+func (s *Store) CancelInvitesBy(ctx context.Context, userID int64, now time.Time) (int, error) {
+	list, err := s.Invites(ctx, now)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, o := range list {
+		if o.Invite.By != userID {
+			continue
+		}
+		if _, err := s.RedeemInvite(ctx, o.Code); err != nil && !errors.Is(err, ErrNotFound) {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }
 
 // CountAttempt counts an attempt under key within window and returns the count so
@@ -376,28 +449,78 @@ func (s *Store) AuditLen(ctx context.Context) (int64, error) {
 	return s.rdb.XLen(ctx, keyAudit).Result()
 }
 
-// Alert is an urgent concern's alert to staff.
+// Alert is an urgent concern's alert to staff, or a group of them (a storm).
 type Alert struct {
 	ID      string    `json:"id"`
 	Raised  time.Time `json:"raised"`
 	Sent    int       `json:"sent"`
 	AckedBy int64     `json:"acked_by,omitempty"`
 	AckedAt time.Time `json:"acked_at,omitzero"`
+	// Channel and Storm are set on a group: the alerts of one channel past the
+	// storm limit in one minute, sent as one. A member's Group names its group.
+	Channel string `json:"channel,omitempty"`
+	Storm   bool   `json:"storm,omitempty"`
+	Group   string `json:"group,omitempty"`
 }
 
-// RaiseAlert records an alert due now; raising it again changes nothing.
-func (s *Store) RaiseAlert(ctx context.Context, id string, now time.Time) error {
-	b, _ := json.Marshal(Alert{ID: id, Raised: now})
-	ok, err := s.rdb.HSetNX(ctx, keyAlertsInfo, id, b).Result()
+// Raises an alert once: due now while its channel has raised at most ARGV[4]
+// this minute (0: no limit); past that, it joins the minute's group, due at
+// ARGV[7]. Returns how it was raised.
+var raiseAlertScript = redis.NewScript(`
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
+  return 'again'
+end
+local n = redis.call('INCR', KEYS[3])
+redis.call('EXPIRE', KEYS[3], 180)
+local limit = tonumber(ARGV[4])
+if limit == 0 or n <= limit then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+  redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+  return 'alone'
+end
+redis.call('HSETNX', KEYS[1], ARGV[5], ARGV[6])
+redis.call('ZADD', KEYS[2], 'NX', ARGV[7], ARGV[5])
+redis.call('ZADD', KEYS[4], 'NX', ARGV[3], ARGV[1])
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[8])
+return 'grouped'
+`)
+
+// StormGroup names the group of a channel's alerts past the limit in a minute.
+func StormGroup(channel string, minute time.Time) string {
+	return "G" + minute.UTC().Format("200601021504") + "-" + channel
+}
+
+func membersKey(group string) string { return "minyi:{alerts}:members:" + group }
+
+// RaiseAlertLimited records a concern's alert, once. While its channel has raised
+// at most limit alerts in the current minute (limit 0: no limit) the alert is due
+// now; past that it joins the minute's storm group, due at the minute's end plus
+// gather, and only the group is sent. It reports the group joined, if any.
+func (s *Store) RaiseAlertLimited(ctx context.Context, id, channel string, now time.Time, limit int, gather time.Duration) (string, error) {
+	minute := now.Truncate(time.Minute)
+	group := StormGroup(channel, minute)
+	single, _ := json.Marshal(Alert{ID: id, Raised: now})
+	groupInfo, _ := json.Marshal(Alert{ID: group, Raised: now, Channel: channel, Storm: true})
+	member, _ := json.Marshal(Alert{ID: id, Raised: now, Group: group})
+	counter := "minyi:{alerts}:storm:" + channel + ":" + strconv.FormatInt(minute.Unix(), 10)
+	how, err := raiseAlertScript.Run(ctx, s.rdb, []string{keyAlertsInfo, keyAlertsDue, counter, membersKey(group)},
+		id, single, now.UnixMilli(), limit, group, groupInfo, minute.Add(time.Minute+gather).UnixMilli(), member).Text()
 	if err != nil {
-		return fmt.Errorf("raise alert: %w", err)
+		return "", fmt.Errorf("raise alert: %w", err)
 	}
-	if ok {
-		if err := s.rdb.ZAdd(ctx, keyAlertsDue, redis.Z{Score: float64(now.UnixMilli()), Member: id}).Err(); err != nil {
-			return fmt.Errorf("raise alert: %w", err)
-		}
+	if how == "grouped" {
+		return group, nil
 	}
-	return nil
+	return "", nil
+}
+
+// AlertMembers lists the concerns of a storm group, in the order they came.
+func (s *Store) AlertMembers(ctx context.Context, group string) ([]string, error) {
+	ids, err := s.rdb.ZRange(ctx, membersKey(group), 0, -1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("alert group %s: %w", group, err)
+	}
+	return ids, nil
 }
 
 // Takes the alerts due by ARGV[1] and makes each due again at ARGV[2], counting the

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -198,6 +199,9 @@ type Commit struct {
 	Listing *Listing
 	// Done are outbox entries of the shard delivered since, to forget in the same trip.
 	Done []string
+	// Draft is when the chat's draft was last touched, zero when it has none: drafts
+	// are listed by it so that an abandoned one is found and emptied at expiry.
+	Draft time.Time
 }
 
 // Saves the session, queues the replies, records a submitted concern for the
@@ -216,8 +220,13 @@ if ARGV[5] ~= '' then
   out = redis.call('XADD', KEYS[4], '*', 'p', ARGV[5])
 end
 redis.call('XDEL', KEYS[2], ARGV[2])
-if #ARGV > 6 then
-  redis.call('XDEL', KEYS[4], unpack(ARGV, 7))
+if ARGV[7] ~= '' then
+  redis.call('ZADD', KEYS[6], ARGV[7], ARGV[8])
+else
+  redis.call('ZREM', KEYS[6], ARGV[8])
+end
+if #ARGV > 8 then
+  redis.call('XDEL', KEYS[4], unpack(ARGV, 9))
 end
 return out
 `)
@@ -234,6 +243,7 @@ func (s *Store) Commit(ctx context.Context, c Commit) (string, error) {
 		s.sessionKey(c.ChatID),
 		shardKey(c.Shard, "outbox"),
 		s.listKey(c.ChatID, c.Listing.list()),
+		shardKey(c.Shard, "drafts"),
 	}
 	ttl := int64(c.TTL / time.Second)
 	if ttl < 1 {
@@ -243,8 +253,12 @@ func (s *Store) Commit(ctx context.Context, c Commit) (string, error) {
 	if c.Listing != nil {
 		mine, _ = json.Marshal(c.Listing.Summary) // a Summary always encodes
 	}
-	args := make([]any, 0, 6+len(c.Done))
-	args = append(args, c.Owner, c.EntryID, c.Session, ttl, c.Outbox, mine)
+	draft := ""
+	if !c.Draft.IsZero() {
+		draft = strconv.FormatInt(c.Draft.UnixMilli(), 10)
+	}
+	args := make([]any, 0, 8+len(c.Done))
+	args = append(args, c.Owner, c.EntryID, c.Session, ttl, c.Outbox, mine, draft, c.ChatID)
 	for _, id := range c.Done {
 		args = append(args, id)
 	}
@@ -256,6 +270,23 @@ func (s *Store) Commit(ctx context.Context, c Commit) (string, error) {
 		return "", fmt.Errorf("commit: %w", err)
 	}
 	return id, nil
+}
+
+// IdleDrafts lists the chats of a shard whose draft was last touched before t,
+// oldest first, at most limit.
+func (s *Store) IdleDrafts(ctx context.Context, shard int, before time.Time, limit int64) ([]int64, error) {
+	raw, err := s.rdb.ZRangeByScore(ctx, shardKey(shard, "drafts"), &redis.ZRangeBy{
+		Min: "-inf", Max: "(" + strconv.FormatInt(before.UnixMilli(), 10), Count: limit}).Result()
+	if err != nil {
+		return nil, fmt.Errorf("idle drafts %d: %w", shard, err)
+	}
+	out := make([]int64, 0, len(raw))
+	for _, v := range raw {
+		if id, err := strconv.ParseInt(v, 10, 64); err == nil {
+			out = append(out, id)
+		}
+	}
+	return out, nil
 }
 
 // PendingOutbox lists a shard's replies not yet known to be delivered, oldest first.

@@ -177,3 +177,52 @@ func (s *Store) RetryDead(ctx context.Context, id string) (int, error) {
 	}
 	return n, nil
 }
+
+// Deletes a consumer of the intake group only if it holds no pending entry:
+// deleting one that does would drop its entries from the group's pending list,
+// and nobody would reclaim them.
+var delConsumerScript = redis.NewScript(`
+local p = redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1, ARGV[2])
+if #p > 0 then
+  return 0
+end
+return redis.call('XGROUP', 'DELCONSUMER', KEYS[1], ARGV[1], ARGV[2]) >= 0 and 1 or 0
+`)
+
+// RemoveConsumer deletes a consumer of the intake queue that holds nothing (a
+// worker stopping cleanly), so that restarts do not pile consumers up. It
+// reports false, and leaves it, when it still holds entries.
+func (s *Store) RemoveConsumer(ctx context.Context, name string) (bool, error) {
+	n, err := delConsumerScript.Run(ctx, s.rdb, []string{keyIntake}, intakeGroup, name).Int()
+	if err != nil && !isNoGroup(err) {
+		return false, fmt.Errorf("remove consumer %s: %w", name, err)
+	}
+	return n == 1, nil
+}
+
+// PruneConsumers deletes the intake queue's consumers idle for at least idle
+// that hold nothing: left by instances that crashed or were replaced. A live
+// one removed by mistake is made again by its next read. It returns how many went.
+func (s *Store) PruneConsumers(ctx context.Context, idle time.Duration) (int, error) {
+	cs, err := s.rdb.XInfoConsumers(ctx, keyIntake, intakeGroup).Result()
+	if err != nil {
+		if isNoGroup(err) || errors.Is(err, redis.Nil) {
+			return 0, nil
+		}
+		return 0, fmt.Errorf("prune consumers: %w", err)
+	}
+	n := 0
+	for _, c := range cs {
+		if c.Pending > 0 || (idle > 0 && c.Idle < idle) {
+			continue
+		}
+		ok, err := s.RemoveConsumer(ctx, c.Name)
+		if err != nil {
+			return n, err
+		}
+		if ok {
+			n++
+		}
+	}
+	return n, nil
+}

@@ -162,7 +162,7 @@ func setup(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...ca
 		return telemetry.QueueFigures{Length: q.Length, Pending: q.Pending, Dead: q.Dead, OldestPending: q.OldestPending}, err
 	})
 	svc := cases.New(st, inbox.NewWriter(st), cases.Config{
-		Admins: cfg.Admins, StaffChat: cfg.StaffChat, Levels: levels, AlertEvery: cfg.AlertRepeat,
+		Admins: cfg.Admins, StaffChat: cfg.StaffChat, Levels: levels, AlertEvery: cfg.AlertRepeat, AlertStorm: cfg.AlertStorm,
 		Retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour,
 		Location:  cfg.Location, DigestAt: cfg.DigestAt, DigestChats: cfg.DigestChats,
 		ConcernsPerDay: cfg.ConcernsPerDay,

@@ -194,14 +194,24 @@ func (s *Server) Do(t testing.TB, args ...string) string {
 	if _, err := c.Write([]byte(b.String())); err != nil {
 		t.Fatal(err)
 	}
-	line, err := bufio.NewReader(c).ReadString('\n')
+	rd := bufio.NewReader(c)
+	line, err := rd.ReadString('\n')
 	if err != nil {
 		t.Fatal(err)
 	}
 	if strings.HasPrefix(line, "-") {
 		t.Fatalf("%v: %s", args, line)
 	}
-	return strings.TrimRight(line, "\r\n")
+	line = strings.TrimRight(line, "\r\n")
+	// a bulk string's value follows its length
+	if n, err := strconv.Atoi(strings.TrimPrefix(line, "$")); strings.HasPrefix(line, "$") && err == nil && n >= 0 {
+		buf := make([]byte, n+2)
+		if _, err := io.ReadFull(rd, buf); err != nil {
+			t.Fatal(err)
+		}
+		return string(buf[:n])
+	}
+	return line
 }
 
 // Stop stops the server and removes its files.
