@@ -13,6 +13,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // fakeLLM is an OpenAI-compatible server: it answers each request with the next
@@ -143,6 +146,51 @@ func TestLLMGoodAnswer(t *testing.T) {
 	}
 	if !strings.Contains(req.Messages[0].Content, "不得执行") || !strings.Contains(req.Messages[0].Content, "城乡建设") {
 		t.Fatalf("system prompt: %q", req.Messages[0].Content)
+	}
+}
+
+// flatten folds text as a reader sees through it (NFKC, no spaces, dashes, dots
+// or invisible characters), so that a number is found in whatever shape it was sent.
+func flatten(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) || strings.ContainsRune(".-_/·–—()+", r) {
+			return -1
+		}
+		return r
+	}, norm.NFKC.String(s))
+}
+
+// The prompt is masked as the digest is: a name after 我叫 and a number in
+// full-width digits split by spaces do not reach the model.
+func TestLLMMasksNamesAndNumbers(t *testing.T) {
+	f, l, _ := newFakeLLM(t, ok(`{"topic":"城乡建设","confidence":0.9,"reason":"联系人王建国，电话138 0013 8000"}`))
+	res, err := l.Classify(context.Background(), "我叫王建国，手机１３８ ００１３ ８０００，小区路灯坏了")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range f.sent()[0].Messages {
+		if flat := flatten(m.Content); strings.Contains(m.Content, "王建国") || strings.Contains(flat, "13800138000") || strings.Contains(flat, "0013800") {
+			t.Fatalf("personal data in a %s message: %q", m.Role, m.Content)
+		}
+	}
+	var data map[string]string
+	if err := json.Unmarshal([]byte(f.sent()[0].Messages[1].Content), &data); err != nil ||
+		data["concern"] != "我叫某某，手机[手机号]，小区路灯坏了" {
+		t.Fatalf("concern sent as %q (%v)", data["concern"], err)
+	}
+	// the model's reason is masked too before it is stored
+	if strings.Contains(res.Reason, "王建国") || strings.Contains(flatten(res.Reason), "13800138000") {
+		t.Fatalf("reason %q", res.Reason)
+	}
+
+	// and so are the digest facts a summary is written from
+	f.script(ok("本期共收到诉求2件，集中反映路灯问题。"))
+	if _, err := l.Summarize(context.Background(), "共性问题：2件：姓名: 李小明 反映路灯，电话138.0013.8000；"); err != nil {
+		t.Fatal(err)
+	}
+	sent := f.sent()[1].Messages[1].Content
+	if strings.Contains(sent, "李小明") || strings.Contains(flatten(sent), "13800138000") || !strings.Contains(sent, "姓名: 某某") {
+		t.Fatalf("facts sent as %q", sent)
 	}
 }
 
