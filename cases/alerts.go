@@ -113,7 +113,7 @@ func (s *Service) sendDue(ctx context.Context) error {
 		}
 		ev := flows.Event{
 			Type: flows.EventAlert, Concern: r.ID, Count: a.Sent, Reason: r.UrgentReason,
-			Excerpt: concern.Excerpt(concern.MaskPII(r.Text), 80), Place: strings.Join(place, " "),
+			Excerpt: concern.Excerpt(r.MaskedText(), 80), Place: strings.Join(place, " "),
 		}
 		for _, chat := range s.alertChats() {
 			e := ev

@@ -418,7 +418,7 @@ func (s *Service) tell(ctx context.Context, r *concern.Report, hist int) (bool, 
 	h := r.History[hist]
 	ev := flows.Event{
 		Type: flows.EventStatus, Concern: r.ID, Status: h.Status, Unit: r.Unit, Other: r.DuplicateOf,
-		Excerpt: concern.Excerpt(concern.MaskPII(r.Text), 20),
+		Excerpt: concern.Excerpt(r.MaskedText(), 20),
 	}
 	if h.Status == concern.StatusRejected || h.Status == concern.StatusClosed || h.Status == concern.StatusInProgress {
 		ev.Note = h.Note

@@ -720,11 +720,22 @@ var (
 	// a name after a cue: a compound surname and one or two characters, or two or
 	// three characters (which may take a following character along: privacy
 	// first)
-	nameRe = regexp.MustCompile(`(?:我叫|本人|我是|姓名(?:是|为)?|联系人(?:是|为)?|名字(?:叫|是))[ \t:]*` +
-		`((?:欧阳|司马|上官|诸葛|东方|皇甫|尉迟|公孙|慕容|长孙|宇文|司徒|夏侯|轩辕|令狐|端木|南宫|西门|独孤|申屠|` +
-		`呼延|澹台|太史|万俟|闻人|钟离|宗政|濮阳|淳于|单于|赫连|拓跋)\p{Han}{1,2}|\p{Han}{2,3})`)
-	nameEnRe = regexp.MustCompile(`(?i:my[ \t]+name[ \t]+is)[ \t:]+([A-Z][A-Za-z'-]*(?:[ \t]+[A-Z][A-Za-z'-]*){0,2})`)
+	nameRe = regexp.MustCompile(`(?:我叫|姓名(?:是|为)?|联系人(?:是|为)?|名字(?:叫|是))[ \t:]*` +
+		`((?:` + compoundSurnames + `)\p{Han}{1,2}|\p{Han}{2,3})`)
+	// after 我是 and 本人, which mostly lead into other words (我是小区居民, 本人认为),
+	// only what starts with a common surname is taken for a name
+	weakNameRe = regexp.MustCompile(`(?:本人|我是)[ \t:]*((?:` + compoundSurnames + `)\p{Han}{1,2}|[` + commonSurnames + `]\p{Han}{1,2})`)
+	nameEnRe   = regexp.MustCompile(`(?i:my[ \t]+name[ \t]+is)[ \t:]+([A-Z][A-Za-z'-]*(?:[ \t]+[A-Z][A-Za-z'-]*){0,2})`)
 )
+
+func hasAnyPrefix(s string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
 
 // foldName is a given name as it is looked for in folded text, or "" when it is
 // too short to look for (one character would hide too much).
@@ -752,6 +763,16 @@ func simpleName(n string) bool {
 
 var nameCues = []string{"我叫", "本人", "我是", "姓名", "联系人", "名字"}
 
+const (
+	compoundSurnames = `欧阳|司马|上官|诸葛|东方|皇甫|尉迟|公孙|慕容|长孙|宇文|司徒|夏侯|轩辕|令狐|端木|南宫|西门|独孤|申屠|` +
+		`呼延|澹台|太史|万俟|闻人|钟离|宗政|濮阳|淳于|单于|赫连|拓跋`
+	// the most common surnames, less those that mostly start other words (于 高 方 白 万 向 常 金 石 夏…)
+	commonSurnames = `王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁沈姚卢姜崔钟谭陆汪范廖贾韦付邹孟熊秦邱尹薛闫段雷侯陶黎贺顾郝龚邵钱覃戴莫孔汤`
+)
+
+// notAName are words that follow 联系人 and the like without being a name.
+var notAName = []string{"电话", "手机", "方式", "号码", "地址", "信息"}
+
 func (f *folded) nameSpans(spans []span, names []string) []span {
 	s := f.s
 	for _, n := range names {
@@ -769,8 +790,13 @@ func (f *folded) nameSpans(spans []span, names []string) []span {
 	}
 	for _, cue := range nameCues {
 		if strings.Contains(s, cue) {
-			for _, m := range nameRe.FindAllStringSubmatchIndex(s, -1) {
-				spans = append(spans, span{lo: m[2], hi: m[3], label: labelName})
+			for _, re := range []*regexp.Regexp{nameRe, weakNameRe} {
+				for _, m := range re.FindAllStringSubmatchIndex(s, -1) {
+					if hasAnyPrefix(s[m[2]:m[3]], notAName) {
+						continue
+					}
+					spans = append(spans, span{lo: m[2], hi: m[3], label: labelName})
+				}
 			}
 			break
 		}

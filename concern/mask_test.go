@@ -349,3 +349,21 @@ func FuzzFastPath(f *testing.F) {
 		}
 	})
 }
+
+// After 我是 and 本人, which mostly lead into other words, only a name that
+// starts with a common surname is masked; after 联系人 a word like 电话 is no name.
+func TestMaskWeakCues(t *testing.T) {
+	for in, want := range map[string]string{
+		"我是小区居民，东门路灯坏了":    "我是小区居民，东门路灯坏了",
+		"本人认为物业不作为":        "本人认为物业不作为",
+		"我是阳光社区的":          "我是阳光社区的",
+		"本人于今年3月反映过":       "本人于今年3月反映过",
+		"联系人电话13800138000": "联系人电话[手机号]",
+		"我是王建国，住5号楼":       "我是某某，住5号楼",
+		"本人欧阳娜娜":           "本人某某",
+	} {
+		if got := Mask(in); got != want {
+			t.Errorf("Mask(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -266,7 +266,7 @@ func (b *Builder) Summarize(ctx context.Context, d *Digest) {
 		d.SummaryFailed = true
 		return
 	}
-	d.Summary = concern.MaskPII(strings.TrimSpace(text))
+	d.Summary = concern.Mask(strings.TrimSpace(text))
 }
 
 func keys(days []time.Time) []string {

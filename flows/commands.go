@@ -329,7 +329,7 @@ func (r *run) commandResult(res *EffectResult) {
 		lines := []string{r.t("overdue_head", "n", strconv.Itoa(len(res.Reports)), "total", strconv.Itoa(res.Total))}
 		for _, rep := range res.Reports {
 			lines = append(lines, r.t("overdue_line", "id", rep.ID, "deadline", r.when(rep.Deadline),
-				"status", rep.Status.Label(r.lang), "unit", orDash(rep.Unit), "excerpt", concern.Excerpt(concern.MaskPII(rep.Text), 20)))
+				"status", rep.Status.Label(r.lang), "unit", orDash(rep.Unit), "excerpt", concern.Excerpt(rep.MaskedText(), 20)))
 		}
 		r.say(strings.Join(lines, "\n"))
 	case "audit":
