@@ -303,7 +303,7 @@ func (b *Builder) load(ctx context.Context, ids []string) ([]*record, error) {
 					b.log.Error("unreadable concern left out of the digest", "err", err)
 					continue
 				}
-				r.masked = concern.MaskNames(concern.MaskPII(r.Text), r.ReporterName, r.ResidentName)
+				r.masked = concern.Mask(r.Text, r.ReporterName, r.ResidentName)
 				r.sig = Sign(r.masked)
 				if r.Sensitive {
 					r.masked = restricted
