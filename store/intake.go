@@ -192,13 +192,13 @@ func (s *Store) SaveReport(ctx context.Context, r *concern.Report, bands []uint6
 	day := s.DayKey(r.ReceivedAt)
 	countKeys, countArgs := s.countCall(r)
 	var created *redis.BoolCmd
-	var counted *redis.Cmd
+	var counted, marked *redis.Cmd
 	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		created = p.SetNX(ctx, reportKey(r.ID), body, 0)
 		p.ZAdd(ctx, keyDayPrefix+day, redis.Z{Score: float64(r.ReceivedAt.UnixMilli()), Member: r.ID})
 		// counted even when the record was there: a save retried after a failed count must count it
 		counted = countScript.EvalSha(ctx, p, countKeys, countArgs...)
-		indexInto(ctx, p, r)
+		marked = indexInto(ctx, p, r)
 		bandsInto(ctx, p, day, bands)
 		return nil
 	})
@@ -208,6 +208,12 @@ func (s *Store) SaveReport(ctx context.Context, r *concern.Report, bands []uint6
 	if isNoScript(counted.Err()) { // Redis restarted and forgot its scripts
 		if err := countScript.Run(ctx, s.rdb, countKeys, countArgs...).Err(); err != nil {
 			return fmt.Errorf("count %s: %w", r.ID, err)
+		}
+	}
+	// on a cluster the mark may have landed before the record: marked again, after it
+	if isNoScriptCmd(marked) || !s.ordered() {
+		if err := s.markChanged(ctx, r.ID); err != nil {
+			return fmt.Errorf("save report %s: %w", r.ID, err)
 		}
 	}
 	if created.Val() {
