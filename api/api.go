@@ -99,14 +99,14 @@ func (s *statusRecorder) WriteHeader(code int) {
 }
 
 // keyOf finds who a request's key belongs to among keys, comparing in constant
-// time. The key comes as "Authorization: Bearer KEY", as X-API-Key, or (Open311's
-// way) as the api_key query parameter.
-func keyOf(r *http.Request, keys map[string]string) (string, bool) {
+// time. The key comes as "Authorization: Bearer KEY" or as X-API-Key; with
+// inQuery (Open311's way), also as the api_key query parameter.
+func keyOf(r *http.Request, keys map[string]string, inQuery bool) (string, bool) {
 	given := r.Header.Get("X-API-Key")
 	if auth, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
 		given = strings.TrimSpace(auth)
 	}
-	if given == "" {
+	if given == "" && inQuery {
 		given = r.URL.Query().Get("api_key")
 	}
 	if given == "" {

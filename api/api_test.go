@@ -39,13 +39,14 @@ var (
 
 // fixture is the APIs over a clean store, served by a test server.
 type fixture struct {
-	st  *store.Store
-	tax *classify.Taxonomy
-	url string
-	now time.Time
+	st      *store.Store
+	tax     *classify.Taxonomy
+	url     string
+	now     time.Time
+	handler http.Handler // what the server serves, to call directly
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB, configure ...func(*Config)) *fixture {
 	t.Helper()
 	srv.Flush(t)
 	st, err := store.Open(t.Context(), srv.URL(), store.WithLocation(shanghai))
@@ -58,14 +59,19 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	f := &fixture{st: st, tax: tax, now: time.Date(2026, 11, 27, 10, 0, 0, 0, shanghai)}
-	a := New(st, tax, Config{
+	cfg := Config{
 		IntakeKeys:  map[string]string{hotlineKey: "hotline", webformKey: "webform"},
 		Open311Keys: map[string]string{platform: "citizen-platform"},
 		Grids:       map[string][]string{"阳光社区": {"第一网格", "第二网格"}, "和平社区": nil},
 		Location:    shanghai, Retention: 1095 * 24 * time.Hour, Agency: "某某街道党工委",
-	}, WithClock(func() time.Time { return f.now }), WithLogger(quiet))
+	}
+	for _, c := range configure {
+		c(&cfg)
+	}
+	a := New(st, tax, cfg, WithClock(func() time.Time { return f.now }), WithLogger(quiet))
 	mux := http.NewServeMux()
 	a.Register(mux)
+	f.handler = mux
 	s := httptest.NewServer(mux)
 	t.Cleanup(s.Close)
 	f.url = s.URL
@@ -228,7 +234,7 @@ func TestIntakeAPI(t *testing.T) {
 
 // seed stores three recorded concerns: an open one with a phone and a name in it,
 // a closed one with a note, and a sensitive one.
-func (f *fixture) seed(t *testing.T) []*concern.Report {
+func (f *fixture) seed(t testing.TB) []*concern.Report {
 	t.Helper()
 	day := f.now.Add(-2 * time.Hour)
 	reps := []*concern.Report{

@@ -122,7 +122,7 @@ func (a *API) o311Allowed(w http.ResponseWriter, r *http.Request, ext string) bo
 		a.o311Error(w, ext, http.StatusNotFound, "the Open311 API is not enabled (set MINYI_OPEN311_KEYS)")
 		return false
 	}
-	if _, ok := keyOf(r, a.cfg.Open311Keys); !ok {
+	if _, ok := keyOf(r, a.cfg.Open311Keys, true); !ok {
 		code, why := http.StatusForbidden, "api_key is not valid"
 		if r.URL.Query().Get("api_key") == "" && r.Header.Get("X-API-Key") == "" && r.Header.Get("Authorization") == "" {
 			code, why = http.StatusUnauthorized, "api_key is required"
