@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/minyi-project/minyi/classify"
+	"github.com/minyi-project/minyi/index"
 	"github.com/minyi-project/minyi/store"
 	"github.com/minyi-project/minyi/telemetry"
 )
@@ -44,6 +45,7 @@ type API struct {
 	log     *slog.Logger
 	metrics *telemetry.Metrics
 	now     func() time.Time
+	ix      *index.Index
 }
 
 // Option configures an API.
@@ -58,6 +60,10 @@ func WithMetrics(m *telemetry.Metrics) Option { return func(a *API) { a.metrics 
 // WithClock sets the clock.
 func WithClock(now func() time.Time) Option { return func(a *API) { a.now = now } }
 
+// WithIndex pages Open311's requests from ix, which the program may share with
+// other readers; without it the API keeps an index of its own over the store.
+func WithIndex(ix *index.Index) Option { return func(a *API) { a.ix = ix } }
+
 // New makes the APIs over st, describing topics from tax.
 func New(st *store.Store, tax *classify.Taxonomy, cfg Config, opts ...Option) *API {
 	a := &API{st: st, tax: tax, cfg: cfg, log: slog.Default(), now: time.Now}
@@ -66,6 +72,9 @@ func New(st *store.Store, tax *classify.Taxonomy, cfg Config, opts ...Option) *A
 	}
 	for _, o := range opts {
 		o(a)
+	}
+	if a.ix == nil {
+		a.ix = index.New(st, index.WithLogger(a.log), index.WithClock(a.now))
 	}
 	return a
 }

@@ -6,12 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/index"
 	"github.com/minyi-project/minyi/store"
 )
 
@@ -23,10 +23,12 @@ import (
 const maxRange = 90 * 24 * time.Hour
 
 // pageSize is how many requests one answer holds unless page_size asks for fewer
-// (an extension: the spec has no paging).
+// (an extension: the spec has no paging). Pages run from 1 to maxPage: far more
+// than any window holds, and small enough that no product of the two overflows.
 const (
 	pageSize    = 200
 	maxPageSize = 1000
+	maxPage     = 100000
 )
 
 type service struct {
@@ -105,16 +107,23 @@ func (a *API) open311Request(w http.ResponseWriter, r *http.Request) {
 	if !a.o311Allowed(w, r, ext) {
 		return
 	}
+	notFound := fmt.Sprintf("no service request %s", id)
+	if !concern.ValidID(id) {
+		a.o311Error(w, ext, http.StatusNotFound, notFound)
+		return
+	}
 	rep, err := a.st.Report(r.Context(), id)
-	if !concern.ValidID(id) || errors.Is(err, store.ErrNotFound) {
-		a.o311Error(w, ext, http.StatusNotFound, fmt.Sprintf("no service request %s", id))
-		return
-	}
-	if err != nil {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		a.o311Error(w, ext, http.StatusNotFound, notFound)
+	case err != nil:
 		a.o311Error(w, ext, http.StatusServiceUnavailable, "the store is unavailable; try again in a minute")
-		return
+	case rep.Sensitive:
+		// not published at all: answered as if it did not exist, so that not even its id says it does
+		a.o311Error(w, ext, http.StatusNotFound, notFound)
+	default:
+		a.o311Write(w, ext, http.StatusOK, "service_requests", []serviceRequest{a.serviceRequest(rep)})
 	}
-	a.o311Write(w, ext, http.StatusOK, "service_requests", []serviceRequest{a.serviceRequest(rep)})
 }
 
 func (a *API) o311Allowed(w http.ResponseWriter, r *http.Request, ext string) bool {
@@ -122,7 +131,8 @@ func (a *API) o311Allowed(w http.ResponseWriter, r *http.Request, ext string) bo
 		a.o311Error(w, ext, http.StatusNotFound, "the Open311 API is not enabled (set MINYI_OPEN311_KEYS)")
 		return false
 	}
-	if _, ok := keyOf(r, a.cfg.Open311Keys, true); !ok {
+	_, ok := keyOf(r, a.cfg.Open311Keys, true)
+	if !ok {
 		code, why := http.StatusForbidden, "api_key is not valid"
 		if r.URL.Query().Get("api_key") == "" && r.Header.Get("X-API-Key") == "" && r.Header.Get("Authorization") == "" {
 			code, why = http.StatusUnauthorized, "api_key is required"
@@ -174,16 +184,22 @@ func (a *API) requests(w http.ResponseWriter, r *http.Request, ext string) {
 		a.o311Error(w, ext, http.StatusBadRequest, "start_date and end_date may be at most 90 days apart")
 		return
 	}
-	var statuses []string
+	var finished *bool
+	var open, closed bool
 	for s := range strings.SplitSeq(q.Get("status"), ",") {
-		if s = strings.TrimSpace(s); s == "" {
-			continue
-		}
-		if s != "open" && s != "closed" {
+		switch strings.TrimSpace(s) {
+		case "":
+		case "open":
+			open = true
+		case "closed":
+			closed = true
+		default:
 			a.o311Error(w, ext, http.StatusBadRequest, "status must be open, closed or both (open,closed)")
 			return
 		}
-		statuses = append(statuses, s)
+	}
+	if open != closed {
+		finished = &closed
 	}
 	var codes []string
 	for c := range strings.SplitSeq(q.Get("service_code"), ",") {
@@ -197,43 +213,39 @@ func (a *API) requests(w http.ResponseWriter, r *http.Request, ext string) {
 	}
 	page, size := 1, pageSize
 	if v := q.Get("page"); v != "" {
-		if page, err = strconv.Atoi(v); err != nil || page < 1 {
-			a.o311Error(w, ext, http.StatusBadRequest, "page must be a number from 1")
+		if page, err = strconv.Atoi(v); err != nil || page < 1 || page > maxPage {
+			a.o311Error(w, ext, http.StatusBadRequest, fmt.Sprintf("page must be a whole number from 1 to %d", maxPage))
 			return
 		}
 	}
 	if v := q.Get("page_size"); v != "" {
 		if size, err = strconv.Atoi(v); err != nil || size < 1 || size > maxPageSize {
-			a.o311Error(w, ext, http.StatusBadRequest, fmt.Sprintf("page_size must be a number from 1 to %d", maxPageSize))
+			a.o311Error(w, ext, http.StatusBadRequest, fmt.Sprintf("page_size must be a whole number from 1 to %d", maxPageSize))
 			return
 		}
 	}
-	var days []string
-	for d := start.In(a.cfg.Location); !d.After(end.In(a.cfg.Location).Add(24 * time.Hour)); d = d.AddDate(0, 0, 1) {
-		days = append(days, a.st.DayKey(d))
+	// counted and cut from the index; only the page's records are read. Sensitive
+	// concerns are not published at all.
+	found, err := a.ix.Query(r.Context(), index.Query{
+		Topics: codes, Finished: finished, Sensitive: new(false),
+		From: start, To: end.Add(time.Millisecond), // the end is inclusive
+		Sort: index.ReceivedAsc, Offset: (page - 1) * size, Limit: size,
+	})
+	if err != nil {
+		a.log.Warn("Open311: the concern index cannot be brought up to date", "err", err)
+		a.o311Error(w, ext, http.StatusServiceUnavailable, "the store is unavailable; try again in a minute")
+		return
 	}
-	ids, err := a.st.ReceivedIDs(r.Context(), slices.Compact(days))
+	reps, err := a.st.Reports(r.Context(), found.IDs)
 	if err != nil {
 		a.o311Error(w, ext, http.StatusServiceUnavailable, "the store is unavailable; try again in a minute")
 		return
 	}
-	reps, err := a.st.Reports(r.Context(), ids)
-	if err != nil {
-		a.o311Error(w, ext, http.StatusServiceUnavailable, "the store is unavailable; try again in a minute")
-		return
-	}
-	var matched []*concern.Report
+	out := []serviceRequest{}
 	for _, rep := range reps {
-		if rep.ReceivedAt.Before(start) || rep.ReceivedAt.After(end) ||
-			(len(codes) > 0 && !slices.Contains(codes, rep.Topic)) ||
-			(len(statuses) > 0 && !slices.Contains(statuses, openOrClosed(rep.Status))) {
+		if rep.Sensitive { // made sensitive since the index looked
 			continue
 		}
-		matched = append(matched, rep)
-	}
-	slices.SortFunc(matched, func(x, y *concern.Report) int { return x.ReceivedAt.Compare(y.ReceivedAt) })
-	out := []serviceRequest{}
-	for _, rep := range matched[min((page-1)*size, len(matched)):min(page*size, len(matched))] {
 		out = append(out, a.serviceRequest(rep))
 	}
 	a.o311Write(w, ext, http.StatusOK, "service_requests", out)
@@ -257,7 +269,8 @@ func openOrClosed(s concern.Status) string {
 }
 
 // serviceRequest shows a concern as Open311 does: its masked text only, the place
-// by community and grid, no one's name, phone or chat.
+// by community and grid, no one's name, phone or chat. Sensitive concerns never
+// come here.
 func (a *API) serviceRequest(r *concern.Report) serviceRequest {
 	w3c := func(t time.Time) string {
 		if t.IsZero() {
@@ -270,13 +283,11 @@ func (a *API) serviceRequest(r *concern.Report) serviceRequest {
 	for _, h := range r.History {
 		updated = h.At
 		if h.Note != "" {
-			notes = h.Status.Label("zh") + "：" + concern.MaskPII(h.Note)
+			// masked as the text is: numbers, and the reporter's and resident's names
+			notes = h.Status.Label("zh") + "：" + r.MaskedNote(h.Note)
 		}
 	}
 	description := r.MaskedText()
-	if r.Sensitive {
-		description = "（该诉求按规定限制公开）"
-	}
 	if r.Forgotten {
 		description = "（反映人已要求删除其个人信息）" + description
 	}
