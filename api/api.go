@@ -8,7 +8,9 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,6 +37,14 @@ type Config struct {
 	Retention time.Duration
 	// Agency names the office responsible, where no unit holds a concern yet.
 	Agency string
+	// IntakeRate and IntakeBurst limit each intake channel's submissions: a bucket
+	// of IntakeBurst that refills at IntakeRate a second (0: no limit). Open311Rate
+	// and Open311Burst do the same for each Open311 key's requests. The buckets
+	// are kept in Redis, shared by every instance.
+	IntakeRate   float64
+	IntakeBurst  int
+	Open311Rate  float64
+	Open311Burst int
 }
 
 // API serves the intake and Open311 endpoints.
@@ -46,6 +56,7 @@ type API struct {
 	metrics *telemetry.Metrics
 	now     func() time.Time
 	ix      *index.Index
+	limits  *limiter
 }
 
 // Option configures an API.
@@ -76,6 +87,7 @@ func New(st *store.Store, tax *classify.Taxonomy, cfg Config, opts ...Option) *A
 	if a.ix == nil {
 		a.ix = index.New(st, index.WithLogger(a.log), index.WithClock(a.now))
 	}
+	a.limits = newLimiter(st, a.log)
 	return a
 }
 
@@ -131,4 +143,9 @@ func keyOf(r *http.Request, keys map[string]string, inQuery bool) (string, bool)
 		}
 	}
 	return name, found
+}
+
+// retryAfter is a wait as Retry-After gives it: whole seconds, rounded up, at least 1.
+func retryAfter(d time.Duration) string {
+	return strconv.Itoa(max(1, int(math.Ceil(d.Seconds()))))
 }

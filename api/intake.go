@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -51,6 +53,12 @@ var phonePattern = regexp.MustCompile(`^\+?[0-9][0-9 -]{4,19}$`)
 func (a *API) postConcern(w http.ResponseWriter, r *http.Request) {
 	channel, ok := a.channelOf(w, r)
 	if !ok {
+		return
+	}
+	if ok, wait := a.limits.allow(r.Context(), "api:"+channel, a.cfg.IntakeRate, a.cfg.IntakeBurst); !ok {
+		w.Header().Set("Retry-After", retryAfter(wait))
+		writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": fmt.Sprintf(
+			"too many concerns from %s: at most %d at once and %s after; try again in %s s", channel, max(a.cfg.IntakeBurst, 1), perTime(a.cfg.IntakeRate), retryAfter(wait))})
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
@@ -370,6 +378,19 @@ func (a *API) getConcern(w http.ResponseWriter, r *http.Request) {
 	}
 	out.UpdatedAt = &updated
 	writeJSON(w, http.StatusOK, out)
+}
+
+// perTime says a rate the way it was most likely set: 2/s, 30/m or 100/h.
+func perTime(perSecond float64) string {
+	for _, u := range []struct {
+		unit string
+		secs float64
+	}{{"s", 1}, {"m", 60}, {"h", 3600}} {
+		if n := perSecond * u.secs; n >= 1 || u.unit == "h" {
+			return strconv.FormatFloat(math.Round(n*100)/100, 'f', -1, 64) + "/" + u.unit
+		}
+	}
+	return ""
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

@@ -131,13 +131,19 @@ func (a *API) o311Allowed(w http.ResponseWriter, r *http.Request, ext string) bo
 		a.o311Error(w, ext, http.StatusNotFound, "the Open311 API is not enabled (set MINYI_OPEN311_KEYS)")
 		return false
 	}
-	_, ok := keyOf(r, a.cfg.Open311Keys, true)
+	who, ok := keyOf(r, a.cfg.Open311Keys, true)
 	if !ok {
 		code, why := http.StatusForbidden, "api_key is not valid"
 		if r.URL.Query().Get("api_key") == "" && r.Header.Get("X-API-Key") == "" && r.Header.Get("Authorization") == "" {
 			code, why = http.StatusUnauthorized, "api_key is required"
 		}
 		a.o311Error(w, ext, code, why)
+		return false
+	}
+	if ok, wait := a.limits.allow(r.Context(), "open311:"+who, a.cfg.Open311Rate, a.cfg.Open311Burst); !ok {
+		w.Header().Set("Retry-After", retryAfter(wait))
+		a.o311Error(w, ext, http.StatusTooManyRequests, fmt.Sprintf("too many requests with this api_key: at most %d at once and %s after; try again in %s s",
+			max(a.cfg.Open311Burst, 1), perTime(a.cfg.Open311Rate), retryAfter(wait)))
 		return false
 	}
 	return true
