@@ -9,11 +9,11 @@
 // records (store.Reports). Every instance keeps its own copy; they agree because
 // each follows the same changed index.
 //
-// Memory: 433 bytes a concern with the demonstration data (texts of 138 bytes
+// Memory: 483 bytes a concern with the demonstration data (texts of 138 bytes
 // of UTF-8 on average, about 46 characters; measured by TestMemoryPerConcern):
-// the Row (208), its folded text, its id, and its places in the map and the
-// sorted list. 30,000 concerns take about 13 MB, 100,000 about 43 MB; a longer
-// text adds its length.
+// the Row (208), its entry in the sorted list (56), its folded text, its id and
+// its place in the map. 30,000 concerns take about 14 MB, 100,000 about 48 MB;
+// a longer text adds its length.
 package index
 
 import (
@@ -111,15 +111,33 @@ type Index struct {
 	fmu  sync.Mutex // guards next
 	next *flight    // the sync that later arrivals will share, not yet begun
 
-	run   sync.Mutex // held by the one sync running; guards built, mark and strs
+	run   sync.Mutex // held by the one sync running; guards built and mark
 	built bool
-	mark  int64             // the next changed mark to ask for
-	strs  map[string]string // interned values
+	mark  int64 // the next changed mark to ask for
 
 	mu     sync.RWMutex // guards what follows: syncs write, queries read
 	rows   map[string]*Row
-	sorted []*Row // by received, then id
+	sorted []entry           // by received, then id
+	codes  map[string]uint32 // interned values and their codes; "" is 0
+	names  []string          // by code
 }
+
+// entry is a row's place in the sorted list, with what filters look at most
+// held in it, as codes: a scan then reads memory in order, and follows the
+// pointer to the row only for the rest (text, filer, Visible).
+type entry struct {
+	received, deadline                                    int64
+	row                                                   *Row
+	status, topic, sector, community, grid, unit, channel uint32
+	flags                                                 uint8
+}
+
+const (
+	finished uint8 = 1 << iota
+	urgent
+	sensitive
+	filed
+)
 
 type flight struct {
 	done chan struct{}
@@ -147,7 +165,7 @@ const syncTimeout = 2 * time.Minute
 // New makes an index over src; it is built by the first Sync or Query.
 func New(src Source, opts ...Option) *Index {
 	x := &Index{src: src, log: slog.Default(), now: time.Now, chunk: chunk,
-		rows: map[string]*Row{}, strs: map[string]string{}}
+		rows: map[string]*Row{}, codes: map[string]uint32{"": 0}, names: []string{""}}
 	for _, o := range opts {
 		o(x)
 	}
@@ -224,20 +242,22 @@ func (x *Index) build(ctx context.Context) error {
 		return fmt.Errorf("index: %w", err)
 	}
 	rows := make(map[string]*Row, len(ids))
-	sorted := make([]*Row, 0, len(ids))
+	sorted := make([]entry, 0, len(ids))
 	for lo := 0; lo < len(ids); lo += x.chunk {
 		got, err := x.read(ctx, ids[lo:min(lo+x.chunk, len(ids))])
 		if err != nil {
 			return err
 		}
+		x.mu.Lock() // the codes are shared with queries
 		for _, r := range got {
 			if _, dup := rows[r.ID]; !dup {
 				rows[r.ID] = r
-				sorted = append(sorted, r)
+				sorted = append(sorted, x.entryOf(r))
 			}
 		}
+		x.mu.Unlock()
 	}
-	slices.SortFunc(sorted, compareRows)
+	slices.SortFunc(sorted, compareEntries)
 	x.mu.Lock()
 	x.rows, x.sorted = rows, sorted
 	x.mu.Unlock()
@@ -246,7 +266,7 @@ func (x *Index) build(ctx context.Context) error {
 	return nil
 }
 
-// read reads records and makes their rows; ids not found have none.
+// read reads records and makes their rows (not yet interned); ids not found have none.
 func (x *Index) read(ctx context.Context, ids []string) (map[string]*Row, error) {
 	raw, err := x.src.RawReports(ctx, ids)
 	if err != nil {
@@ -259,43 +279,62 @@ func (x *Index) read(ctx context.Context, ids []string) (map[string]*Row, error)
 			x.log.Warn("concern index: a record cannot be read; left out", "err", err)
 			continue
 		}
-		out[r.ID] = x.rowOf(&r)
+		row := &Row{
+			ID: r.ID, Received: r.ReceivedAt.UnixMilli(), FiledBy: r.FiledBy, Status: r.Status, Level: r.Level,
+			Sector: r.Sector, Topic: r.Topic, Subtopic: r.Subtopic, Community: r.Community, Grid: r.Grid, Unit: r.Unit, Channel: r.Channel,
+			Finished: r.Status.Finished(), Urgent: r.Urgent, Sensitive: r.Sensitive,
+			text: Fold(r.Text),
+		}
+		if !r.Deadline.IsZero() {
+			row.Deadline = r.Deadline.UnixMilli()
+		}
+		out[r.ID] = row
 	}
 	return out, nil
 }
 
-func (x *Index) rowOf(r *concern.Report) *Row {
-	row := &Row{
-		ID: r.ID, Received: r.ReceivedAt.UnixMilli(), FiledBy: r.FiledBy,
-		Status: concern.Status(x.intern(string(r.Status))), Level: concern.Level(x.intern(string(r.Level))),
-		Sector: x.intern(r.Sector), Topic: x.intern(r.Topic), Subtopic: x.intern(r.Subtopic),
-		Community: x.intern(r.Community), Grid: x.intern(r.Grid), Unit: x.intern(r.Unit), Channel: x.intern(r.Channel),
-		Finished: r.Status.Finished(), Urgent: r.Urgent, Sensitive: r.Sensitive,
-		text: Fold(r.Text),
+// entryOf interns a row's values (so that rows share them) and makes its entry.
+// It runs with mu held.
+func (x *Index) entryOf(r *Row) entry {
+	code := func(s *string) uint32 {
+		c, ok := x.codes[*s]
+		if !ok {
+			c = uint32(len(x.names))
+			x.codes[*s] = c
+			x.names = append(x.names, *s)
+		}
+		*s = x.names[c]
+		return c
 	}
-	if !r.Deadline.IsZero() {
-		row.Deadline = r.Deadline.UnixMilli()
+	e := entry{received: r.Received, deadline: r.Deadline, row: r}
+	status := string(r.Status)
+	e.status = code(&status)
+	r.Status = concern.Status(status)
+	level := string(r.Level)
+	code(&level)
+	r.Level = concern.Level(level)
+	e.topic, e.sector, e.community = code(&r.Topic), code(&r.Sector), code(&r.Community)
+	e.grid, e.unit, e.channel = code(&r.Grid), code(&r.Unit), code(&r.Channel)
+	code(&r.Subtopic)
+	if r.Finished {
+		e.flags |= finished
 	}
-	return row
+	if r.Urgent {
+		e.flags |= urgent
+	}
+	if r.Sensitive {
+		e.flags |= sensitive
+	}
+	if r.FiledBy != 0 {
+		e.flags |= filed
+	}
+	return e
 }
 
-// intern returns the index's copy of s, so that rows share repeated values. The
-// values are few (sectors, topics, places, units, channels, statuses).
-func (x *Index) intern(s string) string {
-	if s == "" {
-		return ""
-	}
-	if v, ok := x.strs[s]; ok {
-		return v
-	}
-	s = strings.Clone(s) // not a slice of a record being dropped
-	x.strs[s] = s
-	return s
-}
-
-// apply puts the rows read for ids in place, and drops those of ids no longer found.
+// apply puts the rows read for ids in place, and drops those of ids no longer
+// found. It runs with mu held.
 func (x *Index) apply(ids []string, got map[string]*Row) {
-	var fresh []*Row
+	var fresh []entry
 	for _, id := range ids {
 		row, found := got[id]
 		old, had := x.rows[id]
@@ -304,34 +343,44 @@ func (x *Index) apply(ids []string, got map[string]*Row) {
 			x.remove(old)
 		case found && had && old.Received == row.Received:
 			*old = *row
+			if i, ok := x.find(old); ok {
+				x.sorted[i] = x.entryOf(old)
+			}
 		case found:
 			if had {
 				x.remove(old)
 			}
 			x.rows[id] = row
-			fresh = append(fresh, row)
+			fresh = append(fresh, x.entryOf(row))
 		}
 	}
 	if len(fresh) > 64 { // many at once (an import): sorting once is cheaper than inserting each
 		x.sorted = append(x.sorted, fresh...)
-		slices.SortFunc(x.sorted, compareRows)
+		slices.SortFunc(x.sorted, compareEntries)
 		return
 	}
-	for _, row := range fresh {
-		i, _ := slices.BinarySearchFunc(x.sorted, row, compareRows)
-		x.sorted = slices.Insert(x.sorted, i, row)
+	for _, e := range fresh {
+		i, _ := slices.BinarySearchFunc(x.sorted, e, compareEntries)
+		x.sorted = slices.Insert(x.sorted, i, e)
 	}
+}
+
+func (x *Index) find(r *Row) (int, bool) {
+	return slices.BinarySearchFunc(x.sorted, entry{received: r.Received, row: r}, compareEntries)
 }
 
 func (x *Index) remove(old *Row) {
 	delete(x.rows, old.ID)
-	if i, ok := slices.BinarySearchFunc(x.sorted, old, compareRows); ok {
+	if i, ok := x.find(old); ok {
 		x.sorted = slices.Delete(x.sorted, i, i+1)
 	}
 }
 
-func compareRows(a, b *Row) int {
-	return cmp.Or(cmp.Compare(a.Received, b.Received), strings.Compare(a.ID, b.ID))
+func compareEntries(a, b entry) int {
+	if c := cmp.Compare(a.received, b.received); c != 0 {
+		return c
+	}
+	return strings.Compare(a.row.ID, b.row.ID)
 }
 
 // Len is the number of concerns the index holds.
@@ -356,7 +405,6 @@ func (x *Index) Query(ctx context.Context, q Query) (Page, error) {
 	if now.IsZero() {
 		now = x.now()
 	}
-	m := matcher{q: &q, now: now.UnixMilli(), text: Fold(q.Text)}
 	offset, limit := max(q.Offset, 0), max(q.Limit, 0)
 	end := offset + limit
 	if end < offset { // overflow
@@ -364,62 +412,65 @@ func (x *Index) Query(ctx context.Context, q Query) (Page, error) {
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
+	m, known := x.matcher(&q, now)
+	if !known {
+		return Page{}, nil
+	}
 	span := x.span(q.From, q.To)
 	var page Page
-	take := func(r *Row) {
+	take := func(e *entry) {
 		if page.Total >= offset && page.Total < end {
-			page.IDs = append(page.IDs, r.ID)
+			page.IDs = append(page.IDs, e.row.ID)
 		}
 		page.Total++
 	}
 	switch q.Sort {
 	case ReceivedDesc:
 		for i := len(span) - 1; i >= 0; i-- {
-			if m.match(span[i]) {
-				take(span[i])
+			if m.match(&span[i]) {
+				take(&span[i])
 			}
 		}
 	case DeadlineAsc:
-		var matched []*Row
-		for _, r := range span {
-			if m.match(r) {
-				matched = append(matched, r)
+		var matched []*entry
+		for i := range span {
+			if m.match(&span[i]) {
+				matched = append(matched, &span[i])
 			}
 		}
-		slices.SortFunc(matched, func(a, b *Row) int {
+		slices.SortFunc(matched, func(a, b *entry) int {
 			switch {
-			case a.Deadline == b.Deadline:
-				return compareRows(a, b)
-			case a.Deadline == 0:
+			case a.deadline == b.deadline:
+				return compareEntries(*a, *b)
+			case a.deadline == 0:
 				return 1
-			case b.Deadline == 0:
+			case b.deadline == 0:
 				return -1
 			}
-			return cmp.Compare(a.Deadline, b.Deadline)
+			return cmp.Compare(a.deadline, b.deadline)
 		})
-		for _, r := range matched {
-			take(r)
+		for _, e := range matched {
+			take(e)
 		}
 	default:
-		for _, r := range span {
-			if m.match(r) {
-				take(r)
+		for i := range span {
+			if m.match(&span[i]) {
+				take(&span[i])
 			}
 		}
 	}
 	return page, nil
 }
 
-// span is the rows received in [from, to), by binary search.
-func (x *Index) span(from, to time.Time) []*Row {
+// span is the entries received in [from, to), by binary search.
+func (x *Index) span(from, to time.Time) []entry {
 	lo, hi := 0, len(x.sorted)
+	at := func(e entry, t int64) int { return cmp.Compare(e.received, t) }
 	if !from.IsZero() {
-		f := from.UnixMilli()
-		lo, _ = slices.BinarySearchFunc(x.sorted, f, func(r *Row, t int64) int { return cmp.Compare(r.Received, t) })
+		lo, _ = slices.BinarySearchFunc(x.sorted, from.UnixMilli(), at)
 	}
 	if !to.IsZero() {
-		t := to.UnixMilli()
-		hi, _ = slices.BinarySearchFunc(x.sorted, t, func(r *Row, t int64) int { return cmp.Compare(r.Received, t) })
+		hi, _ = slices.BinarySearchFunc(x.sorted, to.UnixMilli(), at)
 	}
 	if hi < lo {
 		hi = lo
@@ -427,30 +478,64 @@ func (x *Index) span(from, to time.Time) []*Row {
 	return x.sorted[lo:hi]
 }
 
+// matcher is a query turned into codes. A list none of whose values the index
+// has seen matches nothing (known is false).
 type matcher struct {
-	q    *Query
-	now  int64
-	text string
+	statuses, topics, sectors, communities, grids, units, channels []uint32
+	mask, want                                                     uint8 // flags that must be as wanted
+	overdue                                                        bool
+	now                                                            int64
+	filedBy                                                        int64
+	text                                                           string
+	visible                                                        func(*Row) bool
 }
 
-func (m *matcher) match(r *Row) bool {
-	q := m.q
+func (x *Index) matcher(q *Query, now time.Time) (*matcher, bool) {
+	m := &matcher{overdue: q.Overdue, now: now.UnixMilli(), filedBy: q.FiledBy, text: Fold(q.Text), visible: q.Visible}
+	known := true
+	codes := func(values []string) []uint32 {
+		if len(values) == 0 {
+			return nil
+		}
+		out := []uint32{}
+		for _, v := range values {
+			if c, ok := x.codes[v]; ok {
+				out = append(out, c)
+			}
+		}
+		if len(out) == 0 {
+			known = false
+		}
+		return out
+	}
+	m.statuses, m.topics, m.sectors = codes(q.Statuses), codes(q.Topics), codes(q.Sectors)
+	m.communities, m.grids, m.units, m.channels = codes(q.Communities), codes(q.Grids), codes(q.Units), codes(q.Channels)
+	flag := func(p *bool, f uint8) {
+		if p != nil {
+			m.mask |= f
+			if *p {
+				m.want |= f
+			}
+		}
+	}
+	flag(q.Urgent, urgent)
+	flag(q.Sensitive, sensitive)
+	flag(q.Finished, finished)
+	flag(q.Filed, filed)
+	return m, known
+}
+
+func (m *matcher) match(e *entry) bool {
+	in := func(set []uint32, c uint32) bool { return set == nil || slices.Contains(set, c) }
 	switch {
-	case len(q.Statuses) > 0 && !slices.Contains(q.Statuses, string(r.Status)),
-		len(q.Topics) > 0 && !slices.Contains(q.Topics, r.Topic),
-		len(q.Sectors) > 0 && !slices.Contains(q.Sectors, r.Sector),
-		len(q.Communities) > 0 && !slices.Contains(q.Communities, r.Community),
-		len(q.Grids) > 0 && !slices.Contains(q.Grids, r.Grid),
-		len(q.Units) > 0 && !slices.Contains(q.Units, r.Unit),
-		len(q.Channels) > 0 && !slices.Contains(q.Channels, r.Channel),
-		q.Urgent != nil && *q.Urgent != r.Urgent,
-		q.Sensitive != nil && *q.Sensitive != r.Sensitive,
-		q.Finished != nil && *q.Finished != r.Finished,
-		q.Filed != nil && *q.Filed != (r.FiledBy != 0),
-		q.FiledBy != 0 && q.FiledBy != r.FiledBy,
-		q.Overdue && (r.Finished || r.Deadline == 0 || r.Deadline >= m.now),
-		m.text != "" && !strings.Contains(r.text, m.text),
-		q.Visible != nil && !q.Visible(r):
+	case e.flags&m.mask != m.want,
+		!in(m.topics, e.topic), !in(m.statuses, e.status), !in(m.sectors, e.sector),
+		!in(m.communities, e.community), !in(m.grids, e.grid), !in(m.units, e.unit), !in(m.channels, e.channel),
+		m.overdue && (e.flags&finished != 0 || e.deadline == 0 || e.deadline >= m.now),
+		// the row itself only for what the entry does not hold
+		m.filedBy != 0 && m.filedBy != e.row.FiledBy,
+		m.text != "" && !strings.Contains(e.row.text, m.text),
+		m.visible != nil && !m.visible(e.row):
 		return false
 	}
 	return true
