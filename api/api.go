@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"math"
 	"net/http"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -45,18 +46,23 @@ type Config struct {
 	IntakeBurst  int
 	Open311Rate  float64
 	Open311Burst int
+	// Open311Slots is how many Open311 requests queries may run at once
+	// (0: half the CPUs, at least one); the others wait their turn.
+	Open311Slots int
 }
 
 // API serves the intake and Open311 endpoints.
 type API struct {
-	st      *store.Store
-	tax     *classify.Taxonomy
-	cfg     Config
-	log     *slog.Logger
-	metrics *telemetry.Metrics
-	now     func() time.Time
-	ix      *index.Index
-	limits  *limiter
+	st       *store.Store
+	tax      *classify.Taxonomy
+	cfg      Config
+	log      *slog.Logger
+	metrics  *telemetry.Metrics
+	now      func() time.Time
+	ix       *index.Index
+	limits   *limiter
+	slots    chan struct{} // one token for each requests query running
+	slotWait time.Duration // as long as a requests query waits for a slot
 }
 
 // Option configures an API.
@@ -77,7 +83,7 @@ func WithIndex(ix *index.Index) Option { return func(a *API) { a.ix = ix } }
 
 // New makes the APIs over st, describing topics from tax.
 func New(st *store.Store, tax *classify.Taxonomy, cfg Config, opts ...Option) *API {
-	a := &API{st: st, tax: tax, cfg: cfg, log: slog.Default(), now: time.Now}
+	a := &API{st: st, tax: tax, cfg: cfg, log: slog.Default(), now: time.Now, slotWait: 5 * time.Second}
 	if a.cfg.Location == nil {
 		a.cfg.Location = time.UTC
 	}
@@ -88,6 +94,10 @@ func New(st *store.Store, tax *classify.Taxonomy, cfg Config, opts ...Option) *A
 		a.ix = index.New(st, index.WithLogger(a.log), index.WithClock(a.now))
 	}
 	a.limits = newLimiter(st, a.log)
+	if a.cfg.Open311Slots < 1 {
+		a.cfg.Open311Slots = max(1, runtime.GOMAXPROCS(0)/2)
+	}
+	a.slots = make(chan struct{}, a.cfg.Open311Slots)
 	return a
 }
 

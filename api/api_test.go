@@ -44,6 +44,7 @@ type fixture struct {
 	url     string
 	now     time.Time
 	handler http.Handler // what the server serves, to call directly
+	api     *API
 }
 
 func newFixture(t testing.TB, configure ...func(*Config)) *fixture {
@@ -69,6 +70,7 @@ func newFixture(t testing.TB, configure ...func(*Config)) *fixture {
 		c(&cfg)
 	}
 	a := New(st, tax, cfg, WithClock(func() time.Time { return f.now }), WithLogger(quiet))
+	f.api = a
 	mux := http.NewServeMux()
 	a.Register(mux)
 	f.handler = mux

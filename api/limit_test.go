@@ -101,3 +101,28 @@ func TestRateLimitsWithRedisDown(t *testing.T) {
 		t.Errorf("past the burst, Redis down: %d %s; want 429 from this instance's own bucket", code, b)
 	}
 }
+
+// Requests queries run in a few slots at once, so that a flood of them leaves
+// the CPU to the webhook; one that waits too long for a slot is told to come
+// back (503, Retry-After), in the spec's error format.
+func TestOpen311RequestsWaitForASlot(t *testing.T) {
+	f := newFixture(t, func(c *Config) { c.Open311Slots = 1 })
+	f.seed(t)
+	f.api.slotWait = 100 * time.Millisecond
+	f.api.slots <- struct{}{} // another request holds the only slot
+	code, _, b := f.o311(t, "/open311/v2/requests.json")
+	var errs []open311Error
+	if code != 503 || json.Unmarshal([]byte(b), &errs) != nil || len(errs) != 1 || errs[0].Code != 503 {
+		t.Errorf("with every slot taken: %d %s, want 503 in the spec's format", code, b)
+	}
+	if code, _, _ := f.o311(t, "/open311/v2/requests/20261127-0001.json"); code != 200 {
+		t.Errorf("one request by id needs no slot: %d", code)
+	}
+	<-f.api.slots
+	if code, reqs, b := f.o311(t, "/open311/v2/requests.json"); code != 200 || len(reqs) != 2 {
+		t.Errorf("with the slot free: %d %s", code, b)
+	}
+	if len(f.api.slots) != 0 {
+		t.Errorf("a request kept its slot")
+	}
+}

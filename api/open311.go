@@ -1,10 +1,13 @@
 package api
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -230,22 +233,49 @@ func (a *API) requests(w http.ResponseWriter, r *http.Request, ext string) {
 			return
 		}
 	}
-	// counted and cut from the index; only the page's records are read. Sensitive
-	// concerns are not published at all.
-	found, err := a.ix.Query(r.Context(), index.Query{
+	body, code, why := a.requestsPage(r.Context(), ext, codes, finished, start, end, page, size)
+	if code != http.StatusOK {
+		if code == http.StatusServiceUnavailable {
+			w.Header().Set("Retry-After", "1")
+		}
+		a.o311Error(w, ext, code, why)
+		return
+	}
+	// written after the slot is given back: a slow reader holds only its own request
+	w.Header().Set("Content-Type", contentType(ext))
+	w.WriteHeader(http.StatusOK)
+	w.Write(body)
+}
+
+// requestsPage makes a requests answer, encoded, in one of the slots that bound
+// how many run at once: Open311 is a bulk read for other systems, and a
+// platform (or sixteen) asking as fast as it can must not take the CPU the
+// webhook and the intake API need. A request that waits too long for a slot is
+// 503 with Retry-After. The page is counted and cut from the index and only its
+// records are read; sensitive concerns are not published at all.
+func (a *API) requestsPage(ctx context.Context, ext string, codes []string, finished *bool, start, end time.Time, page, size int) ([]byte, int, string) {
+	wait := time.NewTimer(a.slotWait)
+	defer wait.Stop()
+	select {
+	case a.slots <- struct{}{}:
+		defer func() { <-a.slots }()
+	case <-wait.C:
+		return nil, http.StatusServiceUnavailable, "busy with other requests; try again in a second"
+	case <-ctx.Done():
+		return nil, http.StatusServiceUnavailable, "the request ended"
+	}
+	found, err := a.ix.Query(ctx, index.Query{
 		Topics: codes, Finished: finished, Sensitive: new(false),
 		From: start, To: end.Add(time.Millisecond), // the end is inclusive
 		Sort: index.ReceivedAsc, Offset: (page - 1) * size, Limit: size,
 	})
 	if err != nil {
 		a.log.Warn("Open311: the concern index cannot be brought up to date", "err", err)
-		a.o311Error(w, ext, http.StatusServiceUnavailable, "the store is unavailable; try again in a minute")
-		return
+		return nil, http.StatusServiceUnavailable, "the store is unavailable; try again in a minute"
 	}
-	reps, err := a.st.Reports(r.Context(), found.IDs)
+	reps, err := a.st.Reports(ctx, found.IDs)
 	if err != nil {
-		a.o311Error(w, ext, http.StatusServiceUnavailable, "the store is unavailable; try again in a minute")
-		return
+		return nil, http.StatusServiceUnavailable, "the store is unavailable; try again in a minute"
 	}
 	out := []serviceRequest{}
 	for _, rep := range reps {
@@ -254,7 +284,9 @@ func (a *API) requests(w http.ResponseWriter, r *http.Request, ext string) {
 		}
 		out = append(out, a.serviceRequest(rep))
 	}
-	a.o311Write(w, ext, http.StatusOK, "service_requests", out)
+	var b bytes.Buffer
+	encode(&b, ext, "service_requests", out)
+	return b.Bytes(), http.StatusOK, ""
 }
 
 // parseDate reads a W3C datetime (2026-11-01T00:00:00+08:00), or a date alone.
@@ -317,9 +349,20 @@ func cmpOr(a, b string) string {
 // o311Write answers in the requested format: a JSON array, or an XML document
 // whose root (services, service_requests, errors) holds the items.
 func (a *API) o311Write(w http.ResponseWriter, ext string, code int, root string, items any) {
+	w.Header().Set("Content-Type", contentType(ext))
+	w.WriteHeader(code)
+	encode(w, ext, root, items)
+}
+
+func contentType(ext string) string {
 	if ext == "xml" {
-		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
-		w.WriteHeader(code)
+		return "text/xml; charset=utf-8"
+	}
+	return "application/json; charset=utf-8"
+}
+
+func encode(w io.Writer, ext, root string, items any) {
+	if ext == "xml" {
 		fmt.Fprint(w, xml.Header)
 		enc := xml.NewEncoder(w)
 		enc.Indent("", "  ")
@@ -329,8 +372,6 @@ func (a *API) o311Write(w http.ResponseWriter, ext string, code int, root string
 		}{XMLName: xml.Name{Local: root}, Items: items})
 		return
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(code)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	enc.Encode(items)
