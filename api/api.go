@@ -8,11 +8,15 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"log/slog"
+	"math"
 	"net/http"
+	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/minyi-project/minyi/classify"
+	"github.com/minyi-project/minyi/index"
 	"github.com/minyi-project/minyi/store"
 	"github.com/minyi-project/minyi/telemetry"
 )
@@ -34,16 +38,31 @@ type Config struct {
 	Retention time.Duration
 	// Agency names the office responsible, where no unit holds a concern yet.
 	Agency string
+	// IntakeRate and IntakeBurst limit each intake channel's submissions: a bucket
+	// of IntakeBurst that refills at IntakeRate a second (0: no limit). Open311Rate
+	// and Open311Burst do the same for each Open311 key's requests. The buckets
+	// are kept in Redis, shared by every instance.
+	IntakeRate   float64
+	IntakeBurst  int
+	Open311Rate  float64
+	Open311Burst int
+	// Open311Slots is how many Open311 requests queries may run at once
+	// (0: half the CPUs, at least one); the others wait their turn.
+	Open311Slots int
 }
 
 // API serves the intake and Open311 endpoints.
 type API struct {
-	st      *store.Store
-	tax     *classify.Taxonomy
-	cfg     Config
-	log     *slog.Logger
-	metrics *telemetry.Metrics
-	now     func() time.Time
+	st       *store.Store
+	tax      *classify.Taxonomy
+	cfg      Config
+	log      *slog.Logger
+	metrics  *telemetry.Metrics
+	now      func() time.Time
+	ix       *index.Index
+	limits   *limiter
+	slots    chan struct{} // one token for each requests query running
+	slotWait time.Duration // as long as a requests query waits for a slot
 }
 
 // Option configures an API.
@@ -58,15 +77,27 @@ func WithMetrics(m *telemetry.Metrics) Option { return func(a *API) { a.metrics 
 // WithClock sets the clock.
 func WithClock(now func() time.Time) Option { return func(a *API) { a.now = now } }
 
+// WithIndex pages Open311's requests from ix, which the program may share with
+// other readers; without it the API keeps an index of its own over the store.
+func WithIndex(ix *index.Index) Option { return func(a *API) { a.ix = ix } }
+
 // New makes the APIs over st, describing topics from tax.
 func New(st *store.Store, tax *classify.Taxonomy, cfg Config, opts ...Option) *API {
-	a := &API{st: st, tax: tax, cfg: cfg, log: slog.Default(), now: time.Now}
+	a := &API{st: st, tax: tax, cfg: cfg, log: slog.Default(), now: time.Now, slotWait: 5 * time.Second}
 	if a.cfg.Location == nil {
 		a.cfg.Location = time.UTC
 	}
 	for _, o := range opts {
 		o(a)
 	}
+	if a.ix == nil {
+		a.ix = index.New(st, index.WithLogger(a.log), index.WithClock(a.now))
+	}
+	a.limits = newLimiter(st, a.log)
+	if a.cfg.Open311Slots < 1 {
+		a.cfg.Open311Slots = max(1, runtime.GOMAXPROCS(0)/2)
+	}
+	a.slots = make(chan struct{}, a.cfg.Open311Slots)
 	return a
 }
 
@@ -99,14 +130,14 @@ func (s *statusRecorder) WriteHeader(code int) {
 }
 
 // keyOf finds who a request's key belongs to among keys, comparing in constant
-// time. The key comes as "Authorization: Bearer KEY", as X-API-Key, or (Open311's
-// way) as the api_key query parameter.
-func keyOf(r *http.Request, keys map[string]string) (string, bool) {
+// time. The key comes as "Authorization: Bearer KEY" or as X-API-Key; with
+// inQuery (Open311's way), also as the api_key query parameter.
+func keyOf(r *http.Request, keys map[string]string, inQuery bool) (string, bool) {
 	given := r.Header.Get("X-API-Key")
 	if auth, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
 		given = strings.TrimSpace(auth)
 	}
-	if given == "" {
+	if given == "" && inQuery {
 		given = r.URL.Query().Get("api_key")
 	}
 	if given == "" {
@@ -122,4 +153,9 @@ func keyOf(r *http.Request, keys map[string]string) (string, bool) {
 		}
 	}
 	return name, found
+}
+
+// retryAfter is a wait as Retry-After gives it: whole seconds, rounded up, at least 1.
+func retryAfter(d time.Duration) string {
+	return strconv.Itoa(max(1, int(math.Ceil(d.Seconds()))))
 }

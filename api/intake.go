@@ -1,16 +1,20 @@
 package api
 
 import (
+	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"math"
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/minyi-project/minyi/concern"
@@ -44,10 +48,17 @@ func (e *fieldError) Error() string { return e.Field + ": " + e.Problem }
 var phonePattern = regexp.MustCompile(`^\+?[0-9][0-9 -]{4,19}$`)
 
 // postConcern takes a concern from another channel into the intake queue. The
-// same external id again answers with the first concern, not a second one.
+// same external id again answers with the first concern, not a second one; with
+// another text, it is refused as a conflict.
 func (a *API) postConcern(w http.ResponseWriter, r *http.Request) {
 	channel, ok := a.channelOf(w, r)
 	if !ok {
+		return
+	}
+	if ok, wait := a.limits.allow(r.Context(), "api:"+channel, a.cfg.IntakeRate, a.cfg.IntakeBurst); !ok {
+		w.Header().Set("Retry-After", retryAfter(wait))
+		writeJSON(w, http.StatusTooManyRequests, map[string]string{"error": fmt.Sprintf(
+			"too many concerns from %s: at most %d at once and %s after; try again in %s s", channel, max(a.cfg.IntakeBurst, 1), perTime(a.cfg.IntakeRate), retryAfter(wait))})
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
@@ -70,6 +81,11 @@ func (a *API) postConcern(w http.ResponseWriter, r *http.Request) {
 	}
 	rep := a.report(in)
 	id, fresh, err := a.st.SubmitExternal(r.Context(), channel, in.ExternalID, rep, a.cfg.Retention)
+	if errors.Is(err, store.ErrTextDiffers) {
+		writeJSON(w, http.StatusConflict, map[string]any{"id": id, "external_id": in.ExternalID, "error": fmt.Sprintf(
+			"external_id %s came before with another text (concern %s); a new concern needs a new external_id", in.ExternalID, id)})
+		return
+	}
 	if err != nil {
 		a.log.Warn("intake API: submit failed", "channel", channel, "external_id", in.ExternalID, "err", err)
 		w.Header().Set("Retry-After", "60")
@@ -87,22 +103,33 @@ func (a *API) postConcern(w http.ResponseWriter, r *http.Request) {
 }
 
 // channelOf finds the channel a request's key belongs to, or answers that the API
-// is off (404) or the key missing or wrong (401).
+// is off (404) or the key missing, wrong or in the URL (401). A key in the URL
+// ends up in the logs of every proxy on the way: it is refused, whatever else
+// the request holds, and never logged here.
 func (a *API) channelOf(w http.ResponseWriter, r *http.Request) (string, bool) {
 	if len(a.cfg.IntakeKeys) == 0 {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "the intake API is not enabled (set MINYI_API_KEYS)"})
 		return "", false
 	}
-	channel, ok := keyOf(r, a.cfg.IntakeKeys)
+	if r.URL.Query().Has("api_key") {
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "send the API key in a header (Authorization: Bearer KEY, or X-API-Key), not in the URL, " +
+			"where proxies log it; a key that was sent in a URL may be in such logs now: ask for a new one"})
+		return "", false
+	}
+	channel, ok := keyOf(r, a.cfg.IntakeKeys, false)
 	if !ok {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "a valid API key is required (Authorization: Bearer KEY, or X-API-Key)"})
 	}
 	return channel, ok
 }
 
-// decodeConcern reads a body, refusing unknown fields and wrong types by name.
+// decodeConcern reads a body, refusing unknown fields, wrong types and text
+// that is not UTF-8 by name.
 func decodeConcern(body []byte) (*concernIn, *fieldError) {
-	dec := json.NewDecoder(strings.NewReader(string(body)))
+	if field := badUTF8(body); field != "" {
+		return nil, &fieldError{field, "is not valid UTF-8 text"}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	var in concernIn
 	err := dec.Decode(&in)
@@ -127,6 +154,60 @@ func decodeConcern(body []byte) (*concernIn, *fieldError) {
 	return nil, &fieldError{"body", "is not a concern: " + err.Error()}
 }
 
+// concernFields are a concern's fields in the order their problems are told.
+var concernFields = []string{"channel", "external_id", "text", "community", "grid", "address", "contact", "received_at"}
+
+// badUTF8 names the first field of a JSON object whose string is not UTF-8.
+// Decoding would quietly make such bytes (and an escaped lone surrogate, such
+// as \udc00) U+FFFD, so the raw bytes of each field are looked at, contact's
+// within it. A body that is not an object names nothing: decoding says why.
+func badUTF8(body []byte) string {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(body, &fields) != nil {
+		return ""
+	}
+	names := slices.Sorted(maps.Keys(fields))
+	slices.SortStableFunc(names, func(x, y string) int { // the known ones first, in their order
+		return cmp.Compare(fieldRank(x), fieldRank(y))
+	})
+	for _, name := range names {
+		raw := fields[name]
+		if name == "contact" {
+			if inner := badUTF8(raw); inner != "" {
+				return "contact." + inner
+			}
+		}
+		if badText(raw) {
+			return name
+		}
+	}
+	return ""
+}
+
+func fieldRank(name string) int {
+	if i := slices.Index(concernFields, name); i >= 0 {
+		return i
+	}
+	return len(concernFields)
+}
+
+// badText reports whether a JSON value holds bytes that are not UTF-8, or a
+// U+FFFD that only a bad escape could have made.
+func badText(raw json.RawMessage) bool {
+	if !utf8.Valid(raw) {
+		return true
+	}
+	if !bytes.Contains(raw, []byte(`\u`)) {
+		return false
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return false // not a string: decoding names the type
+	}
+	given := bytes.Count(raw, []byte("\uFFFD")) + bytes.Count(bytes.ToLower(raw), []byte(`\ufffd`))
+	return strings.Count(s, "\uFFFD") > given
+}
+
 func jsonType(kind string) string {
 	switch kind {
 	case "string":
@@ -137,21 +218,35 @@ func jsonType(kind string) string {
 	return "a " + kind
 }
 
+// clean is text as minyi keeps it: control characters dropped (newlines and
+// tabs kept), spaces trimmed.
+func clean(s string) string { return strings.TrimSpace(concern.CleanText(s)) }
+
+// validExternalID is 1 to 128 visible ASCII characters: an id to be read back and
+// typed, with no look-alikes, spaces or controls.
+func validExternalID(s string) bool {
+	return len(s) >= 1 && len(s) <= 128 && strings.IndexFunc(s, func(r rune) bool { return r < 0x21 || r > 0x7e }) < 0
+}
+
 func (a *API) validate(in *concernIn, channel string) *fieldError {
-	in.Text = strings.TrimSpace(in.Text)
-	switch n := utf8.RuneCountInString(in.Text); {
+	in.Text, in.Address, in.Community, in.Grid = clean(in.Text), clean(in.Address), clean(in.Community), clean(in.Grid)
+	// the length rules count what shows: zero-width spaces, bidi and combining marks alone do not
+	visible, runes := concern.VisibleLen(in.Text), utf8.RuneCountInString(in.Text)
+	switch {
 	case in.Channel == "":
 		return &fieldError{"channel", fmt.Sprintf("is required (this key's channel is %q)", channel)}
 	case in.Channel != channel:
 		return &fieldError{"channel", fmt.Sprintf("must be %q, the channel of this key", channel)}
 	case in.ExternalID == "":
 		return &fieldError{"external_id", "is required: the concern's id in your system, so that sending it again does not file it twice"}
-	case utf8.RuneCountInString(in.ExternalID) > 128 || strings.IndexFunc(in.ExternalID, unicode.IsControl) >= 0:
-		return &fieldError{"external_id", "must be at most 128 printable characters"}
+	case !validExternalID(in.ExternalID):
+		return &fieldError{"external_id", "must be 1 to 128 visible ASCII characters (letters, digits and punctuation; no spaces)"}
 	case in.Text == "":
 		return &fieldError{"text", "is required"}
-	case n < 10 || n > 2000:
-		return &fieldError{"text", fmt.Sprintf("must be 10 to 2000 characters, not %d", n)}
+	case visible < 10:
+		return &fieldError{"text", fmt.Sprintf("must be 10 to 2000 characters, not %d (counting only characters that show)", visible)}
+	case runes > 2000:
+		return &fieldError{"text", fmt.Sprintf("must be 10 to 2000 characters, not %d", runes)}
 	case utf8.RuneCountInString(in.Address) > 200:
 		return &fieldError{"address", "must be at most 200 characters"}
 	}
@@ -167,7 +262,7 @@ func (a *API) validate(in *concernIn, channel string) *fieldError {
 		}
 	}
 	if c := in.Contact; c != nil {
-		c.Name, c.Phone = strings.TrimSpace(c.Name), strings.TrimSpace(c.Phone)
+		c.Name, c.Phone = clean(c.Name), clean(c.Phone)
 		if utf8.RuneCountInString(c.Name) > 50 {
 			return &fieldError{"contact.name", "must be at most 50 characters"}
 		}
@@ -251,8 +346,13 @@ func (a *API) getConcern(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		// accepted but not yet recorded by the intake worker: queued
-		if queued, qerr := a.st.Received(r.Context(), id); qerr == nil && queued {
+		// accepted but not yet recorded by the intake worker: queued, for its own channel only
+		queued, from, qerr := a.st.QueuedFrom(r.Context(), id)
+		if qerr != nil {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "the store is unavailable; try again in a minute"})
+			return
+		}
+		if queued && from == channel {
 			writeJSON(w, http.StatusOK, concernOut{ID: id, Status: "queued", StatusLabel: "已接收，待分拣"})
 			return
 		}
@@ -278,6 +378,19 @@ func (a *API) getConcern(w http.ResponseWriter, r *http.Request) {
 	}
 	out.UpdatedAt = &updated
 	writeJSON(w, http.StatusOK, out)
+}
+
+// perTime says a rate the way it was most likely set: 2/s, 30/m or 100/h.
+func perTime(perSecond float64) string {
+	for _, u := range []struct {
+		unit string
+		secs float64
+	}{{"s", 1}, {"m", 60}, {"h", 3600}} {
+		if n := perSecond * u.secs; n >= 1 || u.unit == "h" {
+			return strconv.FormatFloat(math.Round(n*100)/100, 'f', -1, 64) + "/" + u.unit
+		}
+	}
+	return ""
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {

@@ -1,17 +1,20 @@
 package api
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/index"
 	"github.com/minyi-project/minyi/store"
 )
 
@@ -23,10 +26,12 @@ import (
 const maxRange = 90 * 24 * time.Hour
 
 // pageSize is how many requests one answer holds unless page_size asks for fewer
-// (an extension: the spec has no paging).
+// (an extension: the spec has no paging). Pages run from 1 to maxPage: far more
+// than any window holds, and small enough that no product of the two overflows.
 const (
 	pageSize    = 200
 	maxPageSize = 1000
+	maxPage     = 100000
 )
 
 type service struct {
@@ -105,16 +110,23 @@ func (a *API) open311Request(w http.ResponseWriter, r *http.Request) {
 	if !a.o311Allowed(w, r, ext) {
 		return
 	}
+	notFound := fmt.Sprintf("no service request %s", id)
+	if !concern.ValidID(id) {
+		a.o311Error(w, ext, http.StatusNotFound, notFound)
+		return
+	}
 	rep, err := a.st.Report(r.Context(), id)
-	if !concern.ValidID(id) || errors.Is(err, store.ErrNotFound) {
-		a.o311Error(w, ext, http.StatusNotFound, fmt.Sprintf("no service request %s", id))
-		return
-	}
-	if err != nil {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		a.o311Error(w, ext, http.StatusNotFound, notFound)
+	case err != nil:
 		a.o311Error(w, ext, http.StatusServiceUnavailable, "the store is unavailable; try again in a minute")
-		return
+	case rep.Sensitive:
+		// not published at all: answered as if it did not exist, so that not even its id says it does
+		a.o311Error(w, ext, http.StatusNotFound, notFound)
+	default:
+		a.o311Write(w, ext, http.StatusOK, "service_requests", []serviceRequest{a.serviceRequest(rep)})
 	}
-	a.o311Write(w, ext, http.StatusOK, "service_requests", []serviceRequest{a.serviceRequest(rep)})
 }
 
 func (a *API) o311Allowed(w http.ResponseWriter, r *http.Request, ext string) bool {
@@ -122,12 +134,19 @@ func (a *API) o311Allowed(w http.ResponseWriter, r *http.Request, ext string) bo
 		a.o311Error(w, ext, http.StatusNotFound, "the Open311 API is not enabled (set MINYI_OPEN311_KEYS)")
 		return false
 	}
-	if _, ok := keyOf(r, a.cfg.Open311Keys); !ok {
+	who, ok := keyOf(r, a.cfg.Open311Keys, true)
+	if !ok {
 		code, why := http.StatusForbidden, "api_key is not valid"
 		if r.URL.Query().Get("api_key") == "" && r.Header.Get("X-API-Key") == "" && r.Header.Get("Authorization") == "" {
 			code, why = http.StatusUnauthorized, "api_key is required"
 		}
 		a.o311Error(w, ext, code, why)
+		return false
+	}
+	if ok, wait := a.limits.allow(r.Context(), "open311:"+who, a.cfg.Open311Rate, a.cfg.Open311Burst); !ok {
+		w.Header().Set("Retry-After", retryAfter(wait))
+		a.o311Error(w, ext, http.StatusTooManyRequests, fmt.Sprintf("too many requests with this api_key: at most %d at once and %s after; try again in %s s",
+			max(a.cfg.Open311Burst, 1), perTime(a.cfg.Open311Rate), retryAfter(wait)))
 		return false
 	}
 	return true
@@ -174,16 +193,22 @@ func (a *API) requests(w http.ResponseWriter, r *http.Request, ext string) {
 		a.o311Error(w, ext, http.StatusBadRequest, "start_date and end_date may be at most 90 days apart")
 		return
 	}
-	var statuses []string
+	var finished *bool
+	var open, closed bool
 	for s := range strings.SplitSeq(q.Get("status"), ",") {
-		if s = strings.TrimSpace(s); s == "" {
-			continue
-		}
-		if s != "open" && s != "closed" {
+		switch strings.TrimSpace(s) {
+		case "":
+		case "open":
+			open = true
+		case "closed":
+			closed = true
+		default:
 			a.o311Error(w, ext, http.StatusBadRequest, "status must be open, closed or both (open,closed)")
 			return
 		}
-		statuses = append(statuses, s)
+	}
+	if open != closed {
+		finished = &closed
 	}
 	var codes []string
 	for c := range strings.SplitSeq(q.Get("service_code"), ",") {
@@ -197,46 +222,71 @@ func (a *API) requests(w http.ResponseWriter, r *http.Request, ext string) {
 	}
 	page, size := 1, pageSize
 	if v := q.Get("page"); v != "" {
-		if page, err = strconv.Atoi(v); err != nil || page < 1 {
-			a.o311Error(w, ext, http.StatusBadRequest, "page must be a number from 1")
+		if page, err = strconv.Atoi(v); err != nil || page < 1 || page > maxPage {
+			a.o311Error(w, ext, http.StatusBadRequest, fmt.Sprintf("page must be a whole number from 1 to %d", maxPage))
 			return
 		}
 	}
 	if v := q.Get("page_size"); v != "" {
 		if size, err = strconv.Atoi(v); err != nil || size < 1 || size > maxPageSize {
-			a.o311Error(w, ext, http.StatusBadRequest, fmt.Sprintf("page_size must be a number from 1 to %d", maxPageSize))
+			a.o311Error(w, ext, http.StatusBadRequest, fmt.Sprintf("page_size must be a whole number from 1 to %d", maxPageSize))
 			return
 		}
 	}
-	var days []string
-	for d := start.In(a.cfg.Location); !d.After(end.In(a.cfg.Location).Add(24 * time.Hour)); d = d.AddDate(0, 0, 1) {
-		days = append(days, a.st.DayKey(d))
-	}
-	ids, err := a.st.ReceivedIDs(r.Context(), slices.Compact(days))
-	if err != nil {
-		a.o311Error(w, ext, http.StatusServiceUnavailable, "the store is unavailable; try again in a minute")
+	body, code, why := a.requestsPage(r.Context(), ext, codes, finished, start, end, page, size)
+	if code != http.StatusOK {
+		if code == http.StatusServiceUnavailable {
+			w.Header().Set("Retry-After", "1")
+		}
+		a.o311Error(w, ext, code, why)
 		return
 	}
-	reps, err := a.st.Reports(r.Context(), ids)
-	if err != nil {
-		a.o311Error(w, ext, http.StatusServiceUnavailable, "the store is unavailable; try again in a minute")
-		return
+	// written after the slot is given back: a slow reader holds only its own request
+	w.Header().Set("Content-Type", contentType(ext))
+	w.WriteHeader(http.StatusOK)
+	w.Write(body)
+}
+
+// requestsPage makes a requests answer, encoded, in one of the slots that bound
+// how many run at once: Open311 is a bulk read for other systems, and a
+// platform (or sixteen) asking as fast as it can must not take the CPU the
+// webhook and the intake API need. A request that waits too long for a slot is
+// 503 with Retry-After. The page is counted and cut from the index and only its
+// records are read; sensitive concerns are not published at all.
+func (a *API) requestsPage(ctx context.Context, ext string, codes []string, finished *bool, start, end time.Time, page, size int) ([]byte, int, string) {
+	wait := time.NewTimer(a.slotWait)
+	defer wait.Stop()
+	select {
+	case a.slots <- struct{}{}:
+		defer func() { <-a.slots }()
+	case <-wait.C:
+		return nil, http.StatusServiceUnavailable, "busy with other requests; try again in a second"
+	case <-ctx.Done():
+		return nil, http.StatusServiceUnavailable, "the request ended"
 	}
-	var matched []*concern.Report
+	found, err := a.ix.Query(ctx, index.Query{
+		Topics: codes, Finished: finished, Sensitive: new(false),
+		From: start, To: end.Add(time.Millisecond), // the end is inclusive
+		Sort: index.ReceivedAsc, Offset: (page - 1) * size, Limit: size,
+	})
+	if err != nil {
+		a.log.Warn("Open311: the concern index cannot be brought up to date", "err", err)
+		return nil, http.StatusServiceUnavailable, "the store is unavailable; try again in a minute"
+	}
+	reps, err := a.st.Reports(ctx, found.IDs)
+	if err != nil {
+		return nil, http.StatusServiceUnavailable, "the store is unavailable; try again in a minute"
+	}
+	out := []serviceRequest{}
 	for _, rep := range reps {
-		if rep.ReceivedAt.Before(start) || rep.ReceivedAt.After(end) ||
-			(len(codes) > 0 && !slices.Contains(codes, rep.Topic)) ||
-			(len(statuses) > 0 && !slices.Contains(statuses, openOrClosed(rep.Status))) {
+		if rep.Sensitive { // made sensitive since the index looked
 			continue
 		}
-		matched = append(matched, rep)
-	}
-	slices.SortFunc(matched, func(x, y *concern.Report) int { return x.ReceivedAt.Compare(y.ReceivedAt) })
-	out := []serviceRequest{}
-	for _, rep := range matched[min((page-1)*size, len(matched)):min(page*size, len(matched))] {
 		out = append(out, a.serviceRequest(rep))
 	}
-	a.o311Write(w, ext, http.StatusOK, "service_requests", out)
+	var b bytes.Buffer
+	encode(&b, ext, "service_requests", out)
+	return b.Bytes(), http.StatusOK, ""
 }
 
 // parseDate reads a W3C datetime (2026-11-01T00:00:00+08:00), or a date alone.
@@ -257,7 +307,8 @@ func openOrClosed(s concern.Status) string {
 }
 
 // serviceRequest shows a concern as Open311 does: its masked text only, the place
-// by community and grid, no one's name, phone or chat.
+// by community and grid, no one's name, phone or chat. Sensitive concerns never
+// come here.
 func (a *API) serviceRequest(r *concern.Report) serviceRequest {
 	w3c := func(t time.Time) string {
 		if t.IsZero() {
@@ -270,13 +321,11 @@ func (a *API) serviceRequest(r *concern.Report) serviceRequest {
 	for _, h := range r.History {
 		updated = h.At
 		if h.Note != "" {
-			notes = h.Status.Label("zh") + "：" + concern.MaskPII(h.Note)
+			// masked as the text is: numbers, and the reporter's and resident's names
+			notes = h.Status.Label("zh") + "：" + r.MaskedNote(h.Note)
 		}
 	}
 	description := r.MaskedText()
-	if r.Sensitive {
-		description = "（该诉求按规定限制公开）"
-	}
 	if r.Forgotten {
 		description = "（反映人已要求删除其个人信息）" + description
 	}
@@ -300,9 +349,20 @@ func cmpOr(a, b string) string {
 // o311Write answers in the requested format: a JSON array, or an XML document
 // whose root (services, service_requests, errors) holds the items.
 func (a *API) o311Write(w http.ResponseWriter, ext string, code int, root string, items any) {
+	w.Header().Set("Content-Type", contentType(ext))
+	w.WriteHeader(code)
+	encode(w, ext, root, items)
+}
+
+func contentType(ext string) string {
 	if ext == "xml" {
-		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
-		w.WriteHeader(code)
+		return "text/xml; charset=utf-8"
+	}
+	return "application/json; charset=utf-8"
+}
+
+func encode(w io.Writer, ext, root string, items any) {
+	if ext == "xml" {
 		fmt.Fprint(w, xml.Header)
 		enc := xml.NewEncoder(w)
 		enc.Indent("", "  ")
@@ -312,8 +372,6 @@ func (a *API) o311Write(w http.ResponseWriter, ext string, code int, root string
 		}{XMLName: xml.Name{Local: root}, Items: items})
 		return
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(code)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	enc.Encode(items)

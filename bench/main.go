@@ -5,6 +5,8 @@
 //	go run ./bench intake  [-target minyi|ceiling|peer] [-residents 10000] [-rate 0] [-mode polling|webhook]
 //	go run ./bench compare [-residents 10000] [-rounds 2]   the three side by side, alternating, and the ratios
 //	go run ./bench scale   [-residents 10000]               minyi on one instance, then two, on one Redis
+//	go run ./bench open311 [-concerns 30000] [-clients 16] [-duration 20s] [-webhook-rate 20] [-limits off|on] [-src DIR]
+//	                       Open311 clients over demonstration data while webhook updates flow
 //
 // Targets: minyi (the real binary, full features), ceiling (bench/ceiling: the same
 // steps on go-telegram/bot with a Go map and nothing else) and peer (bench/peer:
@@ -90,7 +92,7 @@ type cpu struct {
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: go run ./bench intake|compare|scale [flags]")
+		fmt.Fprintln(os.Stderr, "usage: go run ./bench intake|compare|scale|open311 [flags]")
 		os.Exit(2)
 	}
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
@@ -106,7 +108,18 @@ func main() {
 	fs.StringVar(&o.profile, "cpuprofile", "", "write minyi's CPU profile of the run here")
 	fs.IntVar(&o.open, "open", 2000, "more residents who only start a report, to weigh an open conversation")
 	rounds := fs.Int("rounds", 2, "compare: runs of each target, alternating")
+	var oo open311Options
+	fs.StringVar(&oo.src, "src", "", "open311: build minyi from this source tree (default: this module), e.g. a worktree of an earlier commit")
+	fs.IntVar(&oo.concerns, "concerns", 30000, "open311: demonstration concerns in the store")
+	fs.IntVar(&oo.days, "days", 14, "open311: over how many days")
+	fs.IntVar(&oo.clients, "clients", 16, "open311: concurrent Open311 clients")
+	fs.DurationVar(&oo.duration, "duration", 20*time.Second, "open311: each phase (webhook alone, then with the clients)")
+	fs.Float64Var(&oo.hookRate, "webhook-rate", 20, "open311: webhook updates offered per second")
+	fs.IntVar(&oo.walkers, "walkers", 16, "open311: residents walking the report flow at once")
+	fs.StringVar(&oo.limits, "limits", "off", "open311: off (MINYI_OPEN311_RATE=0, to measure the paging) or on (the default limits)")
+	fs.Int64Var(&oo.seed, "seed", 1, "open311: random seed")
 	fs.Parse(os.Args[2:])
+	oo.profile = o.profile
 	ctx := context.Background()
 	var err error
 	switch os.Args[1] {
@@ -120,8 +133,17 @@ func main() {
 		err = compare(ctx, o, *rounds)
 	case "scale":
 		err = scale(ctx, o)
+	case "open311":
+		if oo.limits != "off" && oo.limits != "on" {
+			err = errors.New("-limits must be off or on")
+		} else if err = checkSrc(oo.src); err == nil {
+			var r open311Result
+			if r, err = benchOpen311(ctx, oo); err == nil {
+				printJSON(r)
+			}
+		}
 	default:
-		err = fmt.Errorf("unknown command %q: intake, compare or scale", os.Args[1])
+		err = fmt.Errorf("unknown command %q: intake, compare, scale or open311", os.Args[1])
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)

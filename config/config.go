@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/url"
 	"os"
@@ -94,6 +95,11 @@ type Config struct {
 	APIKeys map[string]string
 	// Open311Keys gives each platform that reads concerns its key: key → its name.
 	Open311Keys map[string]string
+	// APIRate and APIBurst limit each intake channel's submissions, Open311Rate and
+	// Open311Burst each Open311 key's requests: a bucket of Burst refilled at Rate
+	// a second (Rate 0: no limit).
+	APIRate, Open311Rate   float64
+	APIBurst, Open311Burst int
 	// The bot's description (shown before a chat starts) and short description
 	// (on its profile), set on Telegram at start-up, in zh and en.
 	BotDescription, BotDescriptionEN           string
@@ -542,6 +548,26 @@ var settings = []setting{
 	{env: "MINYI_LIMIT_MESSAGES_PER_MINUTE", key: "limits.messages_per_minute", def: "30", apply: func(c *Config, v string) error {
 		return parseCount(v, 0, &c.MessagesPerMinute)
 	}},
+	// The keyed APIs' limits are set where a hotline never reaches them and a flood
+	// does at once. A hotline centre forwards a sub-district's concerns as they come,
+	// a few hundred on its worst day, and a batch of an hour's backlog after an
+	// outage of its own: 1 a second with 60 at once takes both (86,400 a day),
+	// while a key posting 3,000 in a second (as in issue 13) gets 60 in and the rest
+	// refused. An Open311 platform pulls a page every few minutes, or all of 90
+	// days once at page_size 1000 (tens of pages): 5 a second with 20 at once takes
+	// that in seconds, and stops one client from keeping minyi busy.
+	{env: "MINYI_API_RATE", key: "api.rate", def: "1/s", apply: func(c *Config, v string) error {
+		return parseRate(v, &c.APIRate)
+	}},
+	{env: "MINYI_API_BURST", key: "api.burst", def: "60", apply: func(c *Config, v string) error {
+		return parseBurst(v, &c.APIBurst)
+	}},
+	{env: "MINYI_OPEN311_RATE", key: "open311.rate", def: "5/s", apply: func(c *Config, v string) error {
+		return parseRate(v, &c.Open311Rate)
+	}},
+	{env: "MINYI_OPEN311_BURST", key: "open311.burst", def: "20", apply: func(c *Config, v string) error {
+		return parseBurst(v, &c.Open311Burst)
+	}},
 	{env: "MINYI_LOG_LEVEL", key: "log.level", def: "info", apply: func(c *Config, v string) error {
 		return c.LogLevel.UnmarshalText([]byte(v))
 	}},
@@ -559,7 +585,33 @@ var (
 	secretPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
 )
 
-// parseUnit reads a number from 0 to 1.
+// parseRate reads a rate as N/s, N/m or N/h into a rate a second; 0 is no limit.
+func parseRate(v string, to *float64) error {
+	bad := errors.New("must be a rate such as 1/s, 30/m or 100/h (0: no limit)")
+	if v == "0" {
+		*to = 0
+		return nil
+	}
+	n, unit, ok := strings.Cut(v, "/")
+	per := map[string]float64{"s": 1, "m": 60, "h": 3600}[strings.TrimSpace(unit)]
+	f, err := strconv.ParseFloat(strings.TrimSpace(n), 64)
+	if !ok || per == 0 || err != nil || f < 0 || f > 1e6 || math.IsNaN(f) {
+		return bad
+	}
+	*to = f / per
+	return nil
+}
+
+// parseBurst reads how many requests a bucket holds.
+func parseBurst(v string, to *int) error {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 100000 {
+		return errors.New("must be a whole number from 1 to 100000 (to turn the limit off, set its rate to 0)")
+	}
+	*to = n
+	return nil
+}
+
 // parseCount reads a whole number of at least least.
 func parseCount(v string, least int, to *int) error {
 	n, err := strconv.Atoi(v)
@@ -570,6 +622,7 @@ func parseCount(v string, least int, to *int) error {
 	return nil
 }
 
+// parseUnit reads a number from 0 to 1.
 func parseUnit(v string, to *float64) error {
 	f, err := strconv.ParseFloat(v, 64)
 	if err != nil || f < 0 || f > 1 {

@@ -102,6 +102,12 @@ func TestErrorsNameTheSetting(t *testing.T) {
 		{"bad digest chat", map[string]string{"MINYI_DIGEST_CHATS": "-100500,staff"}, "", []string{`MINYI_DIGEST_CHATS: "staff" is not a chat id`}},
 		{"bad digest unsure", map[string]string{"MINYI_DIGEST_UNSURE": "half"}, "", []string{"MINYI_DIGEST_UNSURE: must be a number from 0 to 1"}},
 		{"digest time in file", nil, "digest:\n  at: \"25:00\"\n", []string{"digest.at in minyi.yaml: must be a time of day"}},
+		{"api rate without a unit", map[string]string{"MINYI_API_RATE": "10"}, "", []string{"MINYI_API_RATE: must be a rate such as 1/s, 30/m or 100/h (0: no limit)"}},
+		{"api rate per day", map[string]string{"MINYI_API_RATE": "100/d"}, "", []string{"MINYI_API_RATE: must be a rate"}},
+		{"negative open311 rate", map[string]string{"MINYI_OPEN311_RATE": "-1/s"}, "", []string{"MINYI_OPEN311_RATE: must be a rate"}},
+		{"api burst of 0", map[string]string{"MINYI_API_BURST": "0"}, "", []string{"MINYI_API_BURST: must be a whole number from 1 to 100000 (to turn the limit off, set its rate to 0)"}},
+		{"open311 burst not a number", map[string]string{"MINYI_OPEN311_BURST": "lots"}, "", []string{"MINYI_OPEN311_BURST: must be a whole number"}},
+		{"open311 rate in file", nil, "open311:\n  rate: fast\n", []string{"open311.rate in minyi.yaml: must be a rate"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -120,6 +126,32 @@ func TestErrorsNameTheSetting(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The keyed APIs' limits: defaults a hotline never reaches, rates per second,
+// minute or hour, and 0 to turn one off.
+func TestAPILimits(t *testing.T) {
+	c, err := Load(env(nil, nil), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.APIRate != 1 || c.APIBurst != 60 || c.Open311Rate != 5 || c.Open311Burst != 20 {
+		t.Errorf("defaults: API %v/s burst %d, Open311 %v/s burst %d", c.APIRate, c.APIBurst, c.Open311Rate, c.Open311Burst)
+	}
+	c, err = Load(env(map[string]string{"MINYI_API_RATE": "30/m", "MINYI_API_BURST": "5", "MINYI_OPEN311_RATE": "0"}, nil), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.APIRate != 0.5 || c.APIBurst != 5 || c.Open311Rate != 0 {
+		t.Errorf("30/m, burst 5, Open311 off: %v %d %v", c.APIRate, c.APIBurst, c.Open311Rate)
+	}
+	c, err = Load(env(nil, map[string]string{"m.yaml": "api:\n  rate: 360/h\nopen311:\n  rate: 2.5/s\n  burst: 7\n"}), "m.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.APIRate != 0.1 || c.Open311Rate != 2.5 || c.Open311Burst != 7 {
+		t.Errorf("from the file: %v %v %d", c.APIRate, c.Open311Rate, c.Open311Burst)
 	}
 }
 

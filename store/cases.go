@@ -321,20 +321,28 @@ func (s *Store) UpdateReport(ctx context.Context, id string, fn func(*concern.Re
 }
 
 // index keeps a report in the open index (by deadline) while it runs and in the
-// closed index (by when it finished) after.
+// closed index (by when it finished) after, and marks it changed for the
+// readers that keep a copy (package index). Its record is written already.
 func (s *Store) index(ctx context.Context, r *concern.Report) error {
+	var marked *redis.Cmd
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		indexInto(ctx, p, r)
+		marked = indexInto(ctx, p, r)
 		return nil
 	})
-	if err != nil {
+	if err != nil && !isNoScript(err) {
 		return fmt.Errorf("index %s: %w", r.ID, err)
+	}
+	if isNoScriptCmd(marked) { // Redis restarted and forgot its scripts
+		if err := s.markChanged(ctx, r.ID); err != nil {
+			return fmt.Errorf("index %s: %w", r.ID, err)
+		}
 	}
 	return nil
 }
 
-// indexInto adds index's commands to a pipeline.
-func indexInto(ctx context.Context, p redis.Pipeliner, r *concern.Report) {
+// indexInto adds index's commands to a pipeline, and returns the changed mark's
+// command, which the caller checks for NOSCRIPT.
+func indexInto(ctx context.Context, p redis.Pipeliner, r *concern.Report) *redis.Cmd {
 	if r.Status.Finished() {
 		p.ZRem(ctx, keyOpen, r.ID)
 		at := r.ReceivedAt
@@ -342,12 +350,13 @@ func indexInto(ctx context.Context, p redis.Pipeliner, r *concern.Report) {
 			at = r.History[n-1].At
 		}
 		p.ZAddNX(ctx, keyClosed, redis.Z{Score: float64(at.UnixMilli()), Member: r.ID})
-		return
+	} else {
+		p.ZRem(ctx, keyClosed, r.ID)
+		if !r.Deadline.IsZero() {
+			p.ZAdd(ctx, keyOpen, redis.Z{Score: float64(r.Deadline.UnixMilli()), Member: r.ID})
+		}
 	}
-	p.ZRem(ctx, keyClosed, r.ID)
-	if !r.Deadline.IsZero() {
-		p.ZAdd(ctx, keyOpen, redis.Z{Score: float64(r.Deadline.UnixMilli()), Member: r.ID})
-	}
+	return changedInto(ctx, p, r.ID)
 }
 
 // Reports reads several records, leaving out those not found (and any that cannot

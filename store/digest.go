@@ -207,7 +207,7 @@ func (s *Store) RawReports(ctx context.Context, ids []string) ([][]byte, error) 
 
 // Import records concerns directly, bypassing the queue (for demonstration data
 // and benchmarks): each gets the next id of its day, its record, indexes, counters,
-// received set entry and band keys. bands[i] belongs to reports[i].
+// received set entry, band keys and changed mark. bands[i] belongs to reports[i].
 func (s *Store) Import(ctx context.Context, reports []*concern.Report, bands [][]uint64) error {
 	perDay := map[string][]int{}
 	for i, r := range reports {
@@ -258,6 +258,14 @@ func (s *Store) Import(ctx context.Context, reports []*concern.Report, bands [][
 			return nil
 		})
 		if err != nil {
+			return fmt.Errorf("import: %w", err)
+		}
+		// after the records, not in their pipeline: on a cluster its parts run at once
+		ids := make([]string, 0, end-start)
+		for _, r := range reports[start:end] {
+			ids = append(ids, r.ID)
+		}
+		if err := s.markChanged(ctx, ids...); err != nil {
 			return fmt.Errorf("import: %w", err)
 		}
 	}

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,10 +18,20 @@ import (
 
 // Gives a draft its concern id and queues it, once: a draft submitted again gets
 // the id it was given the first time and is not queued twice. The day's received
-// set records every id given, for digests to reconcile against.
+// set records every id given, for digests to reconcile against, and the day's
+// origins the channel each came from, for the channel alone to see it queued.
+// With a fingerprint of the text (ARGV[7]), kept beside the draft marker (not in
+// it, so that markers stay as they were), the same draft with another text is
+// told apart ('!' and the id).
 var submitScript = redis.NewScript(`
 local got = redis.call('GET', KEYS[1])
 if got then
+  if ARGV[7] ~= '' then
+    local fp = redis.call('GET', KEYS[7])
+    if fp and fp ~= ARGV[7] then
+      return '!' .. got
+    end
+  end
   return '=' .. got
 end
 local limit = tonumber(ARGV[6])
@@ -35,10 +47,21 @@ redis.call('EXPIRE', KEYS[2], 259200)
 local id = ARGV[1] .. '-' .. string.format('%04d', n)
 redis.call('XADD', KEYS[3], '*', 'id', id, 'draft', ARGV[2], 'body', ARGV[3])
 redis.call('SET', KEYS[1], id, 'EX', ARGV[4])
+if ARGV[7] ~= '' then
+  redis.call('SET', KEYS[7], ARGV[7], 'EX', ARGV[4])
+end
 redis.call('ZADD', KEYS[4], ARGV[5], id)
 redis.call('EXPIRE', KEYS[4], 34560000)
+redis.call('HSET', KEYS[6], id, ARGV[8])
+if redis.call('TTL', KEYS[6]) < tonumber(ARGV[4]) then
+  redis.call('EXPIRE', KEYS[6], ARGV[4])
+end
 return id
 `)
+
+// keyOriginPrefix is a day's hash of concern id → the channel it came from,
+// kept as long as the draft markers of that day.
+const keyOriginPrefix = "minyi:{intake}:origin:"
 
 // draftTTL is how long a submitted draft's id is remembered, to refuse a second copy.
 const draftTTL = 30 * 24 * time.Hour
@@ -46,27 +69,35 @@ const draftTTL = 30 * 24 * time.Hour
 // ErrQuota is returned when a resident has submitted as many concerns as a day allows.
 var ErrQuota = errors.New("daily limit of concerns reached")
 
+// ErrTextDiffers is returned, with the concern's id, when an external id comes
+// again with another text than the first time.
+var ErrTextDiffers = errors.New("this external id came before with another text")
+
 // Submit writes a finished draft to the intake queue and returns the concern id it
 // was given. It returns only after Redis has accepted the entry. Submitting the same
 // draft again returns the same id and queues nothing. With perDay > 0, a new draft
 // from a resident's chat that already gave perDay concerns that day is refused
 // with ErrQuota (a grid worker's filings are not counted).
 func (s *Store) Submit(ctx context.Context, draftID string, r *concern.Report, perDay int) (string, error) {
-	id, _, err := s.submit(ctx, draftID, r, perDay, draftTTL)
+	id, _, err := s.submit(ctx, draftID, r, perDay, draftTTL, "")
 	return id, err
 }
 
 // SubmitExternal queues a concern from another intake channel under its own id
 // there, and returns its concern id and whether it is new: the same external id
-// again gets the first concern, for as long as keep (at least the concerns' retention).
+// again gets the first concern, for as long as keep (at least the concerns'
+// retention). When its text differs from the first time's, it returns the first
+// concern's id with ErrTextDiffers and queues nothing. (An external id queued
+// before texts were fingerprinted is taken as the same.)
 func (s *Store) SubmitExternal(ctx context.Context, channel, externalID string, r *concern.Report, keep time.Duration) (string, bool, error) {
 	if channel == "" || externalID == "" {
 		return "", false, errors.New("submit: an external concern needs its channel and id")
 	}
-	return s.submit(ctx, "ext:"+channel+":"+externalID, r, 0, max(keep, draftTTL))
+	sum := sha256.Sum256([]byte(r.Text))
+	return s.submit(ctx, "ext:"+channel+":"+externalID, r, 0, max(keep, draftTTL), hex.EncodeToString(sum[:16]))
 }
 
-func (s *Store) submit(ctx context.Context, draftID string, r *concern.Report, perDay int, keep time.Duration) (string, bool, error) {
+func (s *Store) submit(ctx context.Context, draftID string, r *concern.Report, perDay int, keep time.Duration, fingerprint string) (string, bool, error) {
 	if draftID == "" {
 		return "", false, errors.New("submit: draft has no id")
 	}
@@ -79,8 +110,9 @@ func (s *Store) submit(ctx context.Context, draftID string, r *concern.Report, p
 		perDay = 0
 	}
 	keys := []string{keyDraftPrefix + draftID, keySeqPrefix + day, keyIntake, keyRecvPrefix + day,
-		keyQuotaPrefix + day + ":" + strconv.FormatInt(r.ReplyChat, 10)}
-	id, err := submitScript.Run(ctx, s.rdb, keys, day, draftID, body, int64(keep/time.Second), r.ReceivedAt.UnixMilli(), perDay).Text()
+		keyQuotaPrefix + day + ":" + strconv.FormatInt(r.ReplyChat, 10), keyOriginPrefix + day, keyDraftPrefix + draftID + ":text"}
+	id, err := submitScript.Run(ctx, s.rdb, keys, day, draftID, body, int64(keep/time.Second), r.ReceivedAt.UnixMilli(), perDay,
+		fingerprint, r.Channel).Text()
 	if err != nil && strings.HasPrefix(err.Error(), "QUOTA") {
 		return "", false, ErrQuota
 	}
@@ -90,7 +122,34 @@ func (s *Store) submit(ctx context.Context, draftID string, r *concern.Report, p
 	if first, again := strings.CutPrefix(id, "="); again {
 		return first, false, nil
 	}
+	if first, differs := strings.CutPrefix(id, "!"); differs {
+		return first, false, ErrTextDiffers
+	}
 	return id, true, nil
+}
+
+// QueuedFrom reports whether a concern id was given out (and so is queued, if
+// not yet recorded), and the channel it came from ("" when unknown: given out
+// before channels were kept, or long ago).
+func (s *Store) QueuedFrom(ctx context.Context, id string) (bool, string, error) {
+	if !concern.ValidID(id) {
+		return false, "", nil
+	}
+	day, _, _ := strings.Cut(id, "-")
+	var score *redis.FloatCmd
+	var origin *redis.StringCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		score = p.ZScore(ctx, keyRecvPrefix+day, id)
+		origin = p.HGet(ctx, keyOriginPrefix+day, id)
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return false, "", fmt.Errorf("queued %s: %w", id, err)
+	}
+	if errors.Is(score.Err(), redis.Nil) {
+		return false, "", nil
+	}
+	return true, origin.Val(), nil
 }
 
 // IntakeEntry is one queued concern as the intake consumer reads it.
@@ -192,13 +251,13 @@ func (s *Store) SaveReport(ctx context.Context, r *concern.Report, bands []uint6
 	day := s.DayKey(r.ReceivedAt)
 	countKeys, countArgs := s.countCall(r)
 	var created *redis.BoolCmd
-	var counted *redis.Cmd
+	var counted, marked *redis.Cmd
 	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		created = p.SetNX(ctx, reportKey(r.ID), body, 0)
 		p.ZAdd(ctx, keyDayPrefix+day, redis.Z{Score: float64(r.ReceivedAt.UnixMilli()), Member: r.ID})
 		// counted even when the record was there: a save retried after a failed count must count it
 		counted = countScript.EvalSha(ctx, p, countKeys, countArgs...)
-		indexInto(ctx, p, r)
+		marked = indexInto(ctx, p, r)
 		bandsInto(ctx, p, day, bands)
 		return nil
 	})
@@ -208,6 +267,12 @@ func (s *Store) SaveReport(ctx context.Context, r *concern.Report, bands []uint6
 	if isNoScript(counted.Err()) { // Redis restarted and forgot its scripts
 		if err := countScript.Run(ctx, s.rdb, countKeys, countArgs...).Err(); err != nil {
 			return fmt.Errorf("count %s: %w", r.ID, err)
+		}
+	}
+	// on a cluster the mark may have landed before the record: marked again, after it
+	if isNoScriptCmd(marked) || !s.ordered() {
+		if err := s.markChanged(ctx, r.ID); err != nil {
+			return fmt.Errorf("save report %s: %w", r.ID, err)
 		}
 	}
 	if created.Val() {

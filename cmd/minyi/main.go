@@ -34,6 +34,7 @@ import (
 	"github.com/minyi-project/minyi/digest"
 	"github.com/minyi-project/minyi/flows"
 	"github.com/minyi-project/minyi/inbox"
+	"github.com/minyi-project/minyi/index"
 	"github.com/minyi-project/minyi/intake"
 	"github.com/minyi-project/minyi/store"
 	"github.com/minyi-project/minyi/telemetry"
@@ -124,6 +125,8 @@ type app struct {
 	cls     *classifiers
 	cases   *cases.Service
 	metrics *telemetry.Metrics
+	// index is the concerns' read model for lists (Open311's requests)
+	index *index.Index
 }
 
 func setup(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...cases.Option) (*app, error) {
@@ -167,7 +170,8 @@ func setup(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...ca
 		Location:  cfg.Location, DigestAt: cfg.DigestAt, DigestChats: cfg.DigestChats,
 		ConcernsPerDay: cfg.ConcernsPerDay,
 	}, append([]cases.Option{cases.WithLogger(log), cases.WithDigests(digestBuilder(cfg, cls, st, log)), cases.WithMetrics(metrics)}, opts...)...)
-	return &app{cfg: cfg, log: log, st: st, machine: m, cls: cls, cases: svc, metrics: metrics}, nil
+	return &app{cfg: cfg, log: log, st: st, machine: m, cls: cls, cases: svc, metrics: metrics,
+		index: index.New(st, index.WithLogger(log))}, nil
 }
 
 // digestBuilder builds digests from st, with the LLM's brief when one is configured.
@@ -381,6 +385,15 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 			}
 			return nil
 		}}
+	if len(cfg.Open311Keys) > 0 {
+		// built at start-up, not on the first platform's request, which would wait for it
+		tasks = append(tasks, func(ctx context.Context) error {
+			if err := a.index.Sync(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("the concern index is not built yet; the first Open311 request will try again", "err", err)
+			}
+			return nil
+		})
+	}
 	if cfg.DebugAddr != "" {
 		ln, err := net.Listen("tcp", cfg.DebugAddr)
 		if err != nil {
@@ -441,7 +454,8 @@ func (a *app) api() *api.API {
 	return api.New(a.st, a.cls.tax, api.Config{
 		IntakeKeys: a.cfg.APIKeys, Open311Keys: a.cfg.Open311Keys, Grids: grids, Location: a.cfg.Location,
 		Retention: time.Duration(a.cfg.RetentionDays) * 24 * time.Hour, Agency: cmp.Or(a.cfg.OrgName, "街道党工委"),
-	}, api.WithLogger(a.log), api.WithMetrics(a.metrics))
+		IntakeRate: a.cfg.APIRate, IntakeBurst: a.cfg.APIBurst, Open311Rate: a.cfg.Open311Rate, Open311Burst: a.cfg.Open311Burst,
+	}, api.WithLogger(a.log), api.WithMetrics(a.metrics), api.WithIndex(a.index))
 }
 
 // ready answers whether this instance can do its work: Redis answers, and the
