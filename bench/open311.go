@@ -12,7 +12,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -345,19 +344,7 @@ func (h *hookLoad) run(ctx context.Context, d time.Duration) hookFigures {
 }
 
 // rss is the process's resident set now, in bytes.
-func (p *process) rss() int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return kb << 10
-		}
-	}
-	return 0
-}
+func (p *process) rss() int64 { return p.status("VmRSS:") }
 
 // checkSrc makes sure a -src tree is a minyi module.
 func checkSrc(src string) error {

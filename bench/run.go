@@ -187,13 +187,16 @@ func (p *process) cpu() time.Duration {
 }
 
 // peakRSS is the process's largest resident set so far, in bytes.
-func (p *process) peakRSS() int64 {
+func (p *process) peakRSS() int64 { return p.status("VmHWM:") }
+
+// status reads a figure in kB from the process's /proc status, in bytes.
+func (p *process) status(field string) int64 {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if v, ok := strings.CutPrefix(line, field); ok {
 			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
 			return kb << 10
 		}

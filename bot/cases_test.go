@@ -30,12 +30,18 @@ func (h *harness) pressAs(user int64, label string) []apiCall {
 // fileRest finishes a filing from the grid step on: grid, text, capacity, no photos, when heard; then submits.
 func (h *harness) fileRest(worker int64, grid, text, capacity, heard string) []apiCall {
 	h.t.Helper()
+	h.fileToSummary(worker, grid, text, capacity, heard)
+	return h.pressAs(worker, "提交")
+}
+
+// fileToSummary answers a filing's steps from the grid on, up to its summary.
+func (h *harness) fileToSummary(worker int64, grid, text, capacity, heard string) {
+	h.t.Helper()
 	h.pressAs(worker, grid)
 	h.as(worker, text)
 	h.pressAs(worker, capacity)
 	h.pressAs(worker, "跳过")
 	h.pressAs(worker, heard)
-	return h.pressAs(worker, "提交")
 }
 
 var codePattern = regexp.MustCompile(`/join ([A-Z0-9]{8})`)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -66,7 +67,7 @@ func TestRedisUnreachableFor30s(t *testing.T) {
 	after := ourGoroutines()
 	t.Logf("goroutines: %d before, %v during, %d after", before, during, after)
 	if after > before+5 || during[len(during)-1] > during[0]+5 {
-		t.Fatalf("goroutines grew: %d before, %v during, %d after", before, during, after)
+		t.Fatalf("goroutines grew: %d before, %v during, %d after; now:\n%s", before, during, after, goroutineSummary())
 	}
 	// in order: each resident's first message, sent in the outage, is their concern;
 	// the later ones came to the photo step after it
@@ -82,6 +83,30 @@ func TestRedisUnreachableFor30s(t *testing.T) {
 			t.Errorf("resident %d's concern is not their first message (%s…): %+v", r, want, sess.Flow)
 		}
 	}
+}
+
+// goroutineSummary counts the goroutines by where they were started, for a failure's message.
+func goroutineSummary() string {
+	buf := make([]byte, 1<<22)
+	buf = buf[:runtime.Stack(buf, true)]
+	by := map[string]int{}
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "miniredis") || strings.Contains(g, "storetest.(*proxy)") {
+			continue
+		}
+		lines := strings.Split(strings.TrimSpace(g), "\n")
+		key := lines[len(lines)-1]
+		if len(lines) > 1 {
+			key = lines[1] + " ← " + strings.TrimSpace(lines[len(lines)-2])
+		}
+		by[key]++
+	}
+	var out []string
+	for k, n := range by {
+		out = append(out, fmt.Sprintf("%3d %s", n, k))
+	}
+	slices.Sort(out)
+	return strings.Join(out, "\n")
 }
 
 // ourGoroutines counts the goroutines of the program under test, leaving out those
