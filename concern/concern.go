@@ -110,6 +110,10 @@ type Report struct {
 	// Urgent is danger to life or property now; staff are alerted at once.
 	Urgent       bool   `json:"urgent,omitempty"`
 	UrgentReason string `json:"urgent_reason,omitempty"`
+	// Hazard is the kind of danger (classify.Hazards); UrgentByModel is set when the
+	// LLM, not the rules, judged it urgent (staff are asked to confirm).
+	Hazard        string `json:"hazard,omitempty"`
+	UrgentByModel bool   `json:"urgent_by_model,omitempty"`
 	// Sensitive concerns (officials' conduct, corruption, collective action) are handled restrictedly.
 	Sensitive       bool   `json:"sensitive,omitempty"`
 	SensitiveReason string `json:"sensitive_reason,omitempty"`
