@@ -21,6 +21,7 @@ import (
 type classifiers struct {
 	tax     *classify.Taxonomy
 	lexicon *classify.Lexicon
+	screen  *classify.Screener
 	model   *classify.Model
 	llm     *classify.LLM
 	chain   *classify.Chain
@@ -40,6 +41,9 @@ func loadClassifiers(cfg *config.Config, log *slog.Logger) (*classifiers, error)
 	}
 	if c.lexicon, err = classify.NewLexicon(c.tax, fallback); err != nil {
 		return nil, fmt.Errorf("lexicon: %w", err)
+	}
+	if c.screen, err = classify.NewScreener(c.lexicon); err != nil {
+		return nil, fmt.Errorf("screening: %w", err)
 	}
 	if cfg.ClassifyModel != "" {
 		if c.model, err = classify.LoadModelFile(cfg.ClassifyModel, c.tax); err != nil {
@@ -301,7 +305,7 @@ func classifyTag(ctx context.Context, args []string, stdin io.Reader, stdout, st
 			fmt.Fprintf(stdout, "error: %v\n", err)
 			return
 		}
-		f := cs.lexicon.Screen(text)
+		f := cs.screen.Screen(text)
 		fmt.Fprintf(stdout, "%s / %s / %s  (%s, confidence %.2f)\n  %s\n", res.Sector, res.Topic, res.Subtopic, res.Classifier, res.Confidence, res.Reason)
 		if f.Urgent {
 			fmt.Fprintf(stdout, "  URGENT: %s\n", f.UrgentReason)

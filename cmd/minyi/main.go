@@ -186,7 +186,7 @@ func digestBuilder(cfg *config.Config, cls *classifiers, st *store.Store, log *s
 // worker makes the intake queue's consumer with the configured classifiers.
 func (a *app) worker(name string) *intake.Worker {
 	return intake.New(a.st, a.cls.chain,
-		intake.WithLogger(a.log), intake.WithConsumer(name), intake.WithScreener(a.cls.lexicon),
+		intake.WithLogger(a.log), intake.WithConsumer(name), intake.WithScreener(a.cls.screen),
 		intake.WithDeadlines(a.cases.Deadline), intake.WithUrgent(a.cases.RaiseAlert),
 		intake.WithReclaimAfter(a.cfg.IntakeReclaim), intake.WithAttempts(a.cfg.IntakeAttempts),
 		intake.WithDeadLetters(a.cases.RaiseDeadLetter), intake.WithMetrics(a.metrics))
