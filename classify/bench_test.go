@@ -66,3 +66,29 @@ func BenchmarkModel(b *testing.B) {
 	}
 	benchmark(b, m)
 }
+
+// screenTexts are the fixture's long messages and the screening sets' messages.
+func screenTexts(b *testing.B) []string {
+	texts := longTexts(b)
+	for _, path := range []string{"testdata/screen_dev.jsonl", "testdata/screen_eval.jsonl"} {
+		for _, it := range readScreenSet(b, path) {
+			texts = append(texts, it.Text)
+		}
+	}
+	return texts
+}
+
+func benchmarkScreen(b *testing.B, screen func(string) Flags) {
+	texts := screenTexts(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		screen(texts[i%len(texts)])
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}
+
+// BenchmarkScreenLexicon is the word-list screening the Screener replaced.
+func BenchmarkScreenLexicon(b *testing.B) { benchmarkScreen(b, newLexicon(b).Screen) }
+
+func BenchmarkScreen(b *testing.B) { benchmarkScreen(b, newScreener(b).Screen) }

@@ -217,6 +217,9 @@ func (l *Lexicon) classify(text string) Result {
 	subs := map[[2]int]float64{}
 	perTopic := make([]map[int]*found, nt)
 	for _, h := range l.m.find(norm) {
+		if inLongerNumber(norm, h) || beforeNumber(norm, h) {
+			continue // 12345 inside a card number is not the hotline; 身份证43010… is who writes, not what about
+		}
 		mult := 1.0
 		if h.start < titleEnd {
 			mult = 2 // the title says what the concern is about
@@ -271,6 +274,27 @@ func (l *Lexicon) classify(text string) Result {
 	}
 }
 
+// inLongerNumber reports whether a hit that starts or ends with a digit sits
+// inside a longer run of digits.
+func inLongerNumber(text []rune, h hit) bool {
+	digit := func(i int) bool { return i >= 0 && i < len(text) && text[i] >= '0' && text[i] <= '9' }
+	return digit(h.start) && digit(h.start-1) || digit(h.end-1) && digit(h.end)
+}
+
+// beforeNumber reports whether a hit is followed by a number of six digits or
+// more (a colon or spaces between): 身份证430102…, 电话 138…, the writer's details.
+func beforeNumber(text []rune, h hit) bool {
+	i := h.end
+	for i < len(text) && (text[i] == ':' || text[i] == '：' || text[i] == ' ' || text[i] == '号' || text[i] == '是') {
+		i++
+	}
+	n := 0
+	for ; i < len(text) && text[i] >= '0' && text[i] <= '9'; i++ {
+		n++
+	}
+	return n >= 6
+}
+
 func listFound(fs map[int]*found) string {
 	list := make([]*found, 0, len(fs))
 	for _, f := range fs {
@@ -312,6 +336,15 @@ func (l *Lexicon) Screen(text string) Flags {
 	if ws := distinct(l.urgent.m, masked); len(ws) > 0 {
 		f.Urgent, f.UrgentReason = true, "紧急情形："+strings.Join(ws, "、")
 	}
+	sf := l.screenSensitive(norm)
+	f.Utility, f.Sensitive, f.SensitiveReason = sf.Utility, sf.Sensitive, sf.SensitiveReason
+	return f
+}
+
+// screenSensitive flags water, power, gas and heating (utility) and matters for
+// restricted handling (sensitive), with the words that decided them.
+func (l *Lexicon) screenSensitive(norm []rune) Flags {
+	var f Flags
 	f.Utility = len(l.utility.find(norm)) > 0
 	if ws := distinct(l.alone, norm); len(ws) > 0 {
 		f.Sensitive, f.SensitiveReason = true, "敏感事项："+strings.Join(ws, "、")

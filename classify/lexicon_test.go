@@ -111,3 +111,28 @@ func TestScreen(t *testing.T) {
 		}
 	}
 }
+
+// Issue 14's lexicon mistakes: place words are no topic evidence; 12345 inside a
+// longer number is not the hotline; 红包 taken by an official is discipline, not
+// the health service.
+func TestLexiconMistakesOfIssue14(t *testing.T) {
+	lex := newLexicon(t)
+	r := lex.classify("燃气管道有泄漏的味道，在和平社区5号楼一单元，非常浓！")
+	for _, w := range []string{"社区", "单元", "小区", "楼"} {
+		if strings.Contains(strings.TrimPrefix(r.Reason, "关键词："), w) {
+			t.Errorf("a place word counts as topic evidence: %s", r.Reason)
+		}
+	}
+	if r := lex.classify("我的银行卡号是6222021234512345678，被人盗刷了两万块"); r.Topic == "党务政务" || strings.Contains(r.Reason, "12345") {
+		t.Errorf("12345 inside a card number is taken for the hotline: %s %s", r.Topic, r.Reason)
+	}
+	if r := lex.classify("打12345热线反映了三次都没人回复"); !strings.Contains(r.Reason, "12345") {
+		t.Errorf("the hotline itself is no longer found: %s", r.Reason)
+	}
+	if r := lex.classify("村支书收受红包，低保名额给了自己亲戚"); r.Topic != "纪检监察" {
+		t.Errorf("村支书收受红包 → %s (%s), want 纪检监察", r.Topic, r.Reason)
+	}
+	if r := lex.classify("医院的医生做手术前收红包，不给就拖着不安排"); r.Topic != "卫生计生" {
+		t.Errorf("a doctor's 红包 → %s (%s), want 卫生计生", r.Topic, r.Reason)
+	}
+}
