@@ -489,8 +489,12 @@ func (s *Screener) Screen(text string) Flags {
 				if r.kind == roleSign {
 					// a sign needs what its hazard needs beside it in the message, and in
 					// its sentence a mark of now or that (a child not home; fumes, coughing)
-					if def.needs != 0 && context&def.needs == 0 ||
-						x.strong+x.weak+x.symptoms+x.risk == 0 && x.context&def.needs == 0 {
+					marks := x.strong + x.weak + x.symptoms + x.risk
+					if si+1 < len(ss) { // or the next: "gas smell in the lobby. its really strong."
+						y := ss[si+1]
+						marks += y.strong + y.weak + y.symptoms + y.risk
+					}
+					if def.needs != 0 && context&def.needs == 0 || marks == 0 && x.context&def.needs == 0 {
 						continue
 					}
 					score[r.hazard]++
@@ -621,7 +625,7 @@ func (s *Screener) setAside(sentence []match, h match, hazard int, norm []rune, 
 				(r.cat == "prevention" || r.cat == "hypothetical") && after && o.start-h.end <= 1:
 				return []string{o.p.text}, true
 			case r.cat == "resolved" && after,
-				r.cat == "habitual" && (before || after),
+				r.cat == "habitual" && (before || o.p.latin && after),
 				before, o.p.latin && after:
 				if !revived(o.start) {
 					return []string{o.p.text}, true
@@ -817,8 +821,20 @@ func stemLatin(text []rune) ([]rune, []int) {
 	return out, pos
 }
 
+// contractions are words chat writes without their apostrophe.
+var contractions = map[string]string{
+	"cant": "can't", "wont": "won't", "dont": "don't", "doesnt": "doesn't", "isnt": "isn't", "arent": "aren't",
+	"wasnt": "wasn't", "werent": "weren't", "hasnt": "hasn't", "havent": "haven't", "hadnt": "hadn't",
+	"didnt": "didn't", "couldnt": "couldn't", "wouldnt": "wouldn't", "shouldnt": "shouldn't", "hes": "he's",
+	"shes": "she's", "theres": "there's", "thats": "that's", "whats": "what's", "im": "i'm", "ive": "i've",
+	"youre": "you're", "theyre": "they're",
+}
+
 // appendStem appends word w cut to its stem.
 func appendStem(out, w []rune) []rune {
+	if full, ok := contractions[string(w)]; ok {
+		w = []rune(full)
+	}
 	has := func(suffix string) bool {
 		if len(w) < len(suffix) {
 			return false
