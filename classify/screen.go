@@ -621,12 +621,12 @@ func (s *Screener) setAside(sentence []match, h match, hazard int, norm []rune, 
 			// a hypothesis says nothing is happening: nothing brings it back
 			// a hypothesis says nothing is happening: nothing brings it back; nor
 			// when it makes one word with the event (火灾隐患, 溺水风险)
-			case r.cat == "hypothetical" && (before || o.p.latin && after),
+			case r.cat == "hypothetical" && before,
 				(r.cat == "prevention" || r.cat == "hypothetical") && after && o.start-h.end <= 1:
 				return []string{o.p.text}, true
 			case r.cat == "resolved" && after,
 				r.cat == "habitual" && (before || o.p.latin && after),
-				before, o.p.latin && after:
+				r.cat != "hypothetical" && (before || o.p.latin && after):
 				if !revived(o.start) {
 					return []string{o.p.text}, true
 				}
@@ -830,6 +830,10 @@ var contractions = map[string]string{
 	"youre": "you're", "theyre": "they're",
 }
 
+// unstemmed are words whose ending is no inflection.
+var unstemmed = map[string]bool{"news": true, "gas": true, "bus": true, "glass": true, "lens": true, "always": true,
+	"sometimes": true, "series": true, "species": true, "various": true, "perhaps": true, "less": true, "unless": true}
+
 // appendStem appends word w cut to its stem.
 func appendStem(out, w []rune) []rune {
 	if full, ok := contractions[string(w)]; ok {
@@ -857,6 +861,7 @@ func appendStem(out, w []rune) []rune {
 	n := len(w)
 	y := false
 	switch {
+	case unstemmed[string(w)]:
 	case n > 5 && has("ing"):
 		w = undouble(w[:n-3])
 	case n > 4 && (has("ied") || has("ies")):
