@@ -339,12 +339,12 @@ func (r *run) commandResult(res *EffectResult) {
 		}
 		lines := []string{r.t("audit_head", "id", first(res.Args))}
 		for _, e := range res.Audit {
-			by := strconv.FormatInt(e.By, 10)
-			if e.By == 0 { // the program's own doing: an escalation, the retention sweep
-				by = r.t("audit_system")
+			who := e.Role.Label(r.lang) + " " + strconv.FormatInt(e.By, 10)
+			if e.By == 0 && e.Role == "" { // the program's own doing: an escalation, the retention sweep
+				who = r.t("audit_system")
 			}
-			lines = append(lines, strings.TrimSpace(r.t("audit_line", "at", r.when(e.At), "by", by,
-				"role", e.Role.Label(r.lang), "action", r.actionLabel(e.Action), "detail", e.Detail)))
+			lines = append(lines, strings.TrimSpace(r.t("audit_line", "at", r.when(e.At), "who", who,
+				"action", r.actionLabel(e.Action), "detail", e.Detail)))
 		}
 		r.say(strings.Join(lines, "\n"))
 	case "invite":
