@@ -198,6 +198,7 @@ type record struct {
 	Reason          string         `json:"reason"`
 	Urgent          bool           `json:"urgent"`
 	UrgentReason    string         `json:"urgent_reason"`
+	AdminsOnly      bool           `json:"admins_only"`
 	Sensitive       bool           `json:"sensitive"`
 	SensitiveReason string         `json:"sensitive_reason"`
 	Status          concern.Status `json:"status"`
@@ -566,7 +567,9 @@ func (b *Builder) lists(d *Digest, recs []*record) {
 	acks(d, recs)
 	for _, r := range recs {
 		it := Item{ID: r.ID, At: r.ReceivedAt, Community: r.Community, Topic: r.Topic, Excerpt: excerpt(r.masked), Status: string(r.Status)}
-		if r.Urgent {
+		// collective action is urgent for admins only: a digest that reaches the staff
+		// group lists it among the sensitive, by id, as any restricted concern
+		if r.Urgent && !r.AdminsOnly {
 			it.Reason = r.UrgentReason
 			d.Urgent = append(d.Urgent, it)
 		}
