@@ -85,7 +85,7 @@ func TestEveryAdviceIsFilled(t *testing.T) {
 	}
 	m := testMachine(t)
 	for hazard, numbers := range want {
-		if hazard != "" && !hasAdvice(hazard) {
+		if hazard != "" && !m.hasAdvice(hazard) {
 			t.Errorf("%s has no advice of its own", hazard)
 		}
 		for _, lang := range Languages {

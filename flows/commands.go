@@ -618,9 +618,9 @@ func (r *run) event(e *Event) {
 		}
 		r.say(head+r.t(key, "id", e.Concern, "again", again, "excerpt", e.Excerpt, "reason", e.Reason, "place", orDash(e.Place)), ack)
 	case EventAdvice:
-		key := "advice_later"
+		key := "urgent_later"
 		if e.Filed {
-			key = "advice_later_filed"
+			key = "urgent_later_filed"
 		}
 		r.say(r.t(key, "id", e.Concern) + "\n" + r.advice(e.Hazard))
 	case EventDeadLetter:

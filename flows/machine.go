@@ -1002,38 +1002,35 @@ func (r *run) result() {
 // then the office's duty phone (when it has one) and that staff are alerted.
 func (r *run) advice(hazard string) string {
 	key := "advice_" + hazard
-	if _, ok := r.m.cat[key]; !ok || !hasAdvice(hazard) {
-		key = "advice_urgent"
+	if !r.m.hasAdvice(hazard) {
+		key = "urgent_general"
 	}
 	args := make([]string, 0, 2*len(r.m.numbers)+4)
 	for _, k := range EmergencyServices() {
 		args = append(args, k, r.m.numbers[k])
 	}
-	gas, crisis := r.t("advice_gas_line", "gas", r.m.numbers["gas"]), r.t("advice_crisis_line", "crisis", r.m.numbers["crisis"])
+	gas, crisis := r.t("urgent_gas_line", "gas", r.m.numbers["gas"]), r.t("urgent_crisis_line", "crisis", r.m.numbers["crisis"])
 	if r.m.numbers["gas"] == "" {
-		gas = r.t("advice_gas_line_none")
+		gas = r.t("urgent_gas_line_none")
 	}
 	if r.m.numbers["crisis"] == "" {
-		crisis = r.t("advice_crisis_line_none")
+		crisis = r.t("urgent_crisis_line_none")
 	}
 	args = append(args, "gas_line", gas, "crisis_line", crisis)
 	lines := []string{r.t(key, args...)}
 	if r.m.duty != "" {
-		lines = append(lines, r.t("advice_duty", "phone", r.m.duty))
+		lines = append(lines, r.t("urgent_duty", "phone", r.m.duty))
 	}
-	lines = append(lines, r.t("advice_alerted"))
+	lines = append(lines, r.t("urgent_alerted"))
 	return strings.Join(lines, "\n")
 }
 
-// hasAdvice reports whether a hazard has advice of its own. Collective action
-// has none: it is no danger to the resident, and they are not told it was flagged.
-func hasAdvice(hazard string) bool {
-	switch hazard {
-	case "gas", "fire", "electric", "collapse", "trapped", "flood", "violence", "selfharm",
-		"missing", "medical", "toxic", "crowd", "suspicious", "traffic":
-		return true
-	}
-	return false
+// hasAdvice reports whether a hazard has advice of its own (catalog advice_HAZARD).
+// Collective action has none: it is no danger to the resident, and they are not
+// told it was flagged.
+func (m *Machine) hasAdvice(hazard string) bool {
+	_, ok := m.cat["advice_"+hazard]
+	return ok && hazard != ""
 }
 
 // catalogKeys are the messages the engine needs; NewMachine refuses a catalog without them.
@@ -1060,10 +1057,10 @@ var catalogKeys = []string{
 	"event_dup", "event_note", "rate_ask", "alert", "alert_again", "alert_ack", "event_role",
 	"event_role_revoked", "own_grid", "not_found", "not_yours", "not_closed", "already_rated",
 	"invite_invalid", "too_many_attempts", "receipt_file", "dup_self", "level_changed", "changed_notified_filed", "bad_period", "period_bad_date", "period_bad_days", "period_reversed", "period_too_long", "period_future", "digest_unavailable", "dead_letter", "limit_concerns", "limit_messages", "not_member", "same_status", "finished_already", "restricted",
-	"advice_urgent", "advice_gas", "advice_fire", "advice_electric", "advice_collapse", "advice_trapped", "advice_flood",
+	"urgent_general", "advice_gas", "advice_fire", "advice_electric", "advice_collapse", "advice_trapped", "advice_flood",
 	"advice_violence", "advice_selfharm", "advice_missing", "advice_medical", "advice_toxic", "advice_crowd",
-	"advice_suspicious", "advice_traffic", "advice_gas_line", "advice_gas_line_none", "advice_crisis_line",
-	"advice_crisis_line_none", "advice_duty", "advice_alerted", "advice_later", "advice_later_filed",
+	"advice_suspicious", "advice_traffic", "urgent_gas_line", "urgent_gas_line_none", "urgent_crisis_line",
+	"urgent_crisis_line_none", "urgent_duty", "urgent_alerted", "urgent_later", "urgent_later_filed",
 	"alert_model", "alert_admins", "alert_escalated", "card_ack", "dur_seconds", "dur_minutes", "dur_hours",
 }
 
