@@ -38,16 +38,19 @@ func (s *Service) RaiseAlert(ctx context.Context, r *concern.Report) error {
 	if err != nil {
 		return err
 	}
-	if r.UrgentByModel {
-		if err := s.adviseLater(ctx, r); err != nil {
-			return err
-		}
-	}
+	var sent error
 	if group != "" {
 		s.log.Warn("urgent alerts past the storm limit: gathered into one", "concern", r.ID, "channel", r.Channel, "group", group, "limit", s.cfg.AlertStorm)
-		return nil
+	} else {
+		sent = s.sendDue(ctx)
 	}
-	return s.sendDue(ctx)
+	// staff first; the reporter's advice whatever became of that (a failure of
+	// either has the worker raise the alert again, which neither repeats)
+	var advised error
+	if r.UrgentByModel {
+		advised = s.adviseLater(ctx, r)
+	}
+	return errors.Join(sent, advised)
 }
 
 // adviseLater tells the reporter (and the grid worker who filed it) what to do
@@ -133,11 +136,14 @@ func (s *Service) sendDue(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// an alert that cannot be read is reported, and holds up none of the others
 	var inputs []flows.Input
+	var errs []error
 	for _, a := range due {
 		ev, adminsOnly, err := s.alertEvent(ctx, a)
 		if err != nil {
-			return err
+			errs = append(errs, err)
+			continue
 		}
 		ev.Count = a.Sent
 		chats := s.alertChats()
@@ -154,12 +160,13 @@ func (s *Service) sendDue(ctx context.Context) error {
 	}
 	esc, err := s.st.ClaimDueEscalations(ctx, now, s.cfg.AlertEvery)
 	if err != nil {
-		return err
+		errs = append(errs, err)
 	}
 	for _, a := range esc {
 		ev, _, err := s.alertEvent(ctx, a)
 		if err != nil {
-			return err
+			errs = append(errs, err)
+			continue
 		}
 		ev.Count, ev.Escalated, ev.Raised = a.Escalated, true, a.Raised
 		if len(s.cfg.Admins) == 0 {
@@ -171,15 +178,16 @@ func (s *Service) sendDue(ctx context.Context) error {
 		}
 		if a.Escalated == 1 {
 			if err := s.auditEscalation(ctx, a, ev.Members); err != nil {
-				return err
+				errs = append(errs, err)
 			}
 		}
 	}
-	if len(inputs) == 0 {
-		return nil
+	if len(inputs) > 0 {
+		if _, err := s.notify.Ingest(ctx, inputs...); err != nil {
+			errs = append(errs, fmt.Errorf("alerts: %w", err))
+		}
 	}
-	_, err = s.notify.Ingest(ctx, inputs...)
-	return err
+	return errors.Join(errs...)
 }
 
 // alertEvent is what an alert says: a storm group's concerns, or one concern, and

@@ -297,3 +297,18 @@ func TestEveryHazardHasAdvice(t *testing.T) {
 		}
 	}
 }
+
+// An alert whose concern cannot be read is reported and holds up none of the others.
+func TestAnUnreadableAlertHoldsUpNoOther(t *testing.T) {
+	svc, st, box, c := setup(t, Config{StaffChat: -100})
+	if _, err := st.RaiseAlertLimited(t.Context(), "20261126-0099", "telegram", c.t, 0, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	r := saved(t, st, &concern.Report{DraftID: "d1", ReceivedAt: c.t, Text: gasLeak, Urgent: true, Status: concern.StatusReceived})
+	if err := svc.RaiseAlert(t.Context(), r); err == nil || !strings.Contains(err.Error(), "20261126-0099") {
+		t.Fatalf("error %v, want one naming the unreadable alert", err)
+	}
+	if got := box.to(-100); len(got) != 1 || got[0].Event.Concern != r.ID {
+		t.Fatalf("staff told %+v", got)
+	}
+}
