@@ -38,19 +38,19 @@ func (s *Service) RaiseAlert(ctx context.Context, r *concern.Report) error {
 	if err != nil {
 		return err
 	}
-	var sent error
 	if group != "" {
 		s.log.Warn("urgent alerts past the storm limit: gathered into one", "concern", r.ID, "channel", r.Channel, "group", group, "limit", s.cfg.AlertStorm)
-	} else {
-		sent = s.sendDue(ctx)
+	} else if err := s.sendDue(ctx); err != nil {
+		// recorded, the alert is Tick's to send from here: a problem in sending
+		// (this alert's or another's) is no reason to handle the concern again
+		s.log.Warn("urgent alerts not all sent at once; the next tick tries again", "concern", r.ID, "err", err)
 	}
-	// staff first; the reporter's advice whatever became of that (a failure of
-	// either has the worker raise the alert again, which neither repeats)
-	var advised error
 	if r.UrgentByModel {
-		advised = s.adviseLater(ctx, r)
+		// only here is the reporter told: a failure has the worker raise the alert
+		// again, which repeats neither the alert nor the advice
+		return s.adviseLater(ctx, r)
 	}
-	return errors.Join(sent, advised)
+	return nil
 }
 
 // adviseLater tells the reporter (and the grid worker who filed it) what to do
@@ -137,14 +137,18 @@ func (s *Service) sendDue(ctx context.Context) error {
 		return err
 	}
 	// an alert that cannot be read is reported, and holds up none of the others
-	var inputs []flows.Input
-	var errs []error
+	var (
+		inputs           []flows.Input
+		errs             []error
+		claimed, claimEs []string
+	)
 	for _, a := range due {
 		ev, adminsOnly, err := s.alertEvent(ctx, a)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
+		claimed = append(claimed, a.ID)
 		ev.Count = a.Sent
 		chats := s.alertChats()
 		if adminsOnly {
@@ -168,6 +172,7 @@ func (s *Service) sendDue(ctx context.Context) error {
 			errs = append(errs, err)
 			continue
 		}
+		claimEs = append(claimEs, a.ID)
 		ev.Count, ev.Escalated, ev.Raised = a.Escalated, true, a.Raised
 		if len(s.cfg.Admins) == 0 {
 			s.log.Error("an urgent alert is unacknowledged and there are no admins to escalate it to: set MINYI_ADMINS", "alert", a.ID)
@@ -184,7 +189,8 @@ func (s *Service) sendDue(ctx context.Context) error {
 	}
 	if len(inputs) > 0 {
 		if _, err := s.notify.Ingest(ctx, inputs...); err != nil {
-			errs = append(errs, fmt.Errorf("alerts: %w", err))
+			// claimed, they would wait for the next repeat: due again now instead
+			errs = append(errs, fmt.Errorf("alerts: %w", err), s.st.ReleaseAlerts(ctx, claimed, claimEs, now))
 		}
 	}
 	return errors.Join(errs...)

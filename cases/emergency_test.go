@@ -305,10 +305,68 @@ func TestAnUnreadableAlertHoldsUpNoOther(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := saved(t, st, &concern.Report{DraftID: "d1", ReceivedAt: c.t, Text: gasLeak, Urgent: true, Status: concern.StatusReceived})
-	if err := svc.RaiseAlert(t.Context(), r); err == nil || !strings.Contains(err.Error(), "20261126-0099") {
-		t.Fatalf("error %v, want one naming the unreadable alert", err)
+	// recorded, the concern's alert needs nothing more of the worker
+	if err := svc.RaiseAlert(t.Context(), r); err != nil {
+		t.Fatal(err)
 	}
 	if got := box.to(-100); len(got) != 1 || got[0].Event.Concern != r.ID {
 		t.Fatalf("staff told %+v", got)
+	}
+	c.t = c.t.Add(16 * time.Minute)
+	if err := svc.Tick(t.Context()); err == nil || !strings.Contains(err.Error(), "20261126-0099") {
+		t.Fatalf("tick: %v, want an error naming the unreadable alert", err)
+	}
+	if got := box.to(-100); len(got) != 2 {
+		t.Fatalf("staff told %d times", len(got))
+	}
+}
+
+// failingInbox refuses what it is given, as an inbox Redis could not write.
+type failingInbox struct {
+	*inboxes
+	fail bool
+}
+
+func (f *failingInbox) Ingest(ctx context.Context, inputs ...flows.Input) ([]bool, error) {
+	if f.fail {
+		return nil, fmt.Errorf("inbox: connection refused")
+	}
+	return f.inboxes.Ingest(ctx, inputs...)
+}
+
+// An alert the inbox did not take is due again at once, not at the next repeat.
+func TestAlertNotTakenIsSentAtTheNextTick(t *testing.T) {
+	srv.Flush(t)
+	st, err := store.Open(t.Context(), srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	c := &clock{t: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)}
+	box := &failingInbox{inboxes: &inboxes{seen: map[string]bool{}}, fail: true}
+	svc := New(st, box, Config{StaffChat: -100, Admins: []int64{7}, AlertEvery: 15 * time.Minute, Escalate: 10 * time.Minute}, WithClock(c.now), WithLogger(quiet))
+	r := saved(t, st, &concern.Report{DraftID: "d1", ReceivedAt: c.t, Text: gasLeak, Urgent: true, Status: concern.StatusReceived})
+	if err := svc.RaiseAlert(t.Context(), r); err != nil {
+		t.Fatal(err)
+	}
+	box.fail = false
+	c.t = c.t.Add(10 * time.Second)
+	if err := svc.Tick(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got := box.to(-100); len(got) != 1 || got[0].Event.Concern != r.ID {
+		t.Fatalf("staff told %+v", got)
+	}
+	// and likewise an escalation
+	c.t = c.t.Add(10 * time.Minute)
+	box.fail = true
+	if err := svc.Tick(t.Context()); err == nil {
+		t.Fatal("a refused escalation went unreported")
+	}
+	box.fail = false
+	c.t = c.t.Add(10 * time.Second)
+	svc.Tick(t.Context())
+	if got := box.to(7); len(got) != 1 || !got[0].Event.Escalated {
+		t.Fatalf("admin told %+v", got)
 	}
 }

@@ -590,6 +590,25 @@ func (s *Store) ClaimDueEscalations(ctx context.Context, now time.Time, every ti
 	return s.claimAlerts(ctx, keyAlertsEsc, "escalated", now, every)
 }
 
+// ReleaseAlerts makes alerts claimed but not sent (the inbox did not take them)
+// due again at at, on their schedules, so that the next tick tries again rather
+// than the next repeat. An alert acknowledged meanwhile stays off them.
+func (s *Store) ReleaseAlerts(ctx context.Context, due, escalations []string, at time.Time) error {
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, id := range due {
+			p.ZAddXX(ctx, keyAlertsDue, redis.Z{Score: float64(at.UnixMilli()), Member: id})
+		}
+		for _, id := range escalations {
+			p.ZAddXX(ctx, keyAlertsEsc, redis.Z{Score: float64(at.UnixMilli()), Member: id})
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("release alerts: %w", err)
+	}
+	return nil
+}
+
 func (s *Store) claimAlerts(ctx context.Context, schedule, counter string, now time.Time, every time.Duration) ([]Alert, error) {
 	res, err := claimAlertsScript.Run(ctx, s.rdb, []string{schedule, keyAlertsInfo},
 		now.UnixMilli(), now.Add(every).UnixMilli(), counter).StringSlice()
