@@ -370,3 +370,33 @@ func TestAlertNotTakenIsSentAtTheNextTick(t *testing.T) {
 		t.Fatalf("admin told %+v", got)
 	}
 }
+
+// A resident past the daily limit is still heard when it is an emergency.
+func TestAnEmergencyPassesTheDailyLimit(t *testing.T) {
+	srv.Flush(t)
+	st, err := store.Open(t.Context(), srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	svc := New(st, &inboxes{seen: map[string]bool{}}, Config{ConcernsPerDay: 1}, WithLogger(quiet), WithScreener(emergencies))
+	submit := func(n int, text string) flows.EffectResult {
+		d := draftOf(text)
+		d.ID = fmt.Sprintf("1001-%d", n)
+		res, _ := svc.Execute(t.Context(), flows.Input{ID: fmt.Sprintf("tg:%d", n), Time: time.Now(), Channel: "telegram", ChatID: 1001, UserID: 1001},
+			"zh", flows.Effect{Kind: flows.EffectSubmit, Draft: d})
+		return res
+	}
+	if res := submit(1, "小区东门的路灯坏了一个多月"); res.ConcernID == "" {
+		t.Fatalf("first: %+v", res)
+	}
+	if res := submit(2, "垃圾站的垃圾好几天没人清运"); res.Refused != "limit_concerns" {
+		t.Fatalf("past the limit: %+v", res)
+	}
+	if res := submit(3, gasLeak); res.ConcernID == "" || !res.Urgent {
+		t.Fatalf("an emergency past the limit: %+v", res)
+	}
+	if res := submit(4, collective); res.Refused != "limit_concerns" {
+		t.Fatalf("collective action past the limit: %+v", res)
+	}
+}

@@ -207,7 +207,11 @@ func (s *Service) submit(ctx context.Context, log *slog.Logger, in flows.Input, 
 		// what to do; the intake worker keeps this urgency and may only add to it
 		intake.Flag(r, s.screen.Screen(r.Text))
 	}
-	id, err := s.intake.Submit(ctx, d.ID, r, s.cfg.ConcernsPerDay)
+	perDay := s.cfg.ConcernsPerDay
+	if r.Urgent && !r.AdminsOnly {
+		perDay = 0 // a danger to life is never turned away by the daily limit
+	}
+	id, err := s.intake.Submit(ctx, d.ID, r, perDay)
 	if errors.Is(err, store.ErrQuota) {
 		log.Info("daily limit of concerns reached", "draft", d.ID, "limit", s.cfg.ConcernsPerDay)
 		return flows.EffectResult{Refused: "limit_concerns", Count: s.cfg.ConcernsPerDay}, nil
