@@ -120,6 +120,8 @@ type harnessConfig struct {
 	perMinute int
 	// logs, when set, receives every log line of the harness at debug level.
 	logs io.Writer
+	// screen, when set, replaces the lexicon's screening, at submission and in the queue.
+	screen intake.Screener
 }
 
 func newHarness(t *testing.T, webhook bool, tweaks ...func(*harnessConfig)) *harness {
@@ -154,14 +156,18 @@ func newHarness(t *testing.T, webhook bool, tweaks ...func(*harnessConfig)) *har
 	if err != nil {
 		t.Fatal(err)
 	}
+	lex := lexicon(t)
+	screen := cc.screen
+	if screen == nil {
+		screen = lex
+	}
 	svc := cases.New(st, inbox.NewWriter(st), cc.Config,
-		cases.WithIntake(h.intake), cases.WithLogger(logger), cases.WithClock(h.clock.now),
+		cases.WithIntake(h.intake), cases.WithLogger(logger), cases.WithClock(h.clock.now), cases.WithScreener(screen),
 		cases.WithDigests(digest.NewBuilder(st, tax.Sectors, shanghai, digest.WithClock(h.clock.now))))
 	h.cases = svc
-	proc := inbox.New(st, m, svc, h.rec, inbox.WithLogger(logger), inbox.WithLeaseTTL(3*time.Second), inbox.WithAdmins(admin),
+	proc := inbox.New(st, m, svc, h.rec, inbox.WithLogger(logger), inbox.WithLeaseTTL(3*time.Second), inbox.WithAdmins(cc.Admins...),
 		inbox.WithMessageLimit(cc.perMinute), inbox.WithClock(h.clock.now), inbox.WithDraftSweep(50*time.Millisecond))
-	lex := lexicon(t)
-	worker := intake.New(st, lex, intake.WithLogger(logger), intake.WithScreener(lex),
+	worker := intake.New(st, lex, intake.WithLogger(logger), intake.WithScreener(screen),
 		intake.WithDeadlines(svc.Deadline), intake.WithUrgent(svc.RaiseAlert))
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,19 +18,69 @@ import (
 const stormGather = 5 * time.Second
 
 // RaiseAlert records an urgent concern's alert and sends it at once; until someone
-// acknowledges it, Tick sends it again every AlertEvery. Past AlertStorm alerts a
-// minute from one channel (a flood of submissions), the rest of that minute's
-// are gathered into one alert that says how many and lists them.
+// acknowledges it, Tick sends it again every AlertEvery, and past Escalate also to
+// each admin privately. Past AlertStorm alerts a minute from one channel (a flood
+// of submissions), the rest of that minute's are gathered into one alert that says
+// how many and lists them. A concern for admins only (collective action) goes to
+// each admin privately and never to the staff chat, one by one. When the LLM, not
+// the rules, judged the concern urgent, its reporter hears now what to do.
 func (s *Service) RaiseAlert(ctx context.Context, r *concern.Report) error {
-	group, err := s.st.RaiseAlertLimited(ctx, r.ID, r.Channel, s.now(), s.cfg.AlertStorm, stormGather)
+	channel, limit, escalate := r.Channel, s.cfg.AlertStorm, s.cfg.Escalate
+	if s.cfg.StaffChat == 0 {
+		escalate = 0 // the admins have every alert already
+	}
+	if r.AdminsOnly {
+		// never grouped (a group goes to the staff chat), nor counted against the
+		// channel's storm limit
+		channel, limit, escalate = "admins:"+r.Channel, 0, 0
+	}
+	group, err := s.st.RaiseAlertLimited(ctx, r.ID, channel, s.now(), limit, stormGather, escalate)
 	if err != nil {
 		return err
 	}
 	if group != "" {
 		s.log.Warn("urgent alerts past the storm limit: gathered into one", "concern", r.ID, "channel", r.Channel, "group", group, "limit", s.cfg.AlertStorm)
+	} else if err := s.sendDue(ctx); err != nil {
+		// recorded, the alert is Tick's to send from here: a problem in sending
+		// (this alert's or another's) is no reason to handle the concern again
+		s.log.Warn("urgent alerts not all sent at once; the next tick tries again", "concern", r.ID, "err", err)
+	}
+	if r.UrgentByModel {
+		// only here is the reporter told: a failure has the worker raise the alert
+		// again, which repeats neither the alert nor the advice
+		return s.adviseLater(ctx, r)
+	}
+	return nil
+}
+
+// adviseLater tells the reporter (and the grid worker who filed it) what to do
+// now, for a concern found urgent after its receipt was sent. The event's id is
+// the concern's, so an alert raised again after a crash does not tell them twice.
+func (s *Service) adviseLater(ctx context.Context, r *concern.Report) error {
+	if r.AdminsOnly {
 		return nil
 	}
-	return s.sendDue(ctx)
+	ev := flows.Event{Type: flows.EventAdvice, Concern: r.ID, Hazard: r.Hazard}
+	var inputs []flows.Input
+	if r.ReplyChat != 0 {
+		e := ev
+		inputs = append(inputs, s.eventInput(r.ReplyChat, "advice:"+r.ID+":r", &e))
+	}
+	if r.FiledBy != 0 {
+		e := ev
+		e.Filed = true
+		inputs = append(inputs, s.eventInput(r.FiledBy, "advice:"+r.ID+":f", &e))
+	}
+	if stopped, err := s.st.Stopped(ctx, r.ReplyChat, r.FiledBy); err == nil && len(stopped) > 0 {
+		inputs = slices.DeleteFunc(inputs, func(in flows.Input) bool { return stopped[in.ChatID] })
+	}
+	if len(inputs) == 0 {
+		return nil
+	}
+	if _, err := s.notify.Ingest(ctx, inputs...); err != nil {
+		return fmt.Errorf("advice to the reporter: %w", err)
+	}
+	return nil
 }
 
 // RaiseDeadLetter tells the alert chats that a queued concern failed too often
@@ -80,80 +131,195 @@ func (s *Service) alertChats() []int64 {
 }
 
 func (s *Service) sendDue(ctx context.Context) error {
-	due, err := s.st.ClaimDueAlerts(ctx, s.now(), s.cfg.AlertEvery)
+	now := s.now()
+	due, err := s.st.ClaimDueAlerts(ctx, now, s.cfg.AlertEvery)
 	if err != nil {
 		return err
 	}
-	var inputs []flows.Input
+	// an alert that cannot be read is reported, and holds up none of the others
+	var (
+		inputs           []flows.Input
+		errs             []error
+		claimed, claimEs []string
+	)
 	for _, a := range due {
-		if a.Storm {
-			members, err := s.st.AlertMembers(ctx, a.ID)
-			if err != nil {
-				return err
-			}
-			ev := flows.Event{Type: flows.EventAlert, Concern: a.ID, Count: a.Sent, Channel: a.Channel, Members: members}
-			for _, chat := range s.alertChats() {
-				e := ev
-				inputs = append(inputs, s.eventInput(chat, fmt.Sprintf("alert:%s:%d:%d", a.ID, a.Sent, chat), &e))
-			}
+		ev, adminsOnly, err := s.alertEvent(ctx, a)
+		if err != nil {
+			errs = append(errs, err)
 			continue
 		}
-		r, err := s.st.Report(ctx, a.ID)
-		if err != nil {
-			return fmt.Errorf("alert %s: %w", a.ID, err)
+		claimed = append(claimed, a.ID)
+		ev.Count = a.Sent
+		chats := s.alertChats()
+		if adminsOnly {
+			chats = s.cfg.Admins
 		}
-		var place []string
-		for _, p := range []string{r.Community, r.Grid, r.Address} {
-			if p != "" {
-				place = append(place, p)
+		if len(chats) == 0 {
+			s.log.Error("an urgent concern has nobody to alert: set MINYI_ADMINS (and MINYI_STAFF_CHAT)", "alert", a.ID, "admins_only", adminsOnly)
+		}
+		for _, chat := range chats {
+			e := ev
+			inputs = append(inputs, s.eventInput(chat, fmt.Sprintf("alert:%s:%d:%d", a.ID, a.Sent, chat), &e))
+		}
+	}
+	esc, err := s.st.ClaimDueEscalations(ctx, now, s.cfg.AlertEvery)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	for _, a := range esc {
+		ev, _, err := s.alertEvent(ctx, a)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		claimEs = append(claimEs, a.ID)
+		ev.Count, ev.Escalated, ev.Raised = a.Escalated, true, a.Raised
+		if len(s.cfg.Admins) == 0 {
+			s.log.Error("an urgent alert is unacknowledged and there are no admins to escalate it to: set MINYI_ADMINS", "alert", a.ID)
+		}
+		for _, admin := range s.cfg.Admins {
+			e := ev
+			inputs = append(inputs, s.eventInput(admin, fmt.Sprintf("esc:%s:%d:%d", a.ID, a.Escalated, admin), &e))
+		}
+		if a.Escalated == 1 {
+			if err := s.auditEscalation(ctx, a, ev.Members); err != nil {
+				errs = append(errs, err)
 			}
 		}
-		if r.Location != nil {
-			place = append(place, r.Location.String())
-		}
-		ev := flows.Event{
-			Type: flows.EventAlert, Concern: r.ID, Count: a.Sent, Reason: r.UrgentReason,
-			Excerpt: concern.Excerpt(r.MaskedText(), 80), Place: strings.Join(place, " "),
-		}
-		for _, chat := range s.alertChats() {
-			e := ev
-			inputs = append(inputs, s.eventInput(chat, fmt.Sprintf("alert:%s:%d:%d", r.ID, a.Sent, chat), &e))
+	}
+	if len(inputs) > 0 {
+		if _, err := s.notify.Ingest(ctx, inputs...); err != nil {
+			// claimed, they would wait for the next repeat: due again now instead
+			errs = append(errs, fmt.Errorf("alerts: %w", err), s.st.ReleaseAlerts(ctx, claimed, claimEs, now))
 		}
 	}
-	if len(inputs) == 0 {
-		return nil
-	}
-	if len(s.alertChats()) == 0 {
-		s.log.Error("urgent concerns but no staff chat and no admins to alert: set MINYI_STAFF_CHAT or MINYI_ADMINS", "alerts", len(due))
-		return nil
-	}
-	_, err = s.notify.Ingest(ctx, inputs...)
-	return err
+	return errors.Join(errs...)
 }
 
-// ack stops an alert's repetition and audits it; acknowledging a storm group
-// acknowledges each of its concerns.
+// alertEvent is what an alert says: a storm group's concerns, or one concern, and
+// whether it is for admins only.
+func (s *Service) alertEvent(ctx context.Context, a store.Alert) (flows.Event, bool, error) {
+	if a.Storm {
+		members, err := s.st.AlertMembers(ctx, a.ID)
+		if err != nil {
+			return flows.Event{}, false, err
+		}
+		return flows.Event{Type: flows.EventAlert, Concern: a.ID, Channel: a.Channel, Members: members}, false, nil
+	}
+	r, err := s.st.Report(ctx, a.ID)
+	if err != nil {
+		return flows.Event{}, false, fmt.Errorf("alert %s: %w", a.ID, err)
+	}
+	var place []string
+	for _, p := range []string{r.Community, r.Grid, r.Address} {
+		if p != "" {
+			place = append(place, p)
+		}
+	}
+	if r.Location != nil {
+		place = append(place, r.Location.String())
+	}
+	return flows.Event{
+		Type: flows.EventAlert, Concern: r.ID, Reason: r.UrgentReason, Hazard: r.Hazard,
+		ByModel: r.UrgentByModel, AdminsOnly: r.AdminsOnly,
+		Excerpt: concern.Excerpt(r.MaskedText(), 80), Place: strings.Join(place, " "),
+	}, r.AdminsOnly, nil
+}
+
+// auditEscalation records, in the trail of each concern concerned, that its alert
+// went to the admins unacknowledged.
+func (s *Service) auditEscalation(ctx context.Context, a store.Alert, members []string) error {
+	ids := members
+	if !a.Storm {
+		ids = []string{a.ID}
+	}
+	detail := shortDuration(s.now().Sub(a.Raised))
+	for _, id := range ids {
+		if err := s.st.Audit(ctx, "escalate/"+a.ID+"/"+id, concern.AuditEntry{At: s.now(), Action: "escalate", Concern: id, Detail: detail}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ack stops an alert's repetition and escalation, and records who acknowledged it
+// and how long after it was raised: in the audit (its detail is the delay, as
+// 4m12s), on the alert, and on the concern (for the digest). Acknowledging a storm
+// group acknowledges each of its concerns; an alert for admins only is theirs to
+// acknowledge.
 func (s *Service) ack(ctx context.Context, in flows.Input, id string) error {
-	a, _, err := s.st.AckAlert(ctx, id, in.UserID, s.now())
+	if concern.ValidID(id) {
+		if r, err := s.st.Report(ctx, id); err == nil && r.AdminsOnly && in.Role != concern.RoleAdmin {
+			return refusal("restricted")
+		} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
+	a, already, err := s.st.AckAlert(ctx, id, in.UserID, s.now())
 	if err != nil {
 		return err
 	}
 	if !a.Storm {
-		return s.audit(ctx, in, "ack", id, "")
+		if already && a.AckedBy != in.UserID {
+			return nil // someone else did already: theirs is the acknowledgement on record
+		}
+		return s.acked(ctx, in, a, "")
 	}
 	members, err := s.st.AlertMembers(ctx, id)
 	if err != nil {
 		return err
 	}
 	for _, m := range members {
-		if _, _, err := s.st.AckAlert(ctx, m, in.UserID, s.now()); err != nil && !errors.Is(err, store.ErrNotFound) {
+		ma, already, err := s.st.AckAlert(ctx, m, in.UserID, s.now())
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
 			return err
 		}
-		if err := s.audit(ctx, in, "ack", m, id); err != nil {
+		if already && ma.AckedBy != in.UserID {
+			continue
+		}
+		if err := s.acked(ctx, in, ma, id+" "); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// acked audits one concern's acknowledgement and keeps it on the concern.
+func (s *Service) acked(ctx context.Context, in flows.Input, a store.Alert, prefix string) error {
+	after := time.Duration(a.AckAfterMS) * time.Millisecond
+	if err := s.audit(ctx, in, "ack", a.ID, prefix+shortDuration(after)); err != nil {
+		return err
+	}
+	_, err := s.st.UpdateReport(ctx, a.ID, func(r *concern.Report) error {
+		if r.Ack == nil {
+			r.Ack = &concern.Ack{By: a.AckedBy, At: a.AckedAt, After: after}
+		}
+		return nil
+	})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+// shortDuration writes a delay for the audit, whatever the reader's language: 45s, 4m12s, 10m, 1h5m.
+func shortDuration(d time.Duration) string {
+	d = max(d, 0).Round(time.Second)
+	h, m, sec := d/time.Hour, d%time.Hour/time.Minute, d%time.Minute/time.Second
+	var b strings.Builder
+	if h > 0 {
+		fmt.Fprintf(&b, "%dh", h)
+	}
+	if m > 0 {
+		fmt.Fprintf(&b, "%dm", m)
+	}
+	if sec > 0 || b.Len() == 0 {
+		fmt.Fprintf(&b, "%ds", sec)
+	}
+	return b.String()
 }
 
 // sweep erases the personal data of concerns finished longer ago than the

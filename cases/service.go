@@ -16,9 +16,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/minyi-project/minyi/classify"
 	"github.com/minyi-project/minyi/concern"
 	"github.com/minyi-project/minyi/digest"
 	"github.com/minyi-project/minyi/flows"
+	"github.com/minyi-project/minyi/intake"
 	"github.com/minyi-project/minyi/store"
 	"github.com/minyi-project/minyi/telemetry"
 )
@@ -34,6 +36,12 @@ type Intake interface {
 	List(ctx context.Context, userID int64, list string, n int) ([]concern.Summary, int, error)
 }
 
+// Screener decides whether a concern is an emergency happening now (the
+// screening engine, classify.Screener).
+type Screener interface {
+	Screen(text string) classify.Flags
+}
+
 // Config is the case handling policy.
 type Config struct {
 	// Admins are Telegram user ids with every right.
@@ -44,6 +52,10 @@ type Config struct {
 	Levels map[concern.Level]time.Duration
 	// AlertEvery repeats an unacknowledged alert.
 	AlertEvery time.Duration
+	// Escalate is how long an urgent alert to the staff chat may go unacknowledged
+	// before it also goes to each admin privately, and again every AlertEvery
+	// until acknowledged (0: never). Without a staff chat the admins have it already.
+	Escalate time.Duration
 	// AlertStorm is how many urgent alerts a minute one channel may raise one by
 	// one; the rest of the minute's come as one alert (0: no limit).
 	AlertStorm int
@@ -79,6 +91,7 @@ type Service struct {
 	log     *slog.Logger
 	digests *digest.Builder
 	metrics *telemetry.Metrics
+	screen  Screener
 	menus   func(ctx context.Context, userID int64, role concern.Role) error
 }
 
@@ -100,6 +113,11 @@ func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
 func WithMenus(fn func(ctx context.Context, userID int64, role concern.Role) error) Option {
 	return func(s *Service) { s.menus = fn }
 }
+
+// WithScreener screens each concern as it is submitted, so that the receipt of
+// an emergency can say what to do now (without one, receipts are all alike and
+// only the intake worker screens).
+func WithScreener(sc Screener) Option { return func(s *Service) { s.screen = sc } }
 
 // WithMetrics counts digests sent in m.
 func WithMetrics(m *telemetry.Metrics) Option { return func(s *Service) { s.metrics = m } }
@@ -184,7 +202,16 @@ func (s *Service) submit(ctx context.Context, log *slog.Logger, in flows.Input, 
 		return flows.EffectResult{Refused: "file_not_allowed"}, nil
 	}
 	r := reportFrom(in, lang, d)
-	id, err := s.intake.Submit(ctx, d.ID, r, s.cfg.ConcernsPerDay)
+	if s.screen != nil {
+		// decided now, before the queue: the receipt, sent at once, must already say
+		// what to do; the intake worker keeps this urgency and may only add to it
+		intake.Flag(r, s.screen.Screen(r.Text))
+	}
+	perDay := s.cfg.ConcernsPerDay
+	if r.Urgent && !r.AdminsOnly {
+		perDay = 0 // a danger to life is never turned away by the daily limit
+	}
+	id, err := s.intake.Submit(ctx, d.ID, r, perDay)
 	if errors.Is(err, store.ErrQuota) {
 		log.Info("daily limit of concerns reached", "draft", d.ID, "limit", s.cfg.ConcernsPerDay)
 		return flows.EffectResult{Refused: "limit_concerns", Count: s.cfg.ConcernsPerDay}, nil
@@ -193,7 +220,7 @@ func (s *Service) submit(ctx context.Context, log *slog.Logger, in flows.Input, 
 		log.Warn("submit failed; the user is asked to retry", "draft", d.ID, "err", err)
 		return flows.EffectResult{Failed: true}, nil
 	}
-	log.Info("concern queued", "concern", id, "draft", d.ID)
+	log.Info("concern queued", "concern", id, "draft", d.ID, "urgent", r.Urgent, "hazard", r.Hazard)
 	listing := &store.Listing{List: store.ListMine, Summary: concern.Summary{ID: id, At: in.Time, Excerpt: concern.Excerpt(r.Text, 40)}}
 	if r.FiledBy != 0 {
 		listing.List = store.ListFiled
@@ -202,7 +229,12 @@ func (s *Service) submit(ctx context.Context, log *slog.Logger, in flows.Input, 
 			log.Warn("audit of a filing failed", "err", err)
 		}
 	}
-	return flows.EffectResult{ConcernID: id}, listing
+	// collective action is urgent for admins only: the reporter hears nothing of it
+	res := flows.EffectResult{ConcernID: id, Urgent: r.Urgent && !r.AdminsOnly}
+	if res.Urgent {
+		res.Hazard = r.Hazard
+	}
+	return res, listing
 }
 
 // reportFrom turns a finished draft into a concern.

@@ -81,19 +81,157 @@ func systemPrompt(tax *Taxonomy) string {
 	for _, t := range tax.Topics {
 		fmt.Fprintf(&b, "- %s：%s\n", t.Name, strings.Join(t.Subtopics, "、"))
 	}
-	b.WriteString("只输出一个 JSON 对象，不要输出其他任何内容：" +
-		`{"topic":"一级分类","subtopic":"二级分类，没有则为空字符串","confidence":0到1之间的数,"reason":"不超过30字的理由"}`)
+	b.WriteString("另请判断是否紧急：urgent 只用于此刻正在发生、危及人身或财产安全、需要立即处置的情况（如正在漏气、起火冒烟、有人被困、有人受伤昏迷、有人走失）；" +
+		"已经过去或已处理的事、隐患、建议、咨询、投诉收费等都不算紧急。紧急时 hazard 从下列取一个，不紧急时为空字符串：")
+	for i, h := range Hazards {
+		if i > 0 {
+			b.WriteString("、")
+		}
+		fmt.Fprintf(&b, "%s（%s）", h, hazardWords(h))
+	}
+	b.WriteString("。\n只输出一个 JSON 对象，不要输出其他任何内容：" +
+		`{"topic":"一级分类","subtopic":"二级分类，没有则为空字符串","confidence":0到1之间的数,"reason":"不超过30字的理由",` +
+		`"urgent":true或false,"hazard":"紧急类型，不紧急则为空字符串","urgent_reason":"不超过30字：为何紧急，不紧急则为空字符串"}`)
 	return b.String()
+}
+
+// hazardWords explain a hazard to the model.
+func hazardWords(h Hazard) string {
+	switch h {
+	case HazardGas:
+		return "燃气泄漏、一氧化碳"
+	case HazardFire:
+		return "火情、冒烟、电火花"
+	case HazardElectric:
+		return "漏电、电线带电"
+	case HazardCollapse:
+		return "坍塌、裂缝扩大、高空坠物"
+	case HazardTrapped:
+		return "有人被困"
+	case HazardFlood:
+		return "积水内涝、爆管、路面塌陷、井盖缺失"
+	case HazardViolence:
+		return "正在发生的暴力、持械"
+	case HazardSelfHarm:
+		return "自伤自杀或扬言自杀"
+	case HazardMissing:
+		return "儿童或失智老人走失"
+	case HazardMedical:
+		return "昏迷、抽搐、摔伤等急症"
+	case HazardToxic:
+		return "有毒气味且有人不适"
+	case HazardCrowd:
+		return "人群拥挤踩踏"
+	case HazardSuspicious:
+		return "可疑物品"
+	case HazardTraffic:
+		return "交通事故有人受伤"
+	case HazardCollective:
+		return "约定时间的集体上访、聚集等集体行动"
+	}
+	return string(h)
+}
+
+// ModelView is the model's own reading of a concern's urgency, given with its tag.
+type ModelView struct {
+	// Answered is set once the model gave a usable answer.
+	Answered bool
+	Urgent   bool
+	// Hazard is one of Hazards, or empty when the model named none of them.
+	Hazard Hazard
+	// Reason is the model's short reason, masked.
+	Reason string
+}
+
+type viewKey struct{}
+
+// WithModelView returns a context in which an LLM's Classify records its view of
+// the concern's urgency in v. Result carries the topic only, and a chain may take
+// another classifier's topic, while the model's view of urgency counts whichever
+// topic wins; so it travels beside the result. v serves one call at a time.
+func WithModelView(ctx context.Context, v *ModelView) context.Context {
+	return context.WithValue(ctx, viewKey{}, v)
+}
+
+// Add gives the rules' flags the model's urgency when the rules found none. The
+// model may add urgency, never remove it: a model fooled by the text it reads can
+// at most raise an alert marked ByModel, which asks staff to confirm.
+func (v ModelView) Add(rules Flags) Flags {
+	if rules.Urgent || rules.AdminsOnly || !v.Answered || !v.Urgent {
+		return rules
+	}
+	f := rules
+	f.Urgent, f.ByModel, f.Hazard = true, true, v.Hazard
+	f.UrgentReason = "大模型判断：" + v.Reason
+	if v.Reason == "" {
+		f.UrgentReason = "大模型判断为紧急（未说明理由）"
+	}
+	if v.Hazard == HazardCollective {
+		// collective action is for admins, whoever judged it
+		f.AdminsOnly, f.Sensitive = true, true
+		if f.SensitiveReason == "" {
+			f.SensitiveReason = "大模型判断：涉及集体行动"
+		}
+	}
+	return f
 }
 
 // Name is "llm".
 func (l *LLM) Name() string { return "llm" }
 
 type llmAnswer struct {
-	Topic      string   `json:"topic"`
-	Subtopic   string   `json:"subtopic"`
-	Confidence *float64 `json:"confidence"`
-	Reason     string   `json:"reason"`
+	Topic        string    `json:"topic"`
+	Subtopic     string    `json:"subtopic"`
+	Confidence   *float64  `json:"confidence"`
+	Reason       string    `json:"reason"`
+	Urgent       looseBool `json:"urgent"`
+	Hazard       any       `json:"hazard"`
+	UrgentReason any       `json:"urgent_reason"`
+}
+
+// looseBool reads true, "true", "是" and the like as true and anything else as
+// false: an oddly written urgency is no reason to refuse the answer's topic.
+type looseBool bool
+
+func (b *looseBool) UnmarshalJSON(raw []byte) error {
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return err
+	}
+	switch t := v.(type) {
+	case bool:
+		*b = looseBool(t)
+	case string:
+		switch strings.ToLower(strings.TrimSpace(t)) {
+		case "true", "yes", "1", "是", "紧急":
+			*b = true
+		}
+	case float64:
+		*b = t == 1
+	}
+	return nil
+}
+
+// answerText is a string field of the answer, or empty when the model put something else there.
+func answerText(v any) string {
+	s, _ := v.(string)
+	return strings.TrimSpace(s)
+}
+
+// view reads the answer's urgency; a hazard outside Hazards is dropped, the urgency kept.
+func (a *llmAnswer) view() ModelView {
+	v := ModelView{Answered: true, Urgent: bool(a.Urgent)}
+	if !v.Urgent {
+		return v
+	}
+	h := Hazard(strings.ToLower(answerText(a.Hazard)))
+	for _, known := range Hazards {
+		if h == known {
+			v.Hazard = h
+		}
+	}
+	v.Reason = concern.Excerpt(concern.Mask(answerText(a.UrgentReason)), 40)
+	return v
 }
 
 // Classify asks the model, retrying 429 and 5xx answers a bounded number of times.
@@ -116,7 +254,11 @@ func (l *LLM) Classify(ctx context.Context, text string) (Result, error) {
 		resp, err := l.client.CreateChatCompletion(actx, req)
 		cancel()
 		if err == nil {
-			return l.parse(resp)
+			res, view, err := l.parse(resp)
+			if v, ok := ctx.Value(viewKey{}).(*ModelView); ok && v != nil && err == nil {
+				*v = view
+			}
+			return res, err
 		}
 		if ctx.Err() != nil {
 			return Result{}, fmt.Errorf("%w: %w", ErrLLM, ctx.Err())
@@ -176,13 +318,15 @@ func retryable(err error) bool {
 	return code == http.StatusTooManyRequests || code >= 500
 }
 
-func (l *LLM) parse(resp openai.ChatCompletionResponse) (Result, error) {
+// parse reads the answer's tag and its view of urgency; an answer without a
+// known topic is refused whole, its urgency with it.
+func (l *LLM) parse(resp openai.ChatCompletionResponse) (Result, ModelView, error) {
 	if len(resp.Choices) == 0 {
-		return Result{}, fmt.Errorf("%w: empty answer", ErrLLM)
+		return Result{}, ModelView{}, fmt.Errorf("%w: empty answer", ErrLLM)
 	}
 	ch := resp.Choices[0]
 	if ch.Message.Refusal != "" || ch.FinishReason == openai.FinishReasonContentFilter {
-		return Result{}, fmt.Errorf("%w: the model refused", ErrLLM)
+		return Result{}, ModelView{}, fmt.Errorf("%w: the model refused", ErrLLM)
 	}
 	content := strings.TrimSpace(ch.Message.Content)
 	content = strings.TrimPrefix(strings.TrimPrefix(content, "```json"), "```")
@@ -190,11 +334,11 @@ func (l *LLM) parse(resp openai.ChatCompletionResponse) (Result, error) {
 	var a llmAnswer
 	dec := json.NewDecoder(strings.NewReader(content))
 	if err := dec.Decode(&a); err != nil || dec.More() {
-		return Result{}, fmt.Errorf("%w: answer is not one JSON object: %.80q", ErrLLM, content)
+		return Result{}, ModelView{}, fmt.Errorf("%w: answer is not one JSON object: %.80q", ErrLLM, content)
 	}
 	topic, ok := l.tax.Topic(strings.TrimSpace(a.Topic))
 	if !ok {
-		return Result{}, fmt.Errorf("%w: unknown topic %q", ErrLLM, a.Topic)
+		return Result{}, ModelView{}, fmt.Errorf("%w: unknown topic %q", ErrLLM, a.Topic)
 	}
 	sub := strings.TrimSpace(a.Subtopic)
 	if !topic.HasSubtopic(sub) {
@@ -208,5 +352,5 @@ func (l *LLM) parse(resp openai.ChatCompletionResponse) (Result, error) {
 		Topic: topic.Name, Subtopic: sub, Sector: l.tax.SectorOf(topic.Name, sub),
 		Confidence: math.Round(conf*100) / 100, Classifier: l.Name(),
 		Reason: "大模型判断：" + concern.Excerpt(concern.Mask(a.Reason), 40),
-	}, nil
+	}, a.view(), nil
 }

@@ -114,6 +114,12 @@ type Report struct {
 	// LLM, not the rules, judged it urgent (staff are asked to confirm).
 	Hazard        string `json:"hazard,omitempty"`
 	UrgentByModel bool   `json:"urgent_by_model,omitempty"`
+	// AdminsOnly is urgency for admins privately, never the staff group
+	// (collective action announced with a time).
+	AdminsOnly bool `json:"admins_only,omitempty"`
+	// Ack is who acknowledged the urgent alert, when, and how long after it was
+	// raised; nil while nobody has.
+	Ack *Ack `json:"ack,omitempty"`
 	// Sensitive concerns (officials' conduct, corruption, collective action) are handled restrictedly.
 	Sensitive       bool   `json:"sensitive,omitempty"`
 	SensitiveReason string `json:"sensitive_reason,omitempty"`
@@ -250,6 +256,14 @@ type Member struct {
 	Grid      string    `json:"grid,omitempty"`
 	Since     time.Time `json:"since,omitzero"`
 	By        int64     `json:"by,omitempty"`
+}
+
+// Ack is the acknowledgement of a concern's urgent alert.
+type Ack struct {
+	By int64     `json:"by"`
+	At time.Time `json:"at"`
+	// After is the time from the alert's raising to the acknowledgement.
+	After time.Duration `json:"after"`
 }
 
 // AuditEntry is one staff or admin action.

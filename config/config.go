@@ -70,8 +70,16 @@ type Config struct {
 	// ServiceLevels gives each level ("urgent", "utility", "general", "complex") its time.
 	ServiceLevels map[string]time.Duration
 	AlertRepeat   time.Duration
+	// AlertEscalate is how long an urgent alert may go unacknowledged in the staff
+	// chat before it also goes to each admin privately (and again every AlertRepeat).
+	AlertEscalate time.Duration
 	// AlertStorm is how many urgent alerts a minute one channel raises one by one.
-	AlertStorm    int
+	AlertStorm int
+	// EmergencyNumbers replaces some of the national emergency numbers the advice
+	// in an urgent receipt names (service → number; flows has the defaults).
+	EmergencyNumbers map[string]string
+	// DutyPhone is the office's own duty phone, said in that advice when set.
+	DutyPhone     string
 	RetentionDays int
 	// DigestAt is the time of day the previous day's digest goes out.
 	DigestAt time.Duration
@@ -490,8 +498,28 @@ var settings = []setting{
 		c.AlertRepeat = d
 		return nil
 	}},
+	{env: "MINYI_ALERT_ESCALATE", key: "alert_escalate", def: "10m", apply: func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Minute || d > 24*time.Hour {
+			return errors.New("must be a duration from 1m to 24h, such as 10m")
+		}
+		c.AlertEscalate = d
+		return nil
+	}},
 	{env: "MINYI_ALERT_STORM", key: "alert_storm", def: "5", apply: func(c *Config, v string) error {
 		return parseCount(v, 0, &c.AlertStorm)
+	}},
+	{env: "MINYI_EMERGENCY_NUMBERS", key: "emergency_numbers", apply: func(c *Config, v string) error {
+		numbers, err := parseNumbers(v)
+		c.EmergencyNumbers = numbers
+		return err
+	}},
+	{env: "MINYI_DUTY_PHONE", key: "duty_phone", apply: func(c *Config, v string) error {
+		if v != "" && !phonePattern.MatchString(v) {
+			return errors.New("must be a phone number such as 0731-88886666 (digits, spaces, -, + and brackets)")
+		}
+		c.DutyPhone = v
+		return nil
 	}},
 	{env: "MINYI_RETENTION_DAYS", key: "retention_days", def: "1095", apply: func(c *Config, v string) error {
 		n, err := strconv.Atoi(v)
@@ -583,7 +611,45 @@ var settings = []setting{
 var (
 	tokenPattern  = regexp.MustCompile(`^[0-9]{1,20}:[A-Za-z0-9_-]{20,}$`)
 	secretPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
+	// a number to call: 110, 95598, 0731-88886666, +86 731 8888 6666, (0731) 88886666
+	phonePattern = regexp.MustCompile(`^\+?[0-9(][0-9 ()-]{1,28}[0-9]$`)
 )
+
+// emergencyServices are the services advice names a number for (flows.EmergencyServices).
+func emergencyServices() []string {
+	return []string{"fire", "medical", "police", "traffic", "gas", "power", "crisis"}
+}
+
+// parseNumbers reads "service=number,…" into service → number. Gas and crisis
+// may be left empty: advice then says where to find the number (gas has no
+// national line).
+func parseNumbers(v string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, part := range splitList(v) {
+		name, number, ok := strings.Cut(part, "=")
+		name, number = strings.ToLower(strings.TrimSpace(name)), strings.TrimSpace(number)
+		known := false
+		for _, s := range emergencyServices() {
+			known = known || s == name
+		}
+		switch {
+		case !ok:
+			return nil, fmt.Errorf("%q should be SERVICE=NUMBER, such as gas=96777", part)
+		case !known:
+			return nil, fmt.Errorf("%q is not a service (%s)", name, strings.Join(emergencyServices(), ", "))
+		case hasKey(out, name):
+			return nil, fmt.Errorf("%q is given twice", name)
+		case number == "" && name != "gas" && name != "crisis":
+			return nil, fmt.Errorf("%s needs a number (only gas and crisis may be left empty)", name)
+		case number != "" && !phonePattern.MatchString(number):
+			return nil, fmt.Errorf("%s=%q is not a phone number", name, number)
+		}
+		out[name] = number
+	}
+	return out, nil
+}
+
+func hasKey(m map[string]string, k string) bool { _, ok := m[k]; return ok }
 
 // parseRate reads a rate as N/s, N/m or N/h into a rate a second; 0 is no limit.
 func parseRate(v string, to *float64) error {

@@ -59,6 +59,9 @@ func WithUser(id int64, name, lang string) Option {
 // WithFiles saves documents the bot sends (digests) in dir.
 func WithFiles(dir string) Option { return func(c *Console) { c.files = dir } }
 
+// WithClock sets the clock that stamps each line sent (tests move it on).
+func WithClock(now func() time.Time) Option { return func(c *Console) { c.now = now } }
+
 // WithReplyTimeout sets how long to wait for the bot's reply to each line.
 func WithReplyTimeout(d time.Duration) Option { return func(c *Console) { c.wait = d } }
 

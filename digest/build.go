@@ -151,9 +151,15 @@ type Digest struct {
 	Rising      []Count `json:"rising"`
 	Groups      []Group `json:"groups"`
 
-	Urgent    []Item `json:"urgent"`
-	Sensitive []Item `json:"sensitive"`
-	Unsure    []Item `json:"unsure"`
+	Urgent []Item `json:"urgent"`
+	// Of the period's urgent concerns: how many had their alert acknowledged, the
+	// median and worst time from the alert to that (seconds), and how many still wait.
+	Acked      int      `json:"acked"`
+	AckMedianS *float64 `json:"ack_median_s,omitempty"`
+	AckWorstS  *float64 `json:"ack_worst_s,omitempty"`
+	Unacked    int      `json:"unacked"`
+	Sensitive  []Item   `json:"sensitive"`
+	Unsure     []Item   `json:"unsure"`
 	// OverdueNow lists every concern past its deadline now, whenever received.
 	OverdueNow      []Item `json:"overdue_now"`
 	OverdueNowTotal int    `json:"overdue_now_total"`
@@ -192,6 +198,7 @@ type record struct {
 	Reason          string         `json:"reason"`
 	Urgent          bool           `json:"urgent"`
 	UrgentReason    string         `json:"urgent_reason"`
+	AdminsOnly      bool           `json:"admins_only"`
 	Sensitive       bool           `json:"sensitive"`
 	SensitiveReason string         `json:"sensitive_reason"`
 	Status          concern.Status `json:"status"`
@@ -199,6 +206,7 @@ type record struct {
 	Level           concern.Level  `json:"level"`
 	Deadline        time.Time      `json:"deadline"`
 	Rating          concern.Rating `json:"rating"`
+	Ack             *concern.Ack   `json:"ack"`
 
 	masked string
 	sig    Signature
@@ -530,10 +538,38 @@ func medoid(recs []*record, g []int) int {
 	return best
 }
 
+// acks measures how quickly the period's urgent concerns were acknowledged.
+func acks(d *Digest, recs []*record) {
+	var after []time.Duration
+	for _, r := range recs {
+		switch {
+		case !r.Urgent:
+		case r.Ack == nil:
+			d.Unacked++
+		default:
+			after = append(after, r.Ack.After)
+		}
+	}
+	d.Acked = len(after)
+	if len(after) == 0 {
+		return
+	}
+	slices.Sort(after)
+	mid := after[len(after)/2]
+	if len(after)%2 == 0 {
+		mid = (after[len(after)/2-1] + mid) / 2
+	}
+	median, worst := mid.Seconds(), after[len(after)-1].Seconds()
+	d.AckMedianS, d.AckWorstS = &median, &worst
+}
+
 func (b *Builder) lists(d *Digest, recs []*record) {
+	acks(d, recs)
 	for _, r := range recs {
 		it := Item{ID: r.ID, At: r.ReceivedAt, Community: r.Community, Topic: r.Topic, Excerpt: excerpt(r.masked), Status: string(r.Status)}
-		if r.Urgent {
+		// collective action is urgent for admins only: a digest that reaches the staff
+		// group lists it among the sensitive, by id, as any restricted concern
+		if r.Urgent && !r.AdminsOnly {
 			it.Reason = r.UrgentReason
 			d.Urgent = append(d.Urgent, it)
 		}

@@ -30,6 +30,11 @@ var words = map[string][2]string{
 	"recurring":     {" · 🔁 前7日中有%d天出现", " · 🔁 seen on %d of the 7 days before"},
 	"s_flags":       {"六、紧急、敏感与待人工核定", "6. Urgent, sensitive, and awaiting a person"},
 	"urgent_none":   {"紧急：无", "Urgent: none"},
+	"ack_times":     {"⏱ 紧急提醒确认用时：中位 %s，最长 %s（已确认 %d 件，尚未确认 %d 件）", "⏱ Time to acknowledge urgent alerts: median %s, worst %s (%d acknowledged, %d not yet)"},
+	"ack_none":      {"⏱ 紧急提醒尚无人确认（%d 件）", "⏱ No urgent alert acknowledged yet (%d waiting)"},
+	"dur_sec":       {"%d秒", "%d s"},
+	"dur_min":       {"%d分钟", "%d min"},
+	"dur_hour":      {"%d小时%d分钟", "%d h %d min"},
 	"sensitive_hdr": {"🔒 敏感事项（限管理员处理）：%s", "🔒 Sensitive (admins only): %s"},
 	"unsure_hdr":    {"待人工核定（%d 件）：%s", "Awaiting a person (%d): %s"},
 	"s_overdue":     {"七、超期未办结（共 %d 件）", "7. Overdue (%d in all)"},
@@ -56,6 +61,19 @@ func w(lang, key string, args ...any) string {
 		return v
 	}
 	return fmt.Sprintf(v, args...)
+}
+
+// seconds words a delay: seconds under a minute, then minutes, then hours and minutes.
+func seconds(v float64, lang string) string {
+	switch n := int(v + 0.5); {
+	case n < 60:
+		return w(lang, "dur_sec", n)
+	case n < 3600:
+		return w(lang, "dur_min", (n+30)/60)
+	default:
+		m := (n + 30) / 60
+		return w(lang, "dur_hour", m/60, m%60)
+	}
 }
 
 func pct(v *float64) string {
@@ -180,6 +198,12 @@ func (d *Digest) htmlLines(lang string, loc *time.Location) []string {
 	}
 	for _, it := range d.Urgent[:min(20, len(d.Urgent))] {
 		l = append(l, e("🚨 "+it.ID+" · "+orNone(it.Community, lang)+" · "+it.Reason+" · 「"+it.Excerpt+"」"))
+	}
+	switch {
+	case d.Acked > 0:
+		l = append(l, e(w(lang, "ack_times", seconds(*d.AckMedianS, lang), seconds(*d.AckWorstS, lang), d.Acked, d.Unacked)))
+	case d.Unacked > 0:
+		l = append(l, e(w(lang, "ack_none", d.Unacked)))
 	}
 	if len(d.Sensitive) > 0 {
 		var ids []string

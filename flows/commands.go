@@ -339,8 +339,12 @@ func (r *run) commandResult(res *EffectResult) {
 		}
 		lines := []string{r.t("audit_head", "id", first(res.Args))}
 		for _, e := range res.Audit {
-			lines = append(lines, strings.TrimSpace(r.t("audit_line", "at", r.when(e.At), "by", strconv.FormatInt(e.By, 10),
-				"role", e.Role.Label(r.lang), "action", r.actionLabel(e.Action), "detail", e.Detail)))
+			who := e.Role.Label(r.lang) + " " + strconv.FormatInt(e.By, 10)
+			if e.By == 0 && e.Role == "" { // the program's own doing: an escalation, the retention sweep
+				who = r.t("audit_system")
+			}
+			lines = append(lines, strings.TrimSpace(r.t("audit_line", "at", r.when(e.At), "who", who,
+				"action", r.actionLabel(e.Action), "detail", e.Detail)))
 		}
 		r.say(strings.Join(lines, "\n"))
 	case "invite":
@@ -433,6 +437,19 @@ func orDash(s string) string {
 
 func (r *run) when(t time.Time) string { return t.In(r.m.loc).Format("2006-01-02 15:04") }
 
+// duration words a delay for people: seconds under a minute, then whole minutes.
+func (r *run) duration(d time.Duration) string {
+	d = max(d, 0)
+	if d < time.Minute {
+		return r.t("dur_seconds", "n", strconv.Itoa(int(d.Round(time.Second)/time.Second)))
+	}
+	m := int(d.Round(time.Minute) / time.Minute)
+	if m < 60 {
+		return r.t("dur_minutes", "n", strconv.Itoa(m))
+	}
+	return r.t("dur_hours", "h", strconv.Itoa(m/60), "m", strconv.Itoa(m%60))
+}
+
 func (r *run) actionLabel(a string) string {
 	if v, ok := r.m.cat["action_"+a]; ok {
 		return v.In(r.lang)
@@ -484,6 +501,9 @@ func (r *run) caseCard(c *concern.Report) string {
 	lines = append(lines, t("card_tags", "tags", tags, "by", c.Classifier, "confidence", strconv.FormatFloat(c.Confidence, 'f', 2, 64), "reason", c.Reason))
 	if c.Urgent {
 		lines = append(lines, t("card_urgent", "reason", c.UrgentReason))
+		if c.Ack != nil {
+			lines = append(lines, t("card_ack", "by", strconv.FormatInt(c.Ack.By, 10), "at", r.when(c.Ack.At), "after", r.duration(c.Ack.After)))
+		}
 	}
 	if c.Sensitive {
 		lines = append(lines, t("card_sensitive", "reason", c.SensitiveReason))
@@ -579,13 +599,30 @@ func (r *run) event(e *Event) {
 		if e.Count > 1 {
 			again = r.t("alert_again", "n", strconv.Itoa(e.Count))
 		}
+		head := ""
+		if e.Escalated {
+			head = r.t("alert_escalated", "waited", r.duration(r.in.Time.Sub(e.Raised))) + "\n"
+		}
+		ack := []Button{{Label: r.t("alert_ack"), Data: "k:" + e.Concern}}
 		if len(e.Members) > 0 {
-			r.say(r.t("alert_storm", "n", strconv.Itoa(len(e.Members)), "channel", e.Channel, "again", again,
-				"ids", strings.Join(e.Members, "、")), []Button{{Label: r.t("alert_ack"), Data: "k:" + e.Concern}})
+			r.say(head+r.t("alert_storm", "n", strconv.Itoa(len(e.Members)), "channel", e.Channel, "again", again,
+				"ids", strings.Join(e.Members, "、")), ack)
 			return
 		}
-		r.say(r.t("alert", "id", e.Concern, "again", again, "excerpt", e.Excerpt, "reason", e.Reason, "place", orDash(e.Place)),
-			[]Button{{Label: r.t("alert_ack"), Data: "k:" + e.Concern}})
+		key := "alert"
+		switch {
+		case e.AdminsOnly:
+			key = "alert_admins"
+		case e.ByModel:
+			key = "alert_model"
+		}
+		r.say(head+r.t(key, "id", e.Concern, "again", again, "excerpt", e.Excerpt, "reason", e.Reason, "place", orDash(e.Place)), ack)
+	case EventAdvice:
+		key := "urgent_later"
+		if e.Filed {
+			key = "urgent_later_filed"
+		}
+		r.say(r.t(key, "id", e.Concern) + "\n" + r.advice(e.Hazard))
 	case EventDeadLetter:
 		r.say(r.t("dead_letter", "id", e.Concern, "why", e.Reason))
 	case EventExpire:

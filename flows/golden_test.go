@@ -29,8 +29,10 @@ import (
 //	repeat N TEXT       types TEXT made of N repetitions of the characters
 //	role ROLE [COMMUNITY GRID]  the runner finds the speaker to have this role
 //	group on|off        messages come from the staff group chat
-//	event status ID STATUS [rate|filed] | event alert ID COUNT | event role ROLE
+//	event status ID STATUS [rate|filed] | event alert ID COUNT [model|admins|escalated] | event role ROLE
+//	event advice ID HAZARD [filed]
 //	refuse KEY          the next command is refused with catalog message KEY
+//	urgent HAZARD       the next submission is screened an emergency of HAZARD (- for none known)
 //
 // Command effects are answered with canned results, printed in the transcript.
 //
@@ -86,6 +88,7 @@ type player struct {
 	grid       string
 	group      bool
 	refuse     string
+	urgent     *string
 }
 
 func play(t *testing.T, file string) string {
@@ -94,7 +97,7 @@ func play(t *testing.T, file string) string {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	p := &player{t: t, m: testMachine(t), now: time.Date(2026, 11, 26, 9, 0, 0, 0, shanghai(t)), user: 1001, langCode: "zh-hans"}
+	p := &player{t: t, m: testMachine(t, WithDutyPhone("0731-88886666")), now: time.Date(2026, 11, 26, 9, 0, 0, 0, shanghai(t)), user: 1001, langCode: "zh-hans"}
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
@@ -189,6 +192,11 @@ func (p *player) directive(line string) {
 		p.refuse = arg
 		fmt.Fprintf(&p.out, "%s\n", line)
 		return
+	case "urgent":
+		h := strings.TrimPrefix(arg, "-")
+		p.urgent = &h
+		fmt.Fprintf(&p.out, "%s\n", line)
+		return
 	case "event":
 		f := strings.Fields(arg)
 		e := &Event{Type: EventType(f[0])}
@@ -205,6 +213,18 @@ func (p *player) directive(line string) {
 		case EventAlert:
 			e.Concern, e.Excerpt, e.Reason, e.Place = f[1], "三单元楼道燃气泄漏", "紧急情形：燃气泄漏", "阳光社区"
 			e.Count, _ = strconv.Atoi(f[2])
+			for _, x := range f[3:] {
+				switch x {
+				case "model":
+					e.ByModel, e.Reason = true, "大模型判断：楼道有燃气味"
+				case "admins":
+					e.AdminsOnly, e.Excerpt, e.Reason = true, "我们十几户准备明天去区政府集体上访", "敏感事项：集体上访"
+				case "escalated":
+					e.Escalated, e.Raised = true, p.now.Add(-10*time.Minute)
+				}
+			}
+		case EventAdvice:
+			e.Concern, e.Hazard, e.Filed = f[1], f[2], len(f) > 3 && f[3] == "filed"
 		case EventRole:
 			e.Member = concern.Member{Role: concern.Role(f[1])}
 		case EventDeadLetter:
@@ -262,7 +282,11 @@ func (p *player) effect(e Effect) EffectResult {
 			p.concerns[i].Topic, p.concerns[i].Sector = "城乡建设", "社会建设"
 		}
 		p.concerns = append([]concern.Summary{{ID: id, At: p.now, Excerpt: e.Draft.Fields["text"].Text, Status: concern.StatusReceived}}, p.concerns...)
-		return EffectResult{ConcernID: id}
+		res := EffectResult{ConcernID: id}
+		if p.urgent != nil {
+			res.Urgent, res.Hazard, p.urgent = true, *p.urgent, nil
+		}
+		return res
 	case EffectListMine:
 		return EffectResult{Concerns: p.concerns, Total: len(p.concerns)}
 	case EffectCommand:

@@ -78,6 +78,7 @@ const (
 	EventDigest     EventType = "digest"      // the scheduled digest is due in this chat
 	EventDeadLetter EventType = "dead_letter" // a queued concern failed too often, for staff
 	EventExpire     EventType = "expire"      // the chat's draft may have sat idle past its expiry
+	EventAdvice     EventType = "advice"      // a concern the chat reported was judged urgent after its receipt
 )
 
 // Event is news for a chat from outside its own conversation.
@@ -97,6 +98,16 @@ type Event struct {
 	Rate bool `json:"rate,omitempty"`
 	// Count numbers an alert's repetitions.
 	Count int `json:"count,omitempty"`
+	// Hazard is an urgent concern's kind of danger (an alert's, or the advice's).
+	Hazard string `json:"hazard,omitempty"`
+	// ByModel marks an alert the LLM judged urgent, not the rules: staff are asked to confirm.
+	ByModel bool `json:"by_model,omitempty"`
+	// AdminsOnly marks an alert for admins privately (collective action).
+	AdminsOnly bool `json:"admins_only,omitempty"`
+	// Escalated marks an alert gone to an admin because nobody acknowledged it
+	// since Raised.
+	Escalated bool      `json:"escalated,omitempty"`
+	Raised    time.Time `json:"raised,omitzero"`
 	// Channel and Members are set on an alert that gathers a storm: the urgent
 	// concerns of one channel past its limit in a minute.
 	Channel string         `json:"channel,omitempty"`
@@ -167,9 +178,14 @@ type Effect struct {
 type EffectResult struct {
 	Kind EffectKind `json:"kind"`
 	// Failed is set when the effect could not be done (e.g. the store was unreachable).
-	Failed    bool              `json:"failed,omitempty"`
-	ConcernID string            `json:"concern_id,omitempty"`
-	Concerns  []concern.Summary `json:"concerns,omitempty"`
+	Failed    bool   `json:"failed,omitempty"`
+	ConcernID string `json:"concern_id,omitempty"`
+	// Urgent is set when a submitted concern was screened as an emergency: the
+	// receipt starts with what to do now for Hazard (one of the screening's
+	// hazards; empty for a danger of no known kind) and says staff are alerted.
+	Urgent   bool              `json:"urgent,omitempty"`
+	Hazard   string            `json:"hazard,omitempty"`
+	Concerns []concern.Summary `json:"concerns,omitempty"`
 	// Total counts all of the user's concerns when Concerns holds only the latest.
 	Total int `json:"total,omitempty"`
 

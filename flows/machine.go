@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -40,6 +41,42 @@ type Machine struct {
 	org         Text
 	loc         *time.Location
 	retention   int // days personal data is kept after a concern is finished
+	// numbers are the emergency services' numbers said in advice, by service
+	// (EmergencyServices); duty is the office's own duty phone, when it has one.
+	numbers map[string]string
+	duty    string
+}
+
+// EmergencyServices are the services whose numbers advice names: fire, medical
+// (ambulance), police, traffic police, the gas company's emergency line, the power
+// company's, and a psychological crisis line.
+func EmergencyServices() []string {
+	return []string{"fire", "medical", "police", "traffic", "gas", "power", "crisis"}
+}
+
+// DefaultEmergencyNumbers are China's national numbers. Gas has no national line
+// (each city's gas company has its own, printed on the meter and the bill), so
+// advice without one configured says where to find it.
+func DefaultEmergencyNumbers() map[string]string {
+	return map[string]string{"fire": "119", "medical": "120", "police": "110", "traffic": "122", "gas": "", "power": "95598", "crisis": "12356"}
+}
+
+// optionalNumbers may be empty: advice then says where to find the number.
+func optionalNumber(service string) bool { return service == "gas" || service == "crisis" }
+
+// WithEmergencyNumbers replaces some of the emergency numbers advice names
+// (service → number, services of EmergencyServices); the rest keep their defaults.
+func WithEmergencyNumbers(numbers map[string]string) Option {
+	return func(m *Machine) {
+		for k, v := range numbers {
+			m.numbers[k] = strings.TrimSpace(v)
+		}
+	}
+}
+
+// WithDutyPhone gives the office's duty phone, said in the advice of an urgent receipt.
+func WithDutyPhone(phone string) Option {
+	return func(m *Machine) { m.duty = strings.TrimSpace(phone) }
 }
 
 // Option configures a Machine.
@@ -71,7 +108,8 @@ func WithLocation(loc *time.Location) Option { return func(m *Machine) { m.loc =
 
 // NewMachine makes a Machine over the given flow definitions and catalog.
 func NewMachine(defs []*Definition, cat Catalog, opts ...Option) (*Machine, error) {
-	m := &Machine{flows: map[string]*Definition{}, cat: cat, expiry: 30 * time.Minute, loc: time.UTC, retention: 1095}
+	m := &Machine{flows: map[string]*Definition{}, cat: cat, expiry: 30 * time.Minute, loc: time.UTC, retention: 1095,
+		numbers: DefaultEmergencyNumbers()}
 	for _, d := range defs {
 		if _, dup := m.flows[d.ID]; dup {
 			return nil, fmt.Errorf("flow %q is defined twice", d.ID)
@@ -95,6 +133,15 @@ func NewMachine(defs []*Definition, cat Catalog, opts ...Option) (*Machine, erro
 	if m.expiry < time.Minute {
 		missing = append(missing, fmt.Errorf("flow expiry %v is under a minute", m.expiry))
 	}
+	for k, v := range m.numbers {
+		switch {
+		case !slices.Contains(EmergencyServices(), k):
+			missing = append(missing, fmt.Errorf("emergency number for %q: not a service (%s)", k, strings.Join(EmergencyServices(), ", ")))
+		case v == "" && !optionalNumber(k):
+			missing = append(missing, fmt.Errorf("emergency number for %q is empty", k))
+		}
+	}
+	sortErrors(missing)
 	return m, errors.Join(missing...)
 }
 
@@ -932,7 +979,12 @@ func (r *run) result() {
 			key = "receipt_file"
 		}
 		r.s.Flow = nil
-		r.menu(r.t(key, "id", res.ConcernID))
+		text := r.t(key, "id", res.ConcernID)
+		if res.Urgent {
+			// what to do now comes before anything else the receipt says
+			text = r.advice(res.Hazard) + "\n\n" + text
+		}
+		r.menu(text)
 		// the receipt takes the summary's place: a receipt sent again cannot show twice
 		r.out[len(r.out)-1].Edit = true
 	case EffectCommand:
@@ -944,6 +996,41 @@ func (r *run) result() {
 		}
 		r.listConcerns(res, "mine_none", "mine_head")
 	}
+}
+
+// advice is what to do now in an emergency of hazard, with the numbers to call,
+// then the office's duty phone (when it has one) and that staff are alerted.
+func (r *run) advice(hazard string) string {
+	key := "advice_" + hazard
+	if !r.m.hasAdvice(hazard) {
+		key = "urgent_general"
+	}
+	args := make([]string, 0, 2*len(r.m.numbers)+4)
+	for _, k := range EmergencyServices() {
+		args = append(args, k, r.m.numbers[k])
+	}
+	gas, crisis := r.t("urgent_gas_line", "gas", r.m.numbers["gas"]), r.t("urgent_crisis_line", "crisis", r.m.numbers["crisis"])
+	if r.m.numbers["gas"] == "" {
+		gas = r.t("urgent_gas_line_none")
+	}
+	if r.m.numbers["crisis"] == "" {
+		crisis = r.t("urgent_crisis_line_none")
+	}
+	args = append(args, "gas_line", gas, "crisis_line", crisis)
+	lines := []string{r.t(key, args...)}
+	if r.m.duty != "" {
+		lines = append(lines, r.t("urgent_duty", "phone", r.m.duty))
+	}
+	lines = append(lines, r.t("urgent_alerted"))
+	return strings.Join(lines, "\n")
+}
+
+// hasAdvice reports whether a hazard has advice of its own (catalog advice_HAZARD).
+// Collective action has none: it is no danger to the resident, and they are not
+// told it was flagged.
+func (m *Machine) hasAdvice(hazard string) bool {
+	_, ok := m.cat["advice_"+hazard]
+	return ok && hazard != ""
 }
 
 // catalogKeys are the messages the engine needs; NewMachine refuses a catalog without them.
@@ -970,6 +1057,11 @@ var catalogKeys = []string{
 	"event_dup", "event_note", "rate_ask", "alert", "alert_again", "alert_ack", "event_role",
 	"event_role_revoked", "own_grid", "not_found", "not_yours", "not_closed", "already_rated",
 	"invite_invalid", "too_many_attempts", "receipt_file", "dup_self", "level_changed", "changed_notified_filed", "bad_period", "period_bad_date", "period_bad_days", "period_reversed", "period_too_long", "period_future", "digest_unavailable", "dead_letter", "limit_concerns", "limit_messages", "not_member", "same_status", "finished_already", "restricted",
+	"urgent_general", "advice_gas", "advice_fire", "advice_electric", "advice_collapse", "advice_trapped", "advice_flood",
+	"advice_violence", "advice_selfharm", "advice_missing", "advice_medical", "advice_toxic", "advice_crowd",
+	"advice_suspicious", "advice_traffic", "urgent_gas_line", "urgent_gas_line_none", "urgent_crisis_line",
+	"urgent_crisis_line_none", "urgent_duty", "urgent_alerted", "urgent_later", "urgent_later_filed",
+	"alert_model", "alert_admins", "alert_escalated", "card_ack", "dur_seconds", "dur_minutes", "dur_hours",
 }
 
 // Run steps a session with one input and carries out the effects the engine asks

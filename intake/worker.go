@@ -204,7 +204,9 @@ func (w *Worker) handle(ctx context.Context, e store.IntakeEntry) {
 		return
 	}
 	began := time.Now()
-	res, err := w.cls.Classify(ctx, r.Text)
+	// an LLM in the chain gives its own view of urgency beside the topic
+	var view classify.ModelView
+	res, err := w.cls.Classify(classify.WithModelView(ctx, &view), r.Text)
 	if err != nil {
 		w.fail(ctx, log, e, w.attempts, fmt.Errorf("classification: %w", err))
 		return
@@ -213,15 +215,24 @@ func (w *Worker) handle(ctx context.Context, e store.IntakeEntry) {
 	r.Confidence, r.Classifier, r.Reason = res.Confidence, res.Classifier, res.Reason
 	w.metrics.Classified(res.Classifier, time.Since(began))
 	r.Level = concern.LevelGeneral
+	var rules classify.Flags
 	if w.screen != nil {
-		f := w.screen.Screen(r.Text)
-		r.Urgent, r.UrgentReason, r.Sensitive, r.SensitiveReason = f.Urgent, f.UrgentReason, f.Sensitive, f.SensitiveReason
-		switch {
-		case f.Urgent:
-			r.Level = concern.LevelUrgent
-		case f.Utility:
-			r.Level = concern.LevelUtility
-		}
+		rules = w.screen.Screen(r.Text)
+	}
+	// the rules' urgency, and what was decided at submission, stay; the model may
+	// only add urgency where neither found any (to be confirmed by staff)
+	Flag(r, rules)
+	if !r.Urgent {
+		Flag(r, view.Add(rules))
+	}
+	switch {
+	case r.Urgent:
+		r.Level = concern.LevelUrgent
+	case rules.Utility:
+		r.Level = concern.LevelUtility
+	}
+	if r.UrgentByModel {
+		log.Info("the model judged urgent a concern the rules did not", "hazard", r.Hazard, "reason", r.UrgentReason)
 	}
 	if w.deadline != nil {
 		r.Deadline = w.deadline(r.Level, r.ReceivedAt)
@@ -243,7 +254,7 @@ func (w *Worker) handle(ctx context.Context, e store.IntakeEntry) {
 		return
 	}
 	log.Info("concern recorded", "topic", r.Topic, "classifier", r.Classifier, "confidence", r.Confidence,
-		"urgent", r.Urgent, "sensitive", r.Sensitive)
+		"urgent", r.Urgent, "hazard", r.Hazard, "by_model", r.UrgentByModel, "admins_only", r.AdminsOnly, "sensitive", r.Sensitive)
 	channel := r.Channel
 	if r.FiledBy != 0 {
 		channel = "grid"

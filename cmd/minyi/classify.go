@@ -76,7 +76,7 @@ func loadClassifiers(cfg *config.Config, log *slog.Logger) (*classifiers, error)
 
 func runClassify(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("classify needs train, eval, cv or tag")
+		return errors.New("classify needs train, eval, cv, tag or screen-eval")
 	}
 	switch args[0] {
 	case "train":
@@ -87,8 +87,10 @@ func runClassify(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		return classifyCV(ctx, args[1:], stdout, stderr)
 	case "tag":
 		return classifyTag(ctx, args[1:], stdin, stdout, stderr)
+	case "screen-eval":
+		return classifyScreenEval(args[1:], stdout, stderr)
 	}
-	return fmt.Errorf("classify: unknown command %q (train, eval, cv, tag)", args[0])
+	return fmt.Errorf("classify: unknown command %q (train, eval, cv, tag, screen-eval)", args[0])
 }
 
 func trainFlags(fs *flag.FlagSet) *classify.TrainOptions {
@@ -300,19 +302,16 @@ func classifyTag(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		return err
 	}
 	tag := func(text string) {
-		res, err := cs.chain.Classify(ctx, text)
+		var view classify.ModelView
+		res, err := cs.chain.Classify(classify.WithModelView(ctx, &view), text)
 		if err != nil {
 			fmt.Fprintf(stdout, "error: %v\n", err)
 			return
 		}
-		f := cs.screen.Screen(text)
+		// as the intake worker decides: the rules, and the model's urgency only where they found none
+		f := view.Add(cs.screen.Screen(text))
 		fmt.Fprintf(stdout, "%s / %s / %s  (%s, confidence %.2f)\n  %s\n", res.Sector, res.Topic, res.Subtopic, res.Classifier, res.Confidence, res.Reason)
-		if f.Urgent {
-			fmt.Fprintf(stdout, "  URGENT: %s\n", f.UrgentReason)
-		}
-		if f.Sensitive {
-			fmt.Fprintf(stdout, "  SENSITIVE: %s\n", f.SensitiveReason)
-		}
+		printFlags(stdout, f)
 	}
 	if fs.NArg() > 0 {
 		tag(strings.Join(fs.Args(), " "))
@@ -325,4 +324,34 @@ func classifyTag(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		}
 	}
 	return sc.Err()
+}
+
+// printFlags writes a screening decision: the URGENT line scripts read, kept as
+// it was, then the hazard and the parts of the reason on lines of their own.
+func printFlags(w io.Writer, f classify.Flags) {
+	if f.Urgent || f.AdminsOnly {
+		reason := f.UrgentReason
+		if reason == "" {
+			reason = "紧急情形"
+		}
+		fmt.Fprintf(w, "  URGENT: %s\n", reason)
+		if h := flaggedHazard(f); h != "" {
+			fmt.Fprintf(w, "  HAZARD: %s\n", h)
+		}
+		if len(f.Now) > 0 {
+			fmt.Fprintf(w, "  NOW: %s\n", strings.Join(f.Now, "、"))
+		}
+		if f.ByModel {
+			fmt.Fprintln(w, "  BY MODEL: the rules did not find it urgent; staff are asked to confirm")
+		}
+		if f.AdminsOnly {
+			fmt.Fprintln(w, "  ADMINS ONLY: alerted to each admin privately, never the staff group")
+		}
+	}
+	if len(f.Discounted) > 0 {
+		fmt.Fprintf(w, "  DISCOUNTED: %s\n", strings.Join(f.Discounted, "、"))
+	}
+	if f.Sensitive {
+		fmt.Fprintf(w, "  SENSITIVE: %s\n", f.SensitiveReason)
+	}
 }

@@ -54,6 +54,9 @@ usage:
   minyi classify cv --data A.jsonl[,B.jsonl] [--folds 5] [--json]
                                      cross-validate the model, scored file by file
   minyi classify tag [TEXT]          tag one text (or each line of stdin)
+  minyi classify screen-eval --data F.jsonl [--json]
+                                     measure the urgency screening: recall and precision by hazard
+                                     and language, false alarms, and each miss with its reason
   minyi digest [--from D --to D] [--format text|html|xlsx|json] [--out FILE] [--lang zh|en]
                                      a digest of the concerns received (default: yesterday)
   minyi demo-data --reports N --days D
@@ -149,6 +152,8 @@ func setup(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...ca
 		flows.WithExpiry(cfg.FlowExpiry),
 		flows.WithOrgName(cfg.OrgName, cfg.OrgNameEN),
 		flows.WithLocation(cfg.Location),
+		flows.WithEmergencyNumbers(cfg.EmergencyNumbers),
+		flows.WithDutyPhone(cfg.DutyPhone),
 	)
 	if err != nil {
 		st.Close()
@@ -166,10 +171,12 @@ func setup(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...ca
 	})
 	svc := cases.New(st, inbox.NewWriter(st), cases.Config{
 		Admins: cfg.Admins, StaffChat: cfg.StaffChat, Levels: levels, AlertEvery: cfg.AlertRepeat, AlertStorm: cfg.AlertStorm,
+		Escalate:  cfg.AlertEscalate,
 		Retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour,
 		Location:  cfg.Location, DigestAt: cfg.DigestAt, DigestChats: cfg.DigestChats,
 		ConcernsPerDay: cfg.ConcernsPerDay,
-	}, append([]cases.Option{cases.WithLogger(log), cases.WithDigests(digestBuilder(cfg, cls, st, log)), cases.WithMetrics(metrics)}, opts...)...)
+	}, append([]cases.Option{cases.WithLogger(log), cases.WithDigests(digestBuilder(cfg, cls, st, log)), cases.WithMetrics(metrics),
+		cases.WithScreener(cls.screen)}, opts...)...)
 	return &app{cfg: cfg, log: log, st: st, machine: m, cls: cls, cases: svc, metrics: metrics,
 		index: index.New(st, index.WithLogger(log))}, nil
 }
