@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode"
 
 	"gopkg.in/yaml.v3"
 )
@@ -514,11 +515,34 @@ func (s *Screener) Screen(text string) Flags {
 	}
 	if best >= 0 {
 		// the reason: what showed the hazard, and what in those sentences showed it is now
+		// what showed it: events and signs, then pairs that add a part not named
+		// yet, four at most; then what in those sentences showed it is now
 		var what, now []string
+		var named [][2]int
+		overlaps := func(from, to int) bool {
+			for _, n := range named {
+				if from < n[1] && to > n[0] {
+					return true
+				}
+			}
+			return false
+		}
+		for _, pairs := range []bool{false, true} {
+			for _, h := range evidence[best] {
+				if (h.pairTo > 0) != pairs || len(what) == 4 || overlaps(h.start, h.end) || pairs && overlaps(h.pairFrom, h.pairTo) {
+					continue
+				}
+				named = append(named, [2]int{h.start, h.end})
+				if pairs {
+					named = append(named, [2]int{h.pairFrom, h.pairTo})
+				}
+				what = appendNew(what, h.text(src))
+			}
+		}
 		for _, h := range evidence[best] {
-			what = appendNew(what, h.text(src))
 			for _, o := range ss[h.sentence].hits {
 				switch {
+				case o.pairTo > 0 || overlaps(o.start, o.end) || !hasLetter(o.p.text):
 				case o.aspect == aspectProgressive:
 					now = appendNew(now, src.at(o.start-1, o.end))
 				case o.p.hasKind[roleNowStrong] || o.p.hasKind[roleNowWeak] || o.p.hasKind[roleRisk] || o.aspect == aspectDurative,
@@ -542,6 +566,16 @@ func (s *Screener) Screen(text string) Flags {
 	}
 	f.Discounted = set
 	return f
+}
+
+// hasLetter: a mark made of punctuation alone ("!") counts, but is not shown.
+func hasLetter(w string) bool {
+	for _, r := range w {
+		if unicode.IsLetter(r) {
+			return true
+		}
+	}
+	return false
 }
 
 func (s *Screener) isSymptom(p *phrase) bool {

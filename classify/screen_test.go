@@ -16,7 +16,7 @@ func TestScreenReadsSituations(t *testing.T) {
 		why    string // in the reason when urgent, among the discounted words when not
 	}{
 		{"燃气管道有泄漏的味道，在和平社区5号楼一单元，非常浓！", true, HazardGas, "非常"},
-		{"电梯卡在七楼和八楼之间，里面关着一个老人", true, HazardTrapped, "关着一个"},
+		{"电梯卡在七楼和八楼之间，里面关着一个老人", true, HazardTrapped, "里面关着"},
 		{"隔壁楼阳台整块塌下来了", true, HazardCollapse, "塌下来"},
 		{"孩子走丢了，在阳光社区附近", true, HazardMissing, "走丢"},
 		{"去年着火的那栋楼到现在都没修好，墙还是黑的", false, "", "去年"},
