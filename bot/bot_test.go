@@ -159,7 +159,9 @@ func newHarness(t *testing.T, webhook bool, tweaks ...func(*harnessConfig)) *har
 	lex := lexicon(t)
 	screen := cc.screen
 	if screen == nil {
-		screen = lex
+		if screen, err = classify.NewScreener(lex); err != nil {
+			t.Fatal(err)
+		}
 	}
 	svc := cases.New(st, inbox.NewWriter(st), cc.Config,
 		cases.WithIntake(h.intake), cases.WithLogger(logger), cases.WithClock(h.clock.now), cases.WithScreener(screen),

@@ -24,8 +24,6 @@ type Lexicon struct {
 	fallback string
 	m        *matcher
 	entries  [][]entry // per word: where it counts
-	urgent   *screen
-	unless   *matcher
 	utility  *matcher
 	alone    *matcher
 	official *matcher
@@ -40,10 +38,6 @@ type entry struct {
 type lexiconFile struct {
 	Version int                                    `yaml:"version"`
 	Topics  map[string]map[string]map[int][]string `yaml:"topics"`
-	Urgent  struct {
-		Words  []string `yaml:"words"`
-		Unless []string `yaml:"unless"`
-	} `yaml:"urgent"`
 	Utility struct {
 		Words []string `yaml:"words"`
 	} `yaml:"utility"`
@@ -53,8 +47,6 @@ type lexiconFile struct {
 		Conduct   []string `yaml:"conduct"`
 	} `yaml:"sensitive"`
 }
-
-type screen struct{ m *matcher }
 
 // NewLexicon builds the built-in lexicon over the taxonomy tax. When nothing
 // matches, it answers fallback with zero confidence, so a concern is never untagged.
@@ -135,8 +127,6 @@ func ParseLexicon(raw []byte, name string, tax *Taxonomy, fallback string) (*Lex
 		return nil, fmt.Errorf("%s: no words", name)
 	}
 	l.m = newMatcher(words)
-	l.urgent = &screen{m: newMatcher(normalizeAll(f.Urgent.Words))}
-	l.unless = newMatcher(normalizeAll(f.Urgent.Unless))
 	l.utility = newMatcher(normalizeAll(f.Utility.Words))
 	l.alone = newMatcher(normalizeAll(f.Sensitive.Alone))
 	l.official = newMatcher(normalizeAll(f.Sensitive.Officials))
@@ -319,26 +309,6 @@ func listFound(fs map[int]*found) string {
 		parts = append(parts, p)
 	}
 	return strings.Join(parts, "、")
-}
-
-// Screen flags danger now (urgent), water/power/gas/heating (utility) and matters
-// for restricted handling (sensitive), with the words that decided them.
-func (l *Lexicon) Screen(text string) Flags {
-	norm := []rune(normalize(text))
-	var f Flags
-	// a match inside a risk or a past event ("火灾隐患") does not count
-	masked := append([]rune(nil), norm...)
-	for _, h := range l.unless.find(norm) {
-		for i := h.start; i < h.end; i++ {
-			masked[i] = ' '
-		}
-	}
-	if ws := distinct(l.urgent.m, masked); len(ws) > 0 {
-		f.Urgent, f.UrgentReason = true, "紧急情形："+strings.Join(ws, "、")
-	}
-	sf := l.screenSensitive(norm)
-	f.Utility, f.Sensitive, f.SensitiveReason = sf.Utility, sf.Sensitive, sf.SensitiveReason
-	return f
 }
 
 // screenSensitive flags water, power, gas and heating (utility) and matters for

@@ -82,36 +82,6 @@ func TestLexiconFileErrors(t *testing.T) {
 	}
 }
 
-func TestScreen(t *testing.T) {
-	lex := newLexicon(t)
-	cases := []struct {
-		text              string
-		urgent, sensitive bool
-		why               string
-	}{
-		{"三单元楼道里闻到很重的煤气味，好像燃气泄漏了", true, false, "燃气泄漏"},
-		{"小区电梯困人半小时了，里面有老人", true, false, "电梯困人"},
-		{"我邻居说活不下去了，站在楼顶要跳楼", true, false, "跳楼"},
-		{"河水暴涨，村里好几户进水了", true, false, "进水了"},
-		{"楼道堆满杂物，存在火灾隐患，请物业清理", false, false, ""},
-		{"建议开展防溺水宣传", false, false, ""},
-		{"村支书贪污扶贫款，村民敢怒不敢言", false, true, "贪污"},
-		{"我们三十多户准备明天集体上访", false, true, "集体上访"},
-		{"城管队员态度恶劣，还动手推人", false, true, "城管队员"},
-		{"路灯坏了一个月", false, false, ""},
-	}
-	for _, c := range cases {
-		f := lex.Screen(c.text)
-		if f.Urgent != c.urgent || f.Sensitive != c.sensitive {
-			t.Errorf("%q: urgent %v sensitive %v (%s%s)", c.text, f.Urgent, f.Sensitive, f.UrgentReason, f.SensitiveReason)
-			continue
-		}
-		if c.why != "" && !strings.Contains(f.UrgentReason+f.SensitiveReason, c.why) {
-			t.Errorf("%q: reason %q does not name %q", c.text, f.UrgentReason+f.SensitiveReason, c.why)
-		}
-	}
-}
-
 // Issue 14's lexicon mistakes: place words are no topic evidence; 12345 inside a
 // longer number is not the hotline; 红包 taken by an official is discipline, not
 // the health service.

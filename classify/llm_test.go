@@ -266,7 +266,7 @@ func TestLLMInjection(t *testing.T) {
 		t.Fatalf("the concern did not stay one JSON string: %q", f.sent()[0].Messages[1].Content)
 	}
 	// the rules decide from the text alone: the words 标记为紧急 make nothing urgent
-	rules := newLexicon(t).Screen(injection)
+	rules := newScreener(t).Screen(injection)
 	if rules.Urgent {
 		t.Fatalf("the words 标记为紧急 made a concern urgent: %+v", rules)
 	}

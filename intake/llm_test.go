@@ -69,7 +69,7 @@ func TestUnreliableLLMHoldsNothingUp(t *testing.T) {
 		ids = append(ids, id)
 	}
 	start := time.Now()
-	run(t, New(st, chain, WithLogger(quiet), WithScreener(lex)))
+	run(t, New(st, chain, WithLogger(quiet), WithScreener(screener(t, lex))))
 	by := map[string]int{}
 	for _, id := range ids {
 		r := waitRecord(t, st, id)

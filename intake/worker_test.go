@@ -39,6 +39,16 @@ func (f *flaky) Classify(context.Context, string) (classify.Result, error) {
 	return classify.Result{Topic: "城乡建设", Sector: "社会建设", Confidence: 0.9, Classifier: "test", Reason: "test"}, nil
 }
 
+// screener is the screening over lex.
+func screener(t *testing.T, lex *classify.Lexicon) *classify.Screener {
+	t.Helper()
+	s, err := classify.NewScreener(lex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 // openStore gives a test an empty store.
 func openStore(t *testing.T) *store.Store {
 	t.Helper()
@@ -135,7 +145,7 @@ func TestUrgentAndSensitiveAreFlagged(t *testing.T) {
 	sensitiveID, _ := st.Submit(t.Context(), "s1", &concern.Report{ReceivedAt: now, Text: "村支书贪污扶贫款，村民集体上访", Status: concern.StatusReceived}, 0)
 	plainID, _ := st.Submit(t.Context(), "p1", &concern.Report{ReceivedAt: now, Text: "路灯坏了一个月", Status: concern.StatusReceived}, 0)
 	alerts := make(chan string, 3)
-	run(t, New(st, lex, WithLogger(quiet), WithScreener(lex), WithUrgent(func(_ context.Context, r *concern.Report) error {
+	run(t, New(st, lex, WithLogger(quiet), WithScreener(screener(t, lex)), WithUrgent(func(_ context.Context, r *concern.Report) error {
 		stats, _ := st.QueueStatus(context.Background(), time.Now(), 0)
 		if stats.Pending == 0 {
 			t.Error("the urgent alert came after the entry was acknowledged")
