@@ -41,6 +41,9 @@ type hazardDef struct {
 	needs uint8
 	// pairEvent: a thing with its state is the event itself (孩子…不见了), not a sign
 	pairEvent bool
+	// over are the hazards this one is chosen before when both are found (a
+	// crash with someone bleeding is a road accident; fumes making one faint, toxic)
+	over []Hazard
 }
 
 // role is what a phrase stands for; one phrase may stand for several.
@@ -93,6 +96,7 @@ type screenFile struct {
 		Things   []string   `yaml:"things"`
 		States   []string   `yaml:"states"`
 		Resolved []string   `yaml:"resolved"`
+		Over     []string   `yaml:"over"`
 	} `yaml:"hazards"`
 	Now struct {
 		Strong []string `yaml:"strong"`
@@ -209,7 +213,14 @@ func ParseScreener(raw []byte, name string, lex *Lexicon) (*Screener, error) {
 			errs = append(errs, fmt.Errorf("%s: at most %d hazards", name, maxHazards))
 			break
 		}
-		s.hazards = append(s.hazards, hazardDef{code: Hazard(c), label: h.Label, needs: needs, pairEvent: h.Pairs == "event"})
+		var over []Hazard
+		for _, o := range h.Over {
+			if !known[Hazard(o)] {
+				errs = append(errs, fmt.Errorf("%s: hazard %s: over %q is not a hazard", name, c, o))
+			}
+			over = append(over, Hazard(o))
+		}
+		s.hazards = append(s.hazards, hazardDef{code: Hazard(c), label: h.Label, needs: needs, pairEvent: h.Pairs == "event", over: over})
 		add(h.Events, role{kind: roleEvent, hazard: i})
 		add(h.Signs, role{kind: roleSign, hazard: i})
 		add(h.Unless, role{kind: roleUnless, hazard: i})
@@ -509,7 +520,7 @@ func (s *Screener) Screen(text string) Flags {
 	}
 	best := -1
 	for i, sc := range score[:len(s.hazards)] {
-		if sc > 0 && (best < 0 || sc > score[best]) {
+		if sc > 0 && (best < 0 || s.before(i, best) || !s.before(best, i) && sc > score[best]) {
 			best = i
 		}
 	}
@@ -566,6 +577,16 @@ func (s *Screener) Screen(text string) Flags {
 	}
 	f.Discounted = set
 	return f
+}
+
+// before reports whether hazard i is chosen before j when both are found.
+func (s *Screener) before(i, j int) bool {
+	for _, o := range s.hazards[i].over {
+		if o == s.hazards[j].code {
+			return true
+		}
+	}
+	return false
 }
 
 // hasLetter: a mark made of punctuation alone ("!") counts, but is not shown.
