@@ -27,8 +27,8 @@ type Screener struct {
 	hazards []hazardDef
 	coll    screenText // the collective-action label
 	// contexts holds the bit of each list under context; symptoms is its bit
-	contexts map[string]uint8
-	symptoms uint8
+	contexts         map[string]uint8
+	symptoms, person uint8
 	// pairPhrase stands for any pair of each hazard: its sign, or its event
 	pairPhrase []*phrase
 }
@@ -176,7 +176,7 @@ func ParseScreener(raw []byte, name string, lex *Lexicon) (*Screener, error) {
 	for i, c := range names {
 		s.contexts[c] = 1 << (i % 8)
 	}
-	s.symptoms = s.contexts["symptoms"]
+	s.symptoms, s.person = s.contexts["symptoms"], s.contexts["person"]
 	known := map[Hazard]bool{}
 	for _, h := range Hazards {
 		known[h] = true
@@ -494,7 +494,8 @@ func (s *Screener) Screen(text string) Flags {
 					continue
 				}
 				def := s.hazards[r.hazard]
-				if why, off := s.setAside(x.hits, h, r.hazard, norm, joke, x.context&def.needs != 0); off {
+				// a person in the sentence means the unless words (钥匙, 手机) are not what is missing
+				if why, off := s.setAside(x.hits, h, r.hazard, norm, joke, x.context&(def.needs|s.person) != 0); off {
 					set = appendNew(set, why...)
 					continue
 				}
@@ -722,11 +723,25 @@ func (s *Screener) collective(hits []match, norm []rune, src source, joke bool) 
 			plan = appendNew(plan, h.text(src))
 		}
 	}
+	if clockTime(norm) {
+		when = append(when, "时刻")
+	}
 	// a day to come says it is planned; a time of day needs the plan said
 	if len(action) == 0 || len(future) == 0 && (len(when) == 0 || len(plan) == 0) {
 		return nil, false
 	}
 	return append(append(append(action, future...), when...), plan...), true
+}
+
+// clockTime reports whether text holds a time of day written with digits (08:30).
+func clockTime(text []rune) bool {
+	digit := func(i int) bool { return i >= 0 && i < len(text) && text[i] >= '0' && text[i] <= '9' }
+	for i, r := range text {
+		if (r == ':' || r == '：') && digit(i-1) && digit(i+1) && digit(i+2) {
+			return true
+		}
+	}
+	return false
 }
 
 // find returns the phrases in norm; a Latin one only at word boundaries.

@@ -68,13 +68,14 @@ func TestScreenReadsSituations(t *testing.T) {
 // On the team's own labelled sets (hand-written, with as many hard negatives as
 // positives): recall ≥ 0.98 overall and ≥ 0.95 for every hazard, false alarms ≤ 3 %.
 // screen_dev was written first and tuned on; screen_eval, screen_blind,
-// screen_blind2 and screen_blind3 were each first scored blind (recall 0.778,
-// 0.668, 0.808, 0.879; false alarms 11.2 %, 6.8 %, 10.7 %, 10.2 %) and the rules
-// reworked after; see the note.
+// screen_blind2, screen_blind3 and screen_blind4 were each first scored blind
+// (recall 0.778, 0.668, 0.808, 0.879, 0.857; false alarms 11.2 %, 6.8 %, 10.7 %,
+// 10.2 %, 14.2 %) and the rules reworked after: these are figures on sets the
+// rules were written against, not on unseen writing. See the note.
 func TestScreenMeetsTargetsOnOwnSets(t *testing.T) {
 	s := newScreener(t)
 	for _, path := range []string{"testdata/screen_dev.jsonl", "testdata/screen_eval.jsonl", "testdata/screen_blind.jsonl", "testdata/screen_blind2.jsonl",
-		"testdata/screen_blind3.jsonl"} {
+		"testdata/screen_blind3.jsonl", "testdata/screen_blind4.jsonl"} {
 		items := readScreenSet(t, path)
 		pos, tp, neg, fp := 0, 0, 0, 0
 		per := map[string][2]int{}
