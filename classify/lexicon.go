@@ -24,10 +24,8 @@ type Lexicon struct {
 	fallback string
 	m        *matcher
 	entries  [][]entry // per word: where it counts
-	utility  *matcher
-	alone    *matcher
-	official *matcher
-	conduct  *matcher
+	// the screening's words for utilities and sensitivity (the Screener reads them)
+	utility, alone, official, conduct []string
 }
 
 type entry struct {
@@ -127,10 +125,10 @@ func ParseLexicon(raw []byte, name string, tax *Taxonomy, fallback string) (*Lex
 		return nil, fmt.Errorf("%s: no words", name)
 	}
 	l.m = newMatcher(words)
-	l.utility = newMatcher(normalizeAll(f.Utility.Words))
-	l.alone = newMatcher(normalizeAll(f.Sensitive.Alone))
-	l.official = newMatcher(normalizeAll(f.Sensitive.Officials))
-	l.conduct = newMatcher(normalizeAll(f.Sensitive.Conduct))
+	l.utility = normalizeAll(f.Utility.Words)
+	l.alone = normalizeAll(f.Sensitive.Alone)
+	l.official = normalizeAll(f.Sensitive.Officials)
+	l.conduct = normalizeAll(f.Sensitive.Conduct)
 	return l, nil
 }
 
@@ -309,29 +307,4 @@ func listFound(fs map[int]*found) string {
 		parts = append(parts, p)
 	}
 	return strings.Join(parts, "、")
-}
-
-// screenSensitive flags water, power, gas and heating (utility) and matters for
-// restricted handling (sensitive), with the words that decided them.
-func (l *Lexicon) screenSensitive(norm []rune) Flags {
-	var f Flags
-	f.Utility = len(l.utility.find(norm)) > 0
-	if ws := distinct(l.alone, norm); len(ws) > 0 {
-		f.Sensitive, f.SensitiveReason = true, "敏感事项："+strings.Join(ws, "、")
-	} else if off, con := distinct(l.official, norm), distinct(l.conduct, norm); len(off) > 0 && len(con) > 0 {
-		f.Sensitive, f.SensitiveReason = true, "涉及干部作风："+strings.Join(off, "、")+"；"+strings.Join(con, "、")
-	}
-	return f
-}
-
-func distinct(m *matcher, text []rune) []string {
-	var out []string
-	seen := map[int]bool{}
-	for _, h := range m.find(text) {
-		if !seen[h.word] {
-			seen[h.word] = true
-			out = append(out, m.words[h.word])
-		}
-	}
-	return out
 }

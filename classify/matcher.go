@@ -156,7 +156,7 @@ func (m *matcher) addNode() int32 {
 // find returns the words in text, leaving out any word that lies inside a longer
 // one found there (养老保险 is not also 保险; 村医保 still gives 村医 and 医保).
 func (m *matcher) find(text []rune) []hit {
-	var all []hit
+	all := make([]hit, 0, len(text)/4+4)
 	n := int32(0)
 	for i, c := range text {
 		for {

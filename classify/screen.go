@@ -67,6 +67,10 @@ const (
 	roleRisk    // people at risk: a mark of now beside a sign
 	rolePresent // a time that is now, after a mark of the past
 	roleUnless
+	roleUtility  // water, power, gas, heating: a shorter deadline
+	roleAlone    // sensitive on its own (corruption, collective action)
+	roleOfficial // sensitive with conduct: an official's title
+	roleConduct  // and a complaint about conduct
 	roleDiscount
 	roleIdiom
 	roleJoke
@@ -241,6 +245,10 @@ func ParseScreener(raw []byte, name string, lex *Lexicon) (*Screener, error) {
 		}
 		add(list, role{kind: roleDiscount, hazard: -1, cat: cat})
 	}
+	add(lex.utility, role{kind: roleUtility})
+	add(lex.alone, role{kind: roleAlone})
+	add(lex.official, role{kind: roleOfficial})
+	add(lex.conduct, role{kind: roleConduct})
 	add(f.Risk, role{kind: roleRisk})
 	add(f.Present, role{kind: rolePresent})
 	for cat, list := range f.Context {
@@ -293,7 +301,8 @@ func (s *Screener) inherit() {
 			}
 			for _, r := range q.roles {
 				if r.kind == roleNowStrong || r.kind == roleNowWeak || r.kind == roleContext || r.kind == roleRisk ||
-					r.kind == rolePresent || r.kind == roleThing || r.kind == roleState {
+					r.kind == rolePresent || r.kind == roleThing || r.kind == roleState || r.kind >= roleUtility && r.kind <= roleConduct ||
+					r.kind >= roleAction && r.kind <= rolePlan {
 					if !p.hasRole(r) {
 						p.roles = append(p.roles, r)
 						p.hasKind[r.kind] = true
@@ -406,10 +415,10 @@ const (
 // Screen reads text for danger now, sensitivity and utilities.
 func (s *Screener) Screen(text string) Flags {
 	folded := []rune(normalize(text))
-	f := s.lex.screenSensitive(folded)
 	norm, pos := stemLatin(folded)
 	src := source{folded: folded, pos: pos}
 	hits := s.find(norm) // in order of start
+	f := s.sensitive(hits, src)
 
 	joke := false
 	var idioms [][2]int
@@ -692,6 +701,33 @@ func (s *Screener) setAside(sentence []match, h match, hazard int, norm []rune, 
 	return nil, false
 }
 
+// sensitive flags utilities (a shorter deadline) and matters for restricted
+// handling: corruption or collective action on their own, or an official's title
+// together with a complaint about conduct; with the words that decided them.
+func (s *Screener) sensitive(hits []match, src source) Flags {
+	var f Flags
+	var alone, official, conduct []string
+	for _, h := range hits {
+		f.Utility = f.Utility || h.p.hasKind[roleUtility]
+		if h.p.hasKind[roleAlone] {
+			alone = appendNew(alone, h.text(src))
+		}
+		if h.p.hasKind[roleOfficial] {
+			official = appendNew(official, h.text(src))
+		}
+		if h.p.hasKind[roleConduct] {
+			conduct = appendNew(conduct, h.text(src))
+		}
+	}
+	switch {
+	case len(alone) > 0:
+		f.Sensitive, f.SensitiveReason = true, "敏感事项："+strings.Join(alone, "、")
+	case len(official) > 0 && len(conduct) > 0:
+		f.Sensitive, f.SensitiveReason = true, "涉及干部作风："+strings.Join(official, "、")+"；"+strings.Join(conduct, "、")
+	}
+	return f
+}
+
 // collective finds collective action announced with a time: sensitive, and
 // urgent for admins.
 func (s *Screener) collective(hits []match, norm []rune, src source, joke bool) ([]string, bool) {
@@ -746,7 +782,7 @@ func clockTime(text []rune) bool {
 
 // find returns the phrases in norm; a Latin one only at word boundaries.
 func (s *Screener) find(norm []rune) []match {
-	var out []match
+	out := make([]match, 0, len(norm)/4+4)
 	for _, h := range s.m.find(norm) {
 		p := &s.info[h.word]
 		end := h.end
@@ -906,8 +942,16 @@ var unstemmed = map[string]bool{"news": true, "gas": true, "bus": true, "glass":
 
 // appendStem appends word w cut to its stem.
 func appendStem(out, w []rune) []rune {
-	if full, ok := contractions[string(w)]; ok {
-		w = []rune(full)
+	// the word as bytes on the stack: looking it up makes no garbage
+	var buf [16]byte
+	short := len(w) <= len(buf)
+	if short {
+		for i, r := range w {
+			buf[i] = byte(r)
+		}
+		if full, ok := contractions[string(buf[:len(w)])]; ok {
+			w = []rune(full)
+		}
 	}
 	has := func(suffix string) bool {
 		if len(w) < len(suffix) {
@@ -931,7 +975,7 @@ func appendStem(out, w []rune) []rune {
 	n := len(w)
 	y := false
 	switch {
-	case unstemmed[string(w)]:
+	case short && unstemmed[string(buf[:len(w)])]:
 	case n > 5 && has("ing"):
 		w = undouble(w[:n-3])
 	case n > 4 && (has("ied") || has("ies")):
