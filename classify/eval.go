@@ -2,13 +2,16 @@ package classify
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
 	"math/rand"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -43,6 +46,52 @@ func ReadItems(r io.Reader) ([]Item, error) {
 		items = append(items, it)
 	}
 	return items, sc.Err()
+}
+
+// ScreenItem is one line of a screening set: is the text an emergency, and of
+// which hazard. An ordinary report may carry a hazard too: the danger it speaks of
+// without being one (a past fire, a gas bill), so that false alarms can be told by kind.
+type ScreenItem struct {
+	ID     string `json:"id"`
+	Text   string `json:"text"`
+	Urgent bool   `json:"urgent"`
+	Hazard string `json:"hazard"`
+	Lang   string `json:"lang"`
+}
+
+// ReadScreenItems reads a screening set from JSON lines, refusing a line without
+// text or with a hazard the screening does not know; a missing id or language is
+// filled in.
+func ReadScreenItems(r io.Reader) ([]ScreenItem, error) {
+	var items []ScreenItem
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
+			continue
+		}
+		var it ScreenItem
+		if err := json.Unmarshal([]byte(line), &it); err != nil {
+			return nil, fmt.Errorf("line %d: %w", n, err)
+		}
+		if it.Hazard != "" && !slices.Contains(Hazards, Hazard(it.Hazard)) {
+			return nil, fmt.Errorf("line %d: hazard %q is not one of the screening's", n, it.Hazard)
+		}
+		if strings.TrimSpace(it.Text) == "" {
+			return nil, fmt.Errorf("line %d: no text", n)
+		}
+		it.ID = cmp.Or(it.ID, fmt.Sprintf("line %d", n))
+		it.Lang = cmp.Or(it.Lang, "?")
+		items = append(items, it)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	if len(items) == 0 {
+		return nil, errors.New("no items")
+	}
+	return items, nil
 }
 
 // ReadItemFiles reads and joins several .jsonl files.

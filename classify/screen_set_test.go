@@ -1,38 +1,22 @@
 package classify
 
 import (
-	"bufio"
-	"encoding/json"
 	"os"
 	"testing"
 )
 
-type screenItem struct {
-	ID     string `json:"id"`
-	Lang   string `json:"lang"`
-	Urgent bool   `json:"urgent"`
-	Hazard string `json:"hazard"`
-	Text   string `json:"text"`
-}
-
-func readScreenSet(t testing.TB, path string) []screenItem {
+func readScreenSet(t testing.TB, path string) []ScreenItem {
 	t.Helper()
 	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var out []screenItem
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var it screenItem
-		if err := json.Unmarshal(sc.Bytes(), &it); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, it)
+	items, err := ReadScreenItems(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
 	}
-	return out
+	return items
 }
 
 func newScreener(t testing.TB) *Screener {

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"cmp"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -23,51 +21,16 @@ type screener interface {
 	Screen(text string) classify.Flags
 }
 
-// screenItem is one labelled line: is the text an emergency, and of which hazard.
-// An ordinary report may carry a hazard too: the danger it speaks of without
-// being one (a past fire, a gas bill), so that false alarms can be told by kind.
-type screenItem struct {
-	ID     string `json:"id"`
-	Text   string `json:"text"`
-	Urgent bool   `json:"urgent"`
-	Hazard string `json:"hazard"`
-	Lang   string `json:"lang"`
-}
-
-// readScreenItems reads labelled lines, refusing a hazard the screening does not know.
-func readScreenItems(path string) ([]screenItem, error) {
+// readScreenItems reads a file of labelled lines.
+func readScreenItems(path string) ([]classify.ScreenItem, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	var items []screenItem
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
-	for n := 1; sc.Scan(); n++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" {
-			continue
-		}
-		var it screenItem
-		if err := json.Unmarshal([]byte(line), &it); err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", path, n, err)
-		}
-		if it.Hazard != "" && !slices.Contains(classify.Hazards, classify.Hazard(it.Hazard)) {
-			return nil, fmt.Errorf("%s:%d: hazard %q is not one of the screening's", path, n, it.Hazard)
-		}
-		if strings.TrimSpace(it.Text) == "" {
-			return nil, fmt.Errorf("%s:%d: no text", path, n)
-		}
-		it.ID = cmp.Or(it.ID, fmt.Sprintf("line %d", n))
-		it.Lang = cmp.Or(it.Lang, "?")
-		items = append(items, it)
-	}
-	if err := sc.Err(); err != nil {
+	items, err := classify.ReadScreenItems(f)
+	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	if len(items) == 0 {
-		return nil, fmt.Errorf("%s: no items", path)
 	}
 	return items, nil
 }
@@ -162,7 +125,7 @@ func flaggedHazard(f classify.Flags) string {
 }
 
 // evaluateScreen runs the screening over items and counts what it found and missed.
-func evaluateScreen(s screener, items []screenItem) *screenReport {
+func evaluateScreen(s screener, items []classify.ScreenItem) *screenReport {
 	rep := &screenReport{N: len(items), ByLang: map[string]screenFigures{}}
 	by := map[string]*hazardFigures{}
 	order := []string{}

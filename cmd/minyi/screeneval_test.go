@@ -121,7 +121,7 @@ func TestScreenEvalCommand(t *testing.T) {
 	bad := filepath.Join(t.TempDir(), "bad.jsonl")
 	os.WriteFile(bad, []byte(`{"id":"x","text":"着火了","urgent":true,"hazard":"meteor"}`+"\n"), 0o644)
 	errs.Reset()
-	if code := run([]string{"classify", "screen-eval", "--data", bad}, nil, &out, &errs); code == 0 || !strings.Contains(errs.String(), `bad.jsonl:1: hazard "meteor"`) {
+	if code := run([]string{"classify", "screen-eval", "--data", bad}, nil, &out, &errs); code == 0 || !strings.Contains(errs.String(), `bad.jsonl: line 1: hazard "meteor"`) {
 		t.Fatalf("a bad hazard: exit %d, %s", code, errs.String())
 	}
 }
