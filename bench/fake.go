@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"mime/multipart"
 	"net/http"
@@ -33,11 +34,27 @@ type fakeAPI struct {
 
 	trace io.Writer // every call's method and parameters, when set (-trace)
 
+	// limits, when set, answers 429 past Telegram's own limits
+	limits *telegramLimits
+	// staff are the messages sent to the staff chat, for the alerts' latency
+	staff    []staffMsg
+	pressSeq int64
+
 	msgID    atomic.Int64
 	calls    atomic.Int64
 	polls    atomic.Int64
 	replies  atomic.Int64
 	answered atomic.Int64 // updates that got a reply
+	// toResidents counts messages sent or edited in residents' chats
+	toResidents atomic.Int64
+	answers     atomic.Int64 // answerCallbackQuery calls
+	tooMany     atomic.Int64 // calls answered 429
+	repeats     atomic.Int64 // updates residents sent again
+}
+
+type staffMsg struct {
+	at   time.Time
+	text string
 }
 
 type queued struct {
@@ -52,6 +69,22 @@ type chatState struct {
 	want    string    // the words or button label the resident waits for
 	got     chan struct{}
 	buttons map[string]button // the newest button of each label
+	// heard is when the last message came, done when the resident last did something
+	heard, done time.Time
+	// receipts counts the receipts this resident got, the first at firstReceipt, for concern
+	receipts     int
+	firstReceipt time.Time
+	concern      string
+}
+
+// quietSince is when the chat last saw anything: a message to the resident, or their own.
+func (c *chatState) quietSince() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.heard.After(c.done) {
+		return c.heard
+	}
+	return c.done
 }
 
 type button struct {
@@ -95,6 +128,15 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		f.getUpdates(r.Context(), w, params)
 	case "sendMessage", "editMessageText":
 		chat, _ := strconv.ParseInt(params["chat_id"], 10, 64)
+		if f.limits != nil {
+			if ok, wait := f.limits.allow(chat, time.Now()); !ok {
+				f.tooMany.Add(1)
+				after := int(math.Ceil(wait.Seconds()))
+				w.WriteHeader(http.StatusTooManyRequests)
+				fmt.Fprintf(w, `{"ok":false,"error_code":429,"description":"Too Many Requests: retry after %d","parameters":{"retry_after":%d}}`, after, after)
+				return
+			}
+		}
 		id := f.msgID.Add(1)
 		if method == "editMessageText" {
 			id, _ = strconv.ParseInt(params["message_id"], 10, 64)
@@ -103,7 +145,10 @@ func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, `{"ok":true,"result":{"message_id":%d,"date":%d,"chat":{"id":%d,"type":"private"},"text":""}}`, id, time.Now().Unix(), chat)
 	case "getMe":
 		fmt.Fprint(w, `{"ok":true,"result":{"id":123456789,"is_bot":true,"first_name":"民意","username":"minyi_bench_bot"}}`)
-	default: // answerCallbackQuery, setWebhook, deleteWebhook, setMyCommands…
+	case "answerCallbackQuery":
+		f.answers.Add(1)
+		fmt.Fprint(w, `{"ok":true,"result":true}`)
+	default: // setWebhook, deleteWebhook, setMyCommands…
 		fmt.Fprint(w, `{"ok":true,"result":true}`)
 	}
 }
@@ -190,12 +235,28 @@ func (f *fakeAPI) getUpdates(ctx context.Context, w http.ResponseWriter, params 
 // the update; one that holds what the resident waits for lets them go on.
 func (f *fakeAPI) reply(chatID int64, msg int, text, markup string) {
 	f.replies.Add(1)
+	now := time.Now()
 	c := f.chat(chatID)
 	if c == nil {
+		if chatID == benchStaffChat {
+			f.mu.Lock()
+			f.staff = append(f.staff, staffMsg{at: now, text: text})
+			f.mu.Unlock()
+		}
 		return
 	}
-	now := time.Now()
+	f.toResidents.Add(1)
 	c.mu.Lock()
+	c.heard = now
+	if strings.Contains(text, "您的诉求已收到") {
+		if c.receipts == 0 {
+			c.firstReceipt = now
+			if m := concernID.FindStringSubmatch(text); m != nil {
+				c.concern = m[1]
+			}
+		}
+		c.receipts++
+	}
 	if !c.offered.IsZero() {
 		lat := now.Sub(c.offered)
 		c.offered = time.Time{}
@@ -284,6 +345,30 @@ func (f *fakeAPI) offer(chatID int64, u map[string]any, want string) {
 	case f.wake <- struct{}{}:
 	default:
 	}
+}
+
+// enqueue queues an update for getUpdates without touching what the resident waits for.
+func (f *fakeAPI) enqueue(u map[string]any) {
+	f.mu.Lock()
+	f.nextID++
+	u["update_id"] = f.nextID
+	body, _ := json.Marshal(u)
+	f.queue = append(f.queue, queued{id: f.nextID, body: body})
+	f.mu.Unlock()
+	select {
+	case f.wake <- struct{}{}:
+	default:
+	}
+}
+
+// postRaw posts an update to a webhook without touching what the resident waits for.
+func (f *fakeAPI) postRaw(post func(int, []byte) error, turn int, u map[string]any) error {
+	f.mu.Lock()
+	f.nextID++
+	u["update_id"] = f.nextID
+	f.mu.Unlock()
+	body, _ := json.Marshal(u)
+	return post(turn, body)
 }
 
 // take pops the oldest offered update, for posting to a webhook.

@@ -15,6 +15,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -53,6 +54,13 @@ type options struct {
 	profile   string // where to write minyi's CPU profile
 	open      int    // residents who only open a conversation, for its memory
 	quiet     bool
+	// rateCap is MINYI_TELEGRAM_RATE; above 0 the fake also holds the bot to Telegram's own limits
+	rateCap float64
+	// repeatAfter: a resident who hears nothing for this long does the last thing again
+	repeatAfter time.Duration
+	start       string // report (/report first) or describe (the description first)
+	urgent      int    // residents of the run who report a gas leak, for the staff alerts' latency
+	src         string // the source tree to build minyi from (default: this module)
 }
 
 // result is what one run measured; it is printed as one JSON line.
@@ -74,6 +82,9 @@ type result struct {
 	PeakRSSMB   float64 `json:"peak_rss_mb"`
 	CPU         cpu     `json:"cpu_cores"`
 	BotCalls    int64   `json:"bot_api_calls"`
+	Src         string  `json:"src,omitempty"`
+	// Burst is set when the cap is on or residents repeat themselves
+	Burst *burstFigures `json:"burst,omitempty"`
 }
 
 type lat struct {
@@ -98,7 +109,12 @@ func main() {
 	fs := flag.NewFlagSet(os.Args[1], flag.ExitOnError)
 	o := options{}
 	fs.StringVar(&o.target, "target", "minyi", "minyi, ceiling or peer")
-	fs.IntVar(&o.residents, "residents", 10000, "simulated residents, each walking the whole report flow")
+	fs.IntVar(&o.residents, "residents", 0, "simulated residents, each walking the whole report flow (default 10,000; 1,000 with the cap on)")
+	fs.Float64Var(&o.rateCap, "rate-cap", 25, "intake: MINYI_TELEGRAM_RATE, messages a second; above 0 the fake Bot API also answers 429 past Telegram's limits (30/s, about 1/s a chat, 20/min a group); 0 measures CPU only")
+	fs.DurationVar(&o.repeatAfter, "repeat-after", 0, "a resident who hears nothing for this long does the last thing again (0: patient)")
+	fs.StringVar(&o.start, "start", "", "how a resident begins: describe (the description itself) or report (/report first); default describe, report for compare and scale")
+	fs.IntVar(&o.urgent, "urgent", -1, "residents of the run who report a gas leak, for the staff alerts' latency (default: 1 in 100 with the cap on)")
+	fs.StringVar(&o.src, "src", "", "build minyi from this source tree (default: this module), e.g. a worktree of an earlier commit")
 	fs.Float64Var(&o.rate, "rate", 0, "updates offered per second (0: each resident goes on as soon as answered)")
 	fs.DurationVar(&o.think, "think", 0, "a resident's pause before each step")
 	fs.StringVar(&o.mode, "mode", "polling", "polling or webhook (minyi only)")
@@ -106,10 +122,9 @@ func main() {
 	fs.BoolVar(&o.pin, "pin", false, "pin each minyi instance to its own core with taskset")
 	fs.StringVar(&o.trace, "trace", "", "write every Bot API call the target makes to this file")
 	fs.StringVar(&o.profile, "cpuprofile", "", "write minyi's CPU profile of the run here")
-	fs.IntVar(&o.open, "open", 2000, "more residents who only start a report, to weigh an open conversation")
+	fs.IntVar(&o.open, "open", -1, "more residents who only start a report, to weigh an open conversation (default 2,000; none with the cap on)")
 	rounds := fs.Int("rounds", 2, "compare: runs of each target, alternating")
 	var oo open311Options
-	fs.StringVar(&oo.src, "src", "", "open311: build minyi from this source tree (default: this module), e.g. a worktree of an earlier commit")
 	fs.IntVar(&oo.concerns, "concerns", 30000, "open311: demonstration concerns in the store")
 	fs.IntVar(&oo.days, "days", 14, "open311: over how many days")
 	fs.IntVar(&oo.clients, "clients", 16, "open311: concurrent Open311 clients")
@@ -119,14 +134,45 @@ func main() {
 	fs.StringVar(&oo.limits, "limits", "off", "open311: off (MINYI_OPEN311_RATE=0, to measure the paging) or on (the default limits)")
 	fs.Int64Var(&oo.seed, "seed", 1, "open311: random seed")
 	fs.Parse(os.Args[2:])
-	oo.profile = o.profile
+	oo.profile, oo.src = o.profile, o.src
+	if os.Args[1] != "intake" {
+		o.rateCap = 0 // throughput against the ceiling and the peer, and scaling, measure CPU
+		o.start = cmp.Or(o.start, "report")
+	}
+	o.start = cmp.Or(o.start, "describe")
+	capped := o.rateCap > 0
+	if o.residents <= 0 {
+		o.residents = 10000
+		if capped {
+			o.residents = 1000
+		}
+	}
+	if o.open < 0 {
+		o.open = 2000
+		if capped {
+			o.open = 0
+		}
+	}
+	if o.urgent < 0 {
+		o.urgent = 0
+		if capped {
+			o.urgent = max(1, o.residents/100)
+		}
+	}
 	ctx := context.Background()
 	var err error
 	switch os.Args[1] {
 	case "intake":
+		if o.start != "describe" && o.start != "report" {
+			err = errors.New("-start must be describe or report")
+			break
+		}
+		if err = checkSrc(o.src); err != nil {
+			break
+		}
 		var r result
 		r, err = run(ctx, o)
-		if err == nil {
+		if err == nil || r.Burst != nil {
 			printJSON(r)
 		}
 	case "compare":
@@ -182,10 +228,13 @@ func build(root, dir, name, pkg string) (string, error) {
 
 // run measures one target once.
 func run(ctx context.Context, o options) (res result, err error) {
-	res = result{Target: o.target, Mode: o.mode, Instances: o.instances, Residents: o.residents, Offered: o.rate}
+	res = result{Target: o.target, Mode: o.mode, Instances: o.instances, Residents: o.residents, Offered: o.rate, Src: o.src}
 	root, err := repoRoot()
 	if err != nil {
 		return res, err
+	}
+	if o.src != "" {
+		root = o.src
 	}
 	dir, err := os.MkdirTemp("", "minyi-bench-")
 	if err != nil {
@@ -203,7 +252,11 @@ func run(ctx context.Context, o options) (res result, err error) {
 	defer rds.stop()
 
 	const base = 700000
-	fake := newFakeAPI(token, base, o.residents+o.open)
+	// one more chat: the patient resident who measures the path's messages first
+	fake := newFakeAPI(token, base, o.residents+o.open+1)
+	if o.rateCap > 0 {
+		fake.limits = newTelegramLimits()
+	}
 	if o.trace != "" {
 		tf, err := os.Create(o.trace)
 		if err != nil {
@@ -229,12 +282,14 @@ func run(ctx context.Context, o options) (res result, err error) {
 	}
 	post := poster(hooks)
 
+	steps := path(o.start)
+	w := &walker{fake: fake, post: post, think: o.think, patience: 60 * time.Second, steps: steps}
 	// the weight of an open conversation: residents who start a report and stop there
 	before, _ := rds.figures()
 	var wg sync.WaitGroup
 	for i := range o.open {
 		chat := int64(base + o.residents + i)
-		wg.Go(func() { walk(fake, post, chat, nil, 0, 2) })
+		wg.Go(func() { w.walk(chat, len(steps)-4, false) })
 	}
 	wg.Wait()
 	settle(rds)
@@ -243,6 +298,22 @@ func run(ctx context.Context, o options) (res result, err error) {
 		res.ConvBytes = float64(opened.memory-before.memory) / float64(o.open)
 	}
 	fake.latencies()
+
+	// m: what a patient resident, alone, is sent on the way to a receipt
+	var burst *burstFigures
+	if o.rateCap > 0 || o.repeatAfter > 0 {
+		burst = &burstFigures{Start: o.start, RateCap: o.rateCap, RepeatAfter: o.repeatAfter.Seconds()}
+		sent0 := fake.toResidents.Load()
+		if r := w.walk(int64(base+o.residents+o.open), len(steps), false); !r.finished {
+			return res, fmt.Errorf("a patient resident alone did not finish (logs in %s)", dir)
+		}
+		time.Sleep(time.Second) // anything sent after the receipt counts too
+		burst.PathMessages = int(fake.toResidents.Load() - sent0)
+		if o.rateCap > 0 {
+			burst.Deadline = round(1.3*float64(o.residents*burst.PathMessages)/o.rateCap, 1)
+		}
+		fake.latencies()
+	}
 
 	// the run itself
 	start, _ := rds.figures()
@@ -266,18 +337,41 @@ func run(ctx context.Context, o options) (res result, err error) {
 	began := time.Now()
 	var finished atomic.Int64
 	var updates atomic.Int64
+	run := *w
+	run.limit, run.repeatAfter = limit, o.repeatAfter
+	if burst != nil && burst.Deadline > 0 {
+		// a run that collapses ends at twice the deadline, with what it did by then
+		run.until = began.Add(time.Duration(max(2*burst.Deadline, 60) * float64(time.Second)))
+		run.patience = time.Until(run.until)
+	}
+	sent0, answers0, tooMany0, repeats0 := fake.toResidents.Load(), fake.answers.Load(), fake.tooMany.Load(), fake.repeats.Load()
+	walks := make([]walkResult, o.residents)
+	urgent := make([]bool, o.residents)
+	stride := o.residents / max(o.urgent, 1)
 	for i := range o.residents {
 		chat := int64(base + i)
+		// the urgent reports are spread through the burst, one in the middle of each stride
+		urgent[i] = o.urgent > 0 && stride > 0 && i%stride == stride/2 && i/stride < o.urgent
 		wg.Go(func() {
-			n, ok := walk(fake, post, chat, limit, o.think, 6)
-			updates.Add(int64(n))
-			if ok {
+			r := run.walk(chat, len(steps), urgent[i])
+			walks[i] = r
+			updates.Add(int64(r.updates))
+			if r.finished {
 				finished.Add(1)
 			}
 		})
 	}
 	wg.Wait()
 	elapsed := time.Since(began)
+	if burst != nil {
+		time.Sleep(2 * time.Second) // a second receipt would come now
+		burst.Messages = fake.toResidents.Load() - sent0
+		burst.Answers = fake.answers.Load() - answers0
+		burst.TooMany = fake.tooMany.Load() - tooMany0
+		burst.Repeats = fake.repeats.Load() - repeats0
+		fake.burst(walks, urgent, base, began, burst, steps)
+		res.Burst = burst
+	}
 	settle(rds)
 	end, _ := rds.figures()
 	trips1 := traffic(ctx, debug)
@@ -315,6 +409,13 @@ func run(ctx context.Context, o options) (res result, err error) {
 	return res, nil
 }
 
+// env is what minyi runs with in a run.
+func minyiEnv(o options, token, api, redisURL string) []string {
+	return append(os.Environ(), "MINYI_TELEGRAM_TOKEN="+token, "MINYI_TELEGRAM_API_URL="+api, "MINYI_REDIS_URL="+redisURL,
+		"MINYI_COMMUNITIES=阳光社区,和平社区", fmt.Sprintf("MINYI_TELEGRAM_RATE=%g", o.rateCap), "MINYI_LOG_LEVEL=warn",
+		"MINYI_LLM_BASE_URL=", "MINYI_CLASSIFY_MODEL=", fmt.Sprintf("MINYI_STAFF_CHAT=%d", benchStaffChat), "MINYI_WEBHOOK_URL=")
+}
+
 // settle waits for Redis to be idle (the intake queue drained, the last replies
 // recorded), so that its figures are the run's.
 func settle(rds *redisServer) {
@@ -340,9 +441,7 @@ func startTarget(root, dir string, o options, api, redisURL string) (procs []*pr
 		}
 		for i := range max(o.instances, 1) {
 			port, _ := freePort()
-			env := append(os.Environ(), "MINYI_TELEGRAM_TOKEN="+token, "MINYI_TELEGRAM_API_URL="+api, "MINYI_REDIS_URL="+redisURL,
-				"MINYI_COMMUNITIES=阳光社区,和平社区", "MINYI_TELEGRAM_RATE=0", "MINYI_LOG_LEVEL=warn", "MINYI_LLM_BASE_URL=", "MINYI_CLASSIFY_MODEL=",
-				fmt.Sprintf("MINYI_DEBUG_ADDR=127.0.0.1:%d", port), "MINYI_WEBHOOK_URL=")
+			env := append(minyiEnv(o, token, api, redisURL), fmt.Sprintf("MINYI_DEBUG_ADDR=127.0.0.1:%d", port))
 			debug = append(debug, fmt.Sprintf("127.0.0.1:%d", port))
 			if o.mode == "webhook" {
 				hook, _ := freePort()
@@ -436,57 +535,6 @@ func poster(hooks []string) func(turn int, body []byte) error {
 			time.Sleep(100 * time.Millisecond) // as Telegram tries again
 		}
 	}
-}
-
-// steps is the report flow as a resident walks it: what they send, and what
-// they wait for in the answer.
-var steps = []struct {
-	typed, press, want string
-}{
-	{typed: "/report", want: "第1步"},
-	{typed: "小区%d号楼门口的路灯坏了一个多月，晚上很黑，老人出门不安全。", want: "跳过"},
-	{press: "跳过", want: "阳光社区"},
-	{press: "阳光社区", want: "匿名"},
-	{press: "匿名", want: "提交"},
-	{press: "提交", want: "编号"},
-}
-
-// walk takes one resident through the first n steps and returns how many updates
-// they sent and whether they finished.
-func walk(fake *fakeAPI, post func(int, []byte) error, chat int64, limit *rate.Limiter, think time.Duration, n int) (int, bool) {
-	for i, s := range steps[:n] {
-		if think > 0 {
-			time.Sleep(think)
-		}
-		if limit != nil {
-			limit.Wait(context.Background())
-		}
-		var u map[string]any
-		if s.typed != "" {
-			text := s.typed
-			if strings.Contains(text, "%d") {
-				text = fmt.Sprintf(text, chat)
-			}
-			u = typed(chat, text)
-		} else {
-			var err error
-			if u, err = fake.press(chat, s.press); err != nil {
-				fmt.Fprintln(os.Stderr, "bench:", err)
-				return i, false
-			}
-		}
-		if post == nil {
-			fake.offer(chat, u, s.want)
-		} else if err := fake.postTo(post, int(chat)+i, chat, u, s.want); err != nil {
-			fmt.Fprintln(os.Stderr, "bench:", err)
-			return i, false
-		}
-		if !fake.wait(chat, 60*time.Second) {
-			fmt.Fprintf(os.Stderr, "bench: resident %d waited 60 s at step %d for %q\n", chat, i+1, s.want)
-			return i + 1, false
-		}
-	}
-	return n, true
 }
 
 // postTo offers an update by posting it to a webhook.

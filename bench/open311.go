@@ -333,8 +333,8 @@ func (h *hookLoad) run(ctx context.Context, d time.Duration) hookFigures {
 					fmt.Fprintln(os.Stderr, "bench: out of chats")
 					return
 				}
-				n, _ := walk(h.fake, timed, chat, h.limit, 0, 6)
-				updates.Add(int64(n))
+				w := walker{fake: h.fake, post: timed, limit: h.limit, patience: 60 * time.Second, steps: path("report")}
+				updates.Add(int64(w.walk(chat, len(w.steps), false).updates))
 			}
 		})
 	}

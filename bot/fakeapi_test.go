@@ -24,6 +24,8 @@ type apiCall struct {
 	Status int
 	// MessageID is the message sent or edited.
 	MessageID int
+	// At is when the call came.
+	At time.Time
 }
 
 // upload is a file sent with a multipart request.
@@ -119,12 +121,12 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 	defer f.mu.Unlock()
 	if q := f.failures[method]; len(q) > 0 {
 		f.failures[method] = q[1:]
-		f.calls = append(f.calls, apiCall{Method: method, Params: params, Files: files, Status: q[0].status})
+		f.calls = append(f.calls, apiCall{At: time.Now(), Method: method, Params: params, Files: files, Status: q[0].status})
 		w.WriteHeader(q[0].status)
 		fmt.Fprint(w, q[0].body)
 		return
 	}
-	call := apiCall{Method: method, Params: params, Files: files, Status: 200}
+	call := apiCall{At: time.Now(), Method: method, Params: params, Files: files, Status: 200}
 	if params["parse_mode"] == "HTML" {
 		if err := checkTelegramHTML(params["text"]); err != nil {
 			call.Status = 400

@@ -52,7 +52,7 @@ func wantMenu(role concern.Role, lang string) []string {
 // revocation the member's menus are deleted, so the residents' applies again.
 func TestCommandMenus(t *testing.T) {
 	api := newFakeAPI(t)
-	tr, err := New(testToken, nil, nil, WithServerURL(api.srv.URL), WithRate(0), WithLogger(testLogger()), WithStaffChat(-1001))
+	tr, err := New(testToken, nil, nil, WithServerURL(api.srv.URL), WithLogger(testLogger()), WithStaffChat(-1001))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -109,7 +109,17 @@ func (t *Transport) tellBusy(inputs []flows.Input) {
 			defer cancel()
 			text := t.texts.Text(flows.LangOf(in.LangCode), "busy")
 			if in.CallbackID != "" {
-				t.answerCallback(ctx, in.CallbackID, text, true)
+				t.tg.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{CallbackQueryID: in.CallbackID, Text: text, ShowAlert: true})
+			}
+			for {
+				wait, err := t.budget.Take(ctx)
+				if err != nil {
+					return
+				}
+				if wait == 0 {
+					break
+				}
+				t.pause(ctx, wait)
 			}
 			if _, err := t.tg.SendMessage(ctx, render(in.ChatID, flows.Message{Text: text})); err != nil {
 				t.log.Warn("telling a chat the service is busy failed", "chat", in.ChatID, "err", err)

@@ -14,100 +14,92 @@ import (
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
+	"github.com/minyi-project/minyi/dispatch"
 	"github.com/minyi-project/minyi/flows"
-	"github.com/minyi-project/minyi/inbox"
 	"github.com/minyi-project/minyi/telemetry"
 )
 
 // MaxText is Telegram's limit on a message's length, in UTF-16 code units.
 const MaxText = 4096
 
-// Deliver sends the replies to one input, in order. It gives up on a chat that
-// blocked the bot (returning inbox.ErrUnreachable), skips a message Telegram
-// refuses as malformed, and otherwise retries until its attempts run out.
-func (t *Transport) Deliver(ctx context.Context, d inbox.Delivery) error {
-	ctx = telemetry.WithUpdate(ctx, d.InputID)
-	if d.CallbackID != "" {
-		toast := ""
-		for _, m := range d.Messages {
-			if m.Toast {
-				toast = m.Text
-			}
+// Send sends one message: a document, an edit of the message whose button was
+// pressed (a new message when that one is gone), or a new message. Its errors
+// say what the scheduler should do: dispatch.ErrUnreachable (403: the chat
+// blocked the bot), *dispatch.RetryAfterError (429), a passing failure (5xx, no
+// answer) to try again, or dispatch.ErrRefused (400, and anything else).
+func (t *Transport) Send(ctx context.Context, o dispatch.Out) error {
+	ctx = telemetry.WithUpdate(ctx, o.InputID)
+	m := o.Message
+	var err error
+	switch {
+	case m.Document != nil:
+		_, err = t.tg.SendDocument(ctx, &tgbot.SendDocumentParams{
+			ChatID:   o.ChatID,
+			Document: &models.InputFileUpload{Filename: m.Document.Name, Data: bytes.NewReader(m.Document.Data)},
+			Caption:  m.Text,
+		})
+	case o.EditID != 0 && m.Edit && editable(m):
+		var done bool
+		if done, err = t.edit(ctx, o); err == nil && !done {
+			_, err = t.tg.SendMessage(ctx, render(o.ChatID, m))
 		}
-		t.answerCallback(ctx, d.CallbackID, toast, false)
+	default:
+		_, err = t.tg.SendMessage(ctx, render(o.ChatID, m))
 	}
-	for _, m := range d.Messages {
-		if m.Toast && d.CallbackID != "" {
-			continue // said on the button
-		}
-		if m.Document != nil {
-			err := t.call(ctx, func(ctx context.Context) error {
-				_, err := t.tg.SendDocument(ctx, &tgbot.SendDocumentParams{
-					ChatID:   d.ChatID,
-					Document: &models.InputFileUpload{Filename: m.Document.Name, Data: bytes.NewReader(m.Document.Data)},
-					Caption:  m.Text,
-				})
-				return err
-			})
-			if errors.Is(err, tgbot.ErrorForbidden) {
-				return fmt.Errorf("chat %d: %w: %v", d.ChatID, inbox.ErrUnreachable, err)
-			}
-			if err != nil {
-				t.log.Error("telegram refused a document; skipped", "chat", d.ChatID, "input", d.InputID, "file", m.Document.Name, "err", err)
-			}
-			continue
-		}
-		if m.Edit && d.MessageID != 0 && editable(m) {
-			done, err := t.edit(ctx, d, m)
-			if err != nil {
-				return err
-			}
-			if done {
-				continue
-			}
-		}
-		for _, params := range split(d.ChatID, m) {
-			err := t.call(ctx, func(ctx context.Context) error {
-				_, err := t.tg.SendMessage(ctx, params)
-				return err
-			})
-			switch {
-			case err == nil:
-			case errors.Is(err, tgbot.ErrorForbidden):
-				return fmt.Errorf("chat %d: %w: %v", d.ChatID, inbox.ErrUnreachable, err)
-			case errors.Is(err, tgbot.ErrorBadRequest):
-				t.log.Error("telegram refused a message; skipped", "chat", d.ChatID, "input", d.InputID, "err", err)
-			default:
-				return fmt.Errorf("chat %d: %w", d.ChatID, err)
-			}
-		}
-	}
-	return nil
+	return t.outcome(err)
 }
 
-// edit puts m in place of the message whose button was pressed. It reports false
-// when that cannot be done (the message is gone), for m to be sent as a new one.
-// Telegram's "not modified" means an earlier attempt did it: the edit is done.
-func (t *Transport) edit(ctx context.Context, d inbox.Delivery, m flows.Message) (bool, error) {
-	p := render(d.ChatID, m)
-	params := &tgbot.EditMessageTextParams{ChatID: d.ChatID, MessageID: d.MessageID, Text: p.Text, ParseMode: p.ParseMode}
+// Answer stops the spinner on a pressed button, showing text on it when there is some.
+func (t *Transport) Answer(ctx context.Context, _ int64, callbackID, text string) error {
+	_, err := t.tg.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{CallbackQueryID: callbackID, Text: text})
+	return t.outcome(err)
+}
+
+// outcome maps a Bot API call's error to what the scheduler does with it, and counts it.
+func (t *Transport) outcome(err error) error {
+	if err == nil {
+		return nil
+	}
+	t.metrics.TelegramError(errorCode(err))
+	var tooMany *tgbot.TooManyRequestsError
+	switch {
+	case errors.As(err, &tooMany):
+		return &dispatch.RetryAfterError{After: time.Duration(max(tooMany.RetryAfter, 1)) * time.Second, Err: err}
+	case errors.Is(err, tgbot.ErrorForbidden):
+		return fmt.Errorf("%w: %v", dispatch.ErrUnreachable, err)
+	case errors.Is(err, tgbot.ErrorBadRequest):
+		return fmt.Errorf("%w: %v", dispatch.ErrRefused, err)
+	}
+	var (
+		server *ServerError
+		netErr net.Error
+	)
+	if errors.As(err, &server) || errors.As(err, &netErr) || errors.Is(err, context.DeadlineExceeded) {
+		return redactToken(err, t.token) // passing: tried again
+	}
+	// anything else (401, 404, 409, an answer that cannot be read) will not
+	// change by trying again, and may have been sent: skipped
+	return fmt.Errorf("%w: %v", dispatch.ErrRefused, redactToken(err, t.token))
+}
+
+// edit puts the message in place of the one whose button was pressed. It
+// reports false when that cannot be done (the message is gone), for it to be
+// sent as a new one. Telegram's "not modified" means an earlier try did it.
+func (t *Transport) edit(ctx context.Context, o dispatch.Out) (bool, error) {
+	p := render(o.ChatID, o.Message)
+	params := &tgbot.EditMessageTextParams{ChatID: o.ChatID, MessageID: o.EditID, Text: p.Text, ParseMode: p.ParseMode}
 	if kb, ok := p.ReplyMarkup.(*inlineKeyboard); ok {
 		params.ReplyMarkup = kb
 	}
-	err := t.call(ctx, func(ctx context.Context) error {
-		_, err := t.tg.EditMessageText(ctx, params)
-		return err
-	})
+	_, err := t.tg.EditMessageText(ctx, params)
 	switch {
 	case err == nil, errors.Is(err, tgbot.ErrorBadRequest) && strings.Contains(err.Error(), "message is not modified"):
 		return true, nil
-	case errors.Is(err, tgbot.ErrorForbidden):
-		return false, fmt.Errorf("chat %d: %w: %v", d.ChatID, inbox.ErrUnreachable, err)
-	case errors.Is(err, tgbot.ErrorBadRequest):
-		t.log.Info("message to edit unavailable; sending a new one", "chat", d.ChatID, "input", d.InputID, "err", err)
+	case errors.Is(err, tgbot.ErrorBadRequest) && !errors.Is(err, tgbot.ErrorForbidden):
+		t.log.Info("message to edit unavailable; sending a new one", "chat", o.ChatID, "input", o.InputID, "err", err)
 		return false, nil
 	}
-	return false, fmt.Errorf("chat %d: %w", d.ChatID, err)
+	return false, err
 }
 
 // editable reports whether m can replace a message: edits carry only inline
@@ -117,26 +109,36 @@ func editable(m flows.Message) bool {
 	return rest == "" && len(m.Reply) == 0 && !m.RemoveReply && m.Document == nil
 }
 
-// answerCallback stops the spinner on a pressed button. A query too old to answer
-// is no reason to hold the replies back, so failures are only logged.
-func (t *Transport) answerCallback(ctx context.Context, id, text string, alert bool) {
-	err := t.call(ctx, func(ctx context.Context) error {
-		_, err := t.tg.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{CallbackQueryID: id, Text: text, ShowAlert: alert})
-		return err
-	})
-	if err != nil {
-		t.log.DebugContext(ctx, "answerCallbackQuery", "err", err)
+// Split cuts a message over Telegram's limit into several, each counted and sent
+// on its own; the keyboard goes with the last, and a message cut in parts is
+// sent anew rather than put in place of another.
+func (t *Transport) Split(m flows.Message) []flows.Message {
+	if m.Document != nil {
+		return []flows.Message{m}
+	}
+	var out []flows.Message
+	text := m.Text
+	for {
+		head, rest := cut(text, MaxText)
+		if rest == "" {
+			last := m
+			last.Text = head
+			if len(out) > 0 {
+				last.Edit = false
+			}
+			return append(out, last)
+		}
+		out = append(out, flows.Message{Text: head, HTML: m.HTML, Prompt: m.Prompt})
+		text = rest
 	}
 }
 
-// call makes one Bot API call under the rate limit, retrying what is worth retrying.
+// call makes one Bot API call that is not a message (the bot's menus and
+// profile), retrying what is worth retrying.
 func (t *Transport) call(ctx context.Context, fn func(context.Context) error) error {
 	backoff := 500 * time.Millisecond
 	var err error
 	for attempt := 1; attempt <= t.attempts; attempt++ {
-		if werr := t.limit.Wait(ctx); werr != nil {
-			return werr
-		}
 		err = fn(ctx)
 		if err == nil || ctx.Err() != nil {
 			return err
@@ -186,22 +188,6 @@ func errorCode(err error) int {
 		return http.StatusConflict
 	}
 	return 0
-}
-
-// split renders a message, cutting text over Telegram's limit into several
-// messages; the keyboard goes with the last.
-func split(chatID int64, m flows.Message) []*tgbot.SendMessageParams {
-	var out []*tgbot.SendMessageParams
-	text := m.Text
-	for {
-		head, rest := cut(text, MaxText)
-		if rest == "" {
-			out = append(out, render(chatID, flows.Message{Text: head, Inline: m.Inline, Reply: m.Reply, RemoveReply: m.RemoveReply, HTML: m.HTML}))
-			return out
-		}
-		out = append(out, render(chatID, flows.Message{Text: head, HTML: m.HTML}))
-		text = rest
-	}
 }
 
 // cut splits s after at most n UTF-16 code units, at a line break when there is one.

@@ -3,9 +3,10 @@
 // Updates come in by long polling or by webhook and are persisted in the inbox
 // before Telegram hears that they arrived: polling moves its offset past an update
 // only after the inbox took it, and the webhook answers 200 only then. Replies go
-// out through Deliver, which respects Telegram's rate limits and maps its errors to
-// outcomes: 429 waits retry_after, 5xx and network errors are retried with backoff,
-// 403 means the user blocked the bot.
+// out one message at a time through Send, driven by the send scheduler
+// (package dispatch), to which Send maps Telegram's errors: 429 is retry_after,
+// 403 a chat that blocked the bot, 400 a message never worth another try, and
+// 5xx or no answer a passing outage.
 package bot
 
 import (
@@ -21,8 +22,8 @@ import (
 	"time"
 
 	tgbot "github.com/go-telegram/bot"
-	"golang.org/x/time/rate"
 
+	"github.com/minyi-project/minyi/dispatch"
 	"github.com/minyi-project/minyi/flows"
 	"github.com/minyi-project/minyi/telemetry"
 )
@@ -46,7 +47,7 @@ type Transport struct {
 	texts     Texts
 	log       *slog.Logger
 	http      *http.Client
-	limit     *rate.Limiter
+	budget    dispatch.Budget
 	now       func() time.Time
 	poll      time.Duration
 	attempts  int
@@ -74,16 +75,9 @@ func WithServerURL(u string) Option {
 // WithLogger sets the logger.
 func WithLogger(l *slog.Logger) Option { return func(t *Transport) { t.log = l } }
 
-// WithRate caps messages sent per second (0: no cap). Telegram allows about 30.
-func WithRate(perSecond float64) Option {
-	return func(t *Transport) {
-		if perSecond <= 0 {
-			t.limit = rate.NewLimiter(rate.Inf, 1)
-			return
-		}
-		t.limit = rate.NewLimiter(rate.Limit(perSecond), max(1, int(perSecond)))
-	}
-}
+// WithBudget takes the messages the transport sends by itself (that the
+// service is busy, while the store is down) from the bot's budget.
+func WithBudget(b dispatch.Budget) Option { return func(t *Transport) { t.budget = b } }
 
 // WithClock sets where the time of each update comes from.
 func WithClock(now func() time.Time) Option { return func(t *Transport) { t.now = now } }
@@ -104,7 +98,7 @@ func New(token string, ing Ingester, texts Texts, opts ...Option) (*Transport, e
 	t := &Transport{
 		token: token, apiURL: "https://api.telegram.org", ing: ing, texts: texts,
 		log: slog.Default(), now: time.Now, poll: 50 * time.Second, attempts: 5,
-		limit: rate.NewLimiter(25, 25), pause: sleep, told: map[int64]time.Time{},
+		budget: dispatch.NewBudget(0, 1), pause: sleep, told: map[int64]time.Time{},
 	}
 	for _, o := range opts {
 		o(t)
@@ -150,7 +144,7 @@ func (e *ServerError) Error() string {
 }
 
 // statusTransport turns 5xx answers into a ServerError, which the library passes
-// on wrapped, so that Deliver can tell a passing outage from a refusal. It also
+// on wrapped, so that Send can tell a passing outage from a refusal. It also
 // sends each request body in one piece: the library streams its form through a
 // pipe, which would otherwise go out as many small chunked writes.
 type statusTransport struct{ base http.RoundTripper }

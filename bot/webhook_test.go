@@ -2,7 +2,6 @@ package bot
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,8 +15,8 @@ import (
 
 	"github.com/go-telegram/bot/models"
 
+	"github.com/minyi-project/minyi/dispatch"
 	"github.com/minyi-project/minyi/flows"
-	"github.com/minyi-project/minyi/inbox"
 	"github.com/minyi-project/minyi/telemetry"
 )
 
@@ -171,60 +170,57 @@ func TestWebhookStoreDown(t *testing.T) {
 	h.waitDelivered(700)
 }
 
-// Deliver maps Telegram's answers to outcomes, as courier does: 429 waits
-// retry_after, 5xx backs off and retries, 403 gives the chat up, 400 skips.
-func TestDeliverErrorMapping(t *testing.T) {
-	msgs := []flows.Message{{Text: "一"}, {Text: "二"}}
+// Send maps Telegram's answers to what the scheduler does, as courier does:
+// 429 is a pause of retry_after, 403 a chat given up, 400 a message skipped,
+// 5xx (JSON or not) and no answer a passing failure tried again.
+func TestSendErrorMapping(t *testing.T) {
 	cases := []struct {
-		name      string
-		failures  []failure
-		wantErr   error
-		wantSent  []string // texts that got through, in order
-		wantWaits []time.Duration
-		wantCalls int
+		name    string
+		failure *failure
+		want    string // nil, retry-after 3s, unreachable, refused, passing
 		// wantErrors is the minyi_telegram_errors_total series that moved, by code
 		wantErrors string
 	}{
-		{"ok", nil, nil, []string{"一", "二"}, nil, 2, ""},
-		{"429 waits retry_after", []failure{tooMany(3)}, nil, []string{"一", "二"}, []time.Duration{3 * time.Second}, 3, "429:1"},
-		{"5xx backs off", []failure{serverError, badGateway}, nil, []string{"一", "二"}, []time.Duration{500 * time.Millisecond, time.Second}, 4, "500:1 502:1"},
-		{"5xx gives up", []failure{serverError, serverError, serverError, serverError, serverError}, errors.New("gave up"), nil,
-			[]time.Duration{500 * time.Millisecond, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second}, 5, "500:5"},
-		{"403 blocked", []failure{blocked}, inbox.ErrUnreachable, nil, nil, 1, "403:1"},
-		{"400 skips one message", []failure{badRequest}, nil, []string{"二"}, nil, 2, "400:1"},
+		{"ok", nil, "nil", ""},
+		{"429", &[]failure{tooMany(3)}[0], "retry-after 3s", "429:1"},
+		{"500", &serverError, "passing", "500:1"},
+		{"502 html", &badGateway, "passing", "502:1"},
+		{"403 blocked", &blocked, "unreachable", "403:1"},
+		{"400", &badRequest, "refused", "400:1"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			api := newFakeAPI(t)
-			var waits []time.Duration
 			metrics := telemetry.New()
-			tr, err := New(testToken, nil, nil, WithServerURL(api.srv.URL), WithRate(0), WithLogger(testLogger()), WithMetrics(metrics),
-				WithPause(func(_ context.Context, d time.Duration) { waits = append(waits, d) }))
+			tr, err := New(testToken, nil, nil, WithServerURL(api.srv.URL), WithLogger(testLogger()), WithMetrics(metrics))
 			if err != nil {
 				t.Fatal(err)
 			}
-			api.fail("sendMessage", c.failures...)
-			err = tr.Deliver(t.Context(), inbox.Delivery{ChatID: 42, InputID: "tg:1", Messages: msgs})
+			if c.failure != nil {
+				api.fail("sendMessage", *c.failure)
+			}
+			err = tr.Send(t.Context(), dispatch.Out{ChatID: 42, InputID: "tg:1", Message: flows.Message{Text: "一"}})
+			var tooMany *dispatch.RetryAfterError
+			got := "passing"
 			switch {
-			case c.wantErr == nil && err != nil:
-				t.Fatalf("error %v", err)
-			case c.wantErr != nil && err == nil:
-				t.Fatal("no error")
-			case errors.Is(c.wantErr, inbox.ErrUnreachable) && !errors.Is(err, inbox.ErrUnreachable):
-				t.Fatalf("error %v is not ErrUnreachable", err)
+			case err == nil:
+				got = "nil"
+			case errors.As(err, &tooMany):
+				got = fmt.Sprintf("retry-after %v", tooMany.After)
+			case errors.Is(err, dispatch.ErrUnreachable):
+				got = "unreachable"
+			case errors.Is(err, dispatch.ErrRefused):
+				got = "refused"
+			}
+			if got != c.want {
+				t.Fatalf("Send: %v (%s), want %s", err, got, c.want)
 			}
 			if err != nil && strings.Contains(err.Error(), testToken) {
 				t.Fatalf("error shows the token: %v", err)
 			}
 			calls := api.snapshot()
-			var sent []string
-			for _, call := range calls {
-				if call.Status == 200 {
-					sent = append(sent, call.Params["text"])
-				}
-			}
-			if fmt.Sprint(sent) != fmt.Sprint(c.wantSent) || fmt.Sprint(waits) != fmt.Sprint(c.wantWaits) || len(calls) != c.wantCalls {
-				t.Fatalf("sent %q after waits %v in %d calls; want %q, %v, %d", sent, waits, len(calls), c.wantSent, c.wantWaits, c.wantCalls)
+			if len(calls) != 1 || calls[0].Method != "sendMessage" || calls[0].Params["chat_id"] != "42" || calls[0].Params["text"] != "一" {
+				t.Fatalf("calls: %+v", calls)
 			}
 			if got := telegramErrors(t, metrics); got != c.wantErrors {
 				t.Fatalf("minyi_telegram_errors_total: %q, want %q", got, c.wantErrors)
@@ -254,24 +250,24 @@ func telegramErrors(t *testing.T, m *telemetry.Metrics) string {
 // if the summary is gone, the receipt comes as a new message.
 func TestReceiptEditIsIdempotent(t *testing.T) {
 	api := newFakeAPI(t)
-	tr, err := New(testToken, nil, nil, WithServerURL(api.srv.URL), WithRate(0), WithLogger(testLogger()))
+	tr, err := New(testToken, nil, nil, WithServerURL(api.srv.URL), WithLogger(testLogger()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	summary := inbox.Delivery{ChatID: 42, InputID: "tg:1", Messages: []flows.Message{{Text: "请核对", Inline: [][]flows.Button{{{Label: "提交", Data: "f:x:confirm:submit"}}}}}}
-	if err := tr.Deliver(t.Context(), summary); err != nil {
+	summary := dispatch.Out{ChatID: 42, InputID: "tg:1", Message: flows.Message{Text: "请核对", Inline: [][]flows.Button{{{Label: "提交", Data: "f:x:confirm:submit"}}}}}
+	if err := tr.Send(t.Context(), summary); err != nil {
 		t.Fatal(err)
 	}
 	id := api.snapshot()[0].MessageID
-	receipt := inbox.Delivery{ChatID: 42, InputID: "tg:2", CallbackID: "cb", MessageID: id,
-		Messages: []flows.Message{{Text: "✅ 您的诉求已收到，编号 20261126-0001。", Edit: true, Inline: [][]flows.Button{{{Label: "反映诉求", Data: "m:report"}}}}}}
+	receipt := dispatch.Out{ChatID: 42, InputID: "tg:2", EditID: id,
+		Message: flows.Message{Text: "✅ 您的诉求已收到，编号 20261126-0001。", Edit: true, Inline: [][]flows.Button{{{Label: "反映诉求", Data: "m:report"}}}}}
 	for range 2 {
-		if err := tr.Deliver(t.Context(), receipt); err != nil {
+		if err := tr.Send(t.Context(), receipt); err != nil {
 			t.Fatal(err)
 		}
 	}
-	receipt.MessageID = 999 // deleted by the resident
-	if err := tr.Deliver(t.Context(), receipt); err != nil {
+	receipt.EditID = 999 // deleted by the resident
+	if err := tr.Send(t.Context(), receipt); err != nil {
 		t.Fatal(err)
 	}
 	var got []string
@@ -304,7 +300,8 @@ func TestCheckToken(t *testing.T) {
 func TestSplitLongText(t *testing.T) {
 	line := strings.Repeat("字", 99) + "\n"
 	text := strings.Repeat(line, 100) // 10,000 characters
-	parts := split(1, flows.Message{Text: text, Inline: [][]flows.Button{{{Label: "ok", Data: "x"}}}})
+	tr, _ := New(testToken, nil, nil)
+	parts := tr.Split(flows.Message{Text: text, Inline: [][]flows.Button{{{Label: "ok", Data: "x"}}}, Edit: true})
 	var joined string
 	for i, p := range parts {
 		if n := len([]rune(p.Text)); n > MaxText {
@@ -313,8 +310,8 @@ func TestSplitLongText(t *testing.T) {
 		if !strings.HasSuffix(p.Text, "\n") && i < len(parts)-1 {
 			t.Errorf("part %d not cut at a line break", i)
 		}
-		if (p.ReplyMarkup != nil) != (i == len(parts)-1) {
-			t.Errorf("part %d: keyboard on the wrong part", i)
+		if (p.Inline != nil) != (i == len(parts)-1) || p.Edit {
+			t.Errorf("part %d: keyboard on the wrong part, or an edit", i)
 		}
 		joined += p.Text
 	}
@@ -322,7 +319,7 @@ func TestSplitLongText(t *testing.T) {
 		t.Fatalf("split into %d parts that do not rejoin", len(parts))
 	}
 	// an emoji is two UTF-16 units: 4,096 units hold 2,048 of them
-	parts = split(1, flows.Message{Text: strings.Repeat("😀", 3000)})
+	parts = tr.Split(flows.Message{Text: strings.Repeat("😀", 3000)})
 	if len(parts) != 2 || len([]rune(parts[0].Text)) != 2048 {
 		t.Fatalf("emoji split: %d parts, first %d runes", len(parts), len([]rune(parts[0].Text)))
 	}

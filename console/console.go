@@ -17,8 +17,8 @@ import (
 
 	"github.com/minyi-project/minyi/concern"
 	"github.com/minyi-project/minyi/digest"
+	"github.com/minyi-project/minyi/dispatch"
 	"github.com/minyi-project/minyi/flows"
-	"github.com/minyi-project/minyi/inbox"
 )
 
 // Ingester persists inputs for processing.
@@ -26,7 +26,7 @@ type Ingester interface {
 	Ingest(ctx context.Context, inputs ...flows.Input) ([]bool, error)
 }
 
-// Console is a terminal transport; it is also the Sender that prints replies.
+// Console is a terminal transport; it is also the dispatch.Transport that prints replies.
 type Console struct {
 	out         io.Writer
 	interactive bool
@@ -41,6 +41,7 @@ type Console struct {
 	inline  []flows.Button
 	reply   []flows.Button
 	waiters map[string]chan struct{}
+	pending map[string]*shown // by input, until its answer is all sent
 	session string
 	seq     int
 }
@@ -70,7 +71,7 @@ func New(out io.Writer, opts ...Option) *Console {
 	c := &Console{
 		out: out, wait: 30 * time.Second, now: time.Now,
 		user: 1, name: "居民", lang: "zh",
-		waiters: map[string]chan struct{}{},
+		waiters: map[string]chan struct{}{}, pending: map[string]*shown{},
 	}
 	for _, o := range opts {
 		o(c)
@@ -79,57 +80,87 @@ func New(out io.Writer, opts ...Option) *Console {
 	return c
 }
 
-// Deliver prints the replies to one input and wakes the line waiting for them.
-func (c *Console) Deliver(_ context.Context, d inbox.Delivery) error {
+// Send prints one message; its buttons are shown once the whole answer is out.
+func (c *Console) Send(_ context.Context, o dispatch.Out) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	m := o.Message
 	prefix := "🤖 "
-	if d.ChatID != c.user {
-		prefix = fmt.Sprintf("🤖 [→ %d] ", d.ChatID)
+	if o.ChatID != c.user {
+		prefix = fmt.Sprintf("🤖 [→ %d] ", o.ChatID)
 	}
-	var inline []flows.Button
-	for _, m := range d.Messages {
-		if m.HTML {
-			m.Text = digest.StripTags(m.Text)
-		}
-		if m.Document != nil {
-			m.Text += " " + c.save(m.Document)
-		}
-		if m.Toast {
-			m.Text = "（提示 notice）" + m.Text // Telegram shows it on the pressed button
-		}
-		for i, line := range strings.Split(m.Text, "\n") {
-			if i == 0 {
-				fmt.Fprintf(c.out, "%s%s\n", prefix, line)
-			} else {
-				fmt.Fprintf(c.out, "   %s\n", line)
-			}
-		}
-		if d.ChatID != c.user {
-			continue
-		}
-		for _, row := range m.Inline {
-			inline = append(inline, row...)
-		}
-		if m.RemoveReply {
-			c.reply = nil
-		}
-		if len(m.Reply) > 0 {
-			c.reply = nil
-			for _, row := range m.Reply {
-				c.reply = append(c.reply, row...)
-			}
+	if m.HTML {
+		m.Text = digest.StripTags(m.Text)
+	}
+	if m.Document != nil {
+		m.Text += " " + c.save(m.Document)
+	}
+	if m.Toast {
+		m.Text = "（提示 notice）" + m.Text // Telegram shows it on the pressed button
+	}
+	for i, line := range strings.Split(m.Text, "\n") {
+		if i == 0 {
+			fmt.Fprintf(c.out, "%s%s\n", prefix, line)
+		} else {
+			fmt.Fprintf(c.out, "   %s\n", line)
 		}
 	}
-	if d.ChatID == c.user && (len(inline) > 0 || hasReply(d.Messages)) {
-		c.inline = inline
-		c.printButtons()
+	if o.ChatID != c.user {
+		return nil
+	}
+	p := c.pending[o.InputID]
+	if p == nil {
+		p = &shown{}
+		c.pending[o.InputID] = p
+	}
+	for _, row := range m.Inline {
+		p.inline = append(p.inline, row...)
+	}
+	if m.RemoveReply {
+		c.reply = nil
+	}
+	if len(m.Reply) > 0 {
+		p.keyboard = true
+		c.reply = nil
+		for _, row := range m.Reply {
+			c.reply = append(c.reply, row...)
+		}
+	}
+	return nil
+}
+
+// Answer prints what a pressed button says, when it says anything.
+func (c *Console) Answer(_ context.Context, _ int64, _ string, text string) error {
+	if text != "" {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		fmt.Fprintf(c.out, "🤖 （提示 notice）%s\n", text)
+	}
+	return nil
+}
+
+// Delivered shows the buttons of an answer all sent, and wakes the line waiting for it.
+func (c *Console) Delivered(d dispatch.Delivery, _ error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p := c.pending[d.InputID]; p != nil {
+		delete(c.pending, d.InputID)
+		if len(p.inline) > 0 || p.keyboard {
+			c.inline = p.inline
+			c.printButtons()
+		}
 	}
 	if ch, ok := c.waiters[d.InputID]; ok {
 		close(ch)
 		delete(c.waiters, d.InputID)
 	}
-	return nil
+}
+
+// shown is what an answer being sent has put on screen: its buttons, and
+// whether it brought a keyboard.
+type shown struct {
+	inline   []flows.Button
+	keyboard bool
 }
 
 // save writes a document where the console keeps files, and says where.
@@ -146,15 +177,6 @@ func (c *Console) save(doc *flows.Document) string {
 		return fmt.Sprintf("[%s: %v]", doc.Name, err)
 	}
 	return fmt.Sprintf("[%s, %d KB → %s]", doc.Name, (len(doc.Data)+1023)/1024, path)
-}
-
-func hasReply(msgs []flows.Message) bool {
-	for _, m := range msgs {
-		if len(m.Reply) > 0 {
-			return true
-		}
-	}
-	return false
 }
 
 func (c *Console) printButtons() {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/minyi-project/minyi/cases"
 	"github.com/minyi-project/minyi/classify"
+	"github.com/minyi-project/minyi/dispatch"
 	"github.com/minyi-project/minyi/flows"
 	"github.com/minyi-project/minyi/inbox"
 	"github.com/minyi-project/minyi/intake"
@@ -139,10 +140,14 @@ func TestConsoleCommands(t *testing.T) {
 func TestNumberedButtons(t *testing.T) {
 	var out bytes.Buffer
 	c := New(&out)
-	c.Deliver(context.Background(), inbox.Delivery{ChatID: 1, InputID: "x", Messages: []flows.Message{
+	d := dispatch.Delivery{ChatID: 1, InputID: "x", Messages: []flows.Message{
 		{Text: "选择", Inline: [][]flows.Button{{{Label: "✅ 提交", Data: "f:t:confirm:submit"}}}},
 		{Text: "键盘", Reply: [][]flows.Button{{{Label: "📱 分享我的手机号", Request: "contact"}}, {{Label: "🙈 匿名"}}}},
-	}})
+	}}
+	for _, m := range d.Messages {
+		c.Send(context.Background(), dispatch.Out{ChatID: 1, InputID: "x", Message: m})
+	}
+	c.Delivered(d, nil)
 	if !strings.Contains(out.String(), "[1] ✅ 提交") || !strings.Contains(out.String(), "⌨ [2] 📱 分享我的手机号  [3] 🙈 匿名") {
 		t.Fatalf("buttons shown as:\n%s", out.String())
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -254,7 +255,11 @@ func (p *player) directive(line string) {
 	if err := json.Unmarshal(b, &p.s); err != nil {
 		p.t.Fatal(err)
 	}
-	p.last = res.Messages
+	// the buttons to press are on the latest messages that are messages (a toast
+	// shows on the pressed button and goes)
+	if i := slices.IndexFunc(res.Messages, func(m Message) bool { return !m.Toast }); i >= 0 {
+		p.last = res.Messages
+	}
 	for _, m := range res.Messages {
 		p.render(m)
 	}
@@ -373,6 +378,10 @@ func (p *player) render(m Message) {
 		switch {
 		case i == 0 && m.Edit:
 			mark = "  <edit "
+		case i == 0 && m.Toast:
+			mark = "  <toast "
+		case i == 0 && m.Prompt:
+			mark = "  <prompt " // not sent when a newer answer is ready first
 		case i == 0:
 			mark = "  < "
 		}

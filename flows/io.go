@@ -147,6 +147,10 @@ type Message struct {
 	// Toast answers the pressed button with Text in a small notice instead of a
 	// message (nothing is posted into a group); without a button it is sent as a message.
 	Toast bool `json:"toast,omitempty"`
+	// Prompt marks a message that asks for a step of a flow: when a newer answer
+	// to the chat is ready before it is sent, it no longer asks for anything
+	// and is not sent.
+	Prompt bool `json:"prompt,omitempty"`
 }
 
 // Document is a file to send.

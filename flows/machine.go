@@ -251,7 +251,36 @@ func (r *run) dispatch() {
 		r.flowInput()
 		return
 	}
+	if r.describedFirst() {
+		return
+	}
+	if role(r.in) != concern.RoleResident {
+		r.menu(r.t("idle_hint_member")) // staff's texts do not start reports
+		return
+	}
 	r.menu(r.t("idle_hint"))
+}
+
+// describedFirst starts a report with a resident's first message when it reads
+// as a description (long enough to be one): a message the fewer for them to
+// wait for, and a step the fewer to take. They are told, and can change it at
+// the summary or /cancel.
+func (r *run) describedFirst() bool {
+	d := r.m.flows[ReportFlow]
+	if r.in.Kind != InputText || role(r.in) != concern.RoleResident || len(d.Steps) == 0 {
+		return false
+	}
+	st := &d.Steps[0]
+	if st.Type != StepText || concern.VisibleLen(strings.TrimSpace(r.in.Text)) < st.MinLen {
+		return false
+	}
+	r.beginFlow(ReportFlow)
+	first := len(r.out)
+	r.onText(st)
+	if r.s.Flow.Step > 0 && first < len(r.out) {
+		r.out[first].Text = r.t("described_first") + "\n\n" + r.out[first].Text
+	}
+	return true
 }
 
 // idle reports whether the session's draft has sat past the flow expiry.
@@ -438,11 +467,23 @@ func (r *run) button() {
 			return
 		}
 	}
-	r.say(r.t("button_stale"))
-	r.reprompt()
+	r.stale()
+}
+
+// stale says, on the pressed button itself, that it is no longer valid: the
+// message with the valid ones is the latest in the chat, and a message more
+// would be one more to wait for when many write at once.
+func (r *run) stale() {
+	r.out = append(r.out, Message{Text: r.t("button_stale"), Toast: true})
 }
 
 func (r *run) startFlow(id string) {
+	r.beginFlow(id)
+	r.prompt()
+}
+
+// beginFlow starts an empty draft of flow id at its first step.
+func (r *run) beginFlow(id string) {
 	d := r.m.flows[id]
 	draft := fmt.Sprintf("%d-%s", r.in.ChatID, r.in.ID)
 	h := fnv.New32a()
@@ -455,7 +496,6 @@ func (r *run) startFlow(id string) {
 		Answers: map[string]Answer{},
 		Started: r.in.Time,
 	}
-	r.prompt()
 }
 
 func (r *run) def() (*Definition, bool) {
@@ -482,8 +522,7 @@ func (r *run) flowInput() {
 	case InputButton:
 		parts := strings.SplitN(r.in.Data, ":", 4)
 		if len(parts) != 4 || parts[1] != r.s.Flow.Token || parts[2] != st.ID || !r.press(st, parts[3]) {
-			r.say(r.t("button_stale"))
-			r.prompt()
+			r.stale()
 		}
 		return
 	case InputText:
@@ -525,10 +564,12 @@ func (r *run) choices(st *StepDef) []Button {
 			b = append(b, Button{Label: r.t("btn_skip"), Data: "skip"})
 		}
 	case StepLocation:
-		if st.OptionsFrom == "communities" {
+		if st.OptionsFrom == "communities" && len(r.m.communities) > 0 {
 			for _, c := range r.m.communities {
 				b = append(b, Button{Label: c, Data: "c:" + c})
 			}
+			// the location keyboard is asked for: it needs a message of its own
+			b = append(b, Button{Label: r.t("btn_location"), Data: "loc"})
 		}
 	case StepContact:
 		if st.Anonymous {
@@ -625,29 +666,42 @@ func (r *run) prompt() {
 		if st.Skippable {
 			reply = append(reply, []Button{{Label: r.t("btn_skip")}})
 		}
-		var communities []Button
+		var communities, rest []Button
 		for _, b := range r.choices(st) {
 			if strings.HasPrefix(b.Data, "c:") {
 				communities = append(communities, b)
+			} else {
+				rest = append(rest, b)
 			}
 		}
 		if len(communities) > 0 {
-			r.out = append(r.out, Message{Text: text + "\n" + r.t("location_choose"), Inline: r.inline(st, communities)})
-			r.out = append(r.out, Message{Text: r.t("location_keyboard"), Reply: reply})
+			// one message: the communities, then the location and skip on a row of their own
+			r.out = append(r.out, Message{Text: text + "\n" + r.t("location_choose"),
+				Inline: append(r.inline(st, communities), r.inline(st, rest)...), Prompt: true})
 		} else {
-			r.out = append(r.out, Message{Text: text + "\n" + r.t("location_free"), Reply: reply})
+			r.out = append(r.out, Message{Text: text + "\n" + r.t("location_free"), Reply: reply, Prompt: true})
 		}
 	case StepContact:
 		reply := [][]Button{{{Label: r.t("btn_share_contact"), Request: "contact"}}}
 		if st.Anonymous {
 			reply = append(reply, []Button{{Label: r.t("btn_anonymous")}})
 		}
-		r.out = append(r.out, Message{Text: text, Reply: reply})
+		r.out = append(r.out, Message{Text: text, Reply: reply, Prompt: true})
 	case StepConfirm:
 		r.summary()
 	default:
-		r.out = append(r.out, Message{Text: text, Inline: r.inline(st, r.choices(st))})
+		r.out = append(r.out, Message{Text: text, Inline: r.inline(st, r.choices(st)), Prompt: true})
 	}
+}
+
+// locationKeyboard offers the button that shares a location, which only a
+// keyboard of the chat's own can carry.
+func (r *run) locationKeyboard(st *StepDef) {
+	reply := [][]Button{{{Label: r.t("btn_share_location"), Request: "location"}}}
+	if st.Skippable {
+		reply = append(reply, []Button{{Label: r.t("btn_skip")}})
+	}
+	r.out = append(r.out, Message{Text: r.t("location_keyboard"), Reply: reply, Prompt: true})
 }
 
 func (r *run) unexpected(st *StepDef, extra string) {
@@ -667,7 +721,13 @@ func (r *run) unexpected(st *StepDef, extra string) {
 	if st.Type == StepChoice || st.Type == StepConfirm || st.Type == StepPhotos {
 		inline = r.inline(st, r.choices(st))
 	}
-	r.out = append(r.out, Message{Text: text, Inline: inline})
+	r.out = append(r.out, Message{Text: text, Inline: inline, Prompt: true})
+}
+
+// ask says something about the step being answered (an answer it cannot take);
+// like the step's prompt, a newer answer makes it moot.
+func (r *run) ask(text string) {
+	r.out = append(r.out, Message{Text: text, Prompt: true})
 }
 
 func (r *run) onText(st *StepDef) {
@@ -681,11 +741,11 @@ func (r *run) onText(st *StepDef) {
 	n, visible := len([]rune(text)), concern.VisibleLen(text)
 	switch {
 	case st.Pattern == "phone" && !looksLikePhone(text):
-		r.say(r.t("bad_phone"))
+		r.ask(r.t("bad_phone"))
 	case visible < st.MinLen:
-		r.say(r.t("too_short", "n", strconv.Itoa(visible), "min", strconv.Itoa(st.MinLen)))
+		r.ask(r.t("too_short", "n", strconv.Itoa(visible), "min", strconv.Itoa(st.MinLen)))
 	case n > st.MaxLen:
-		r.say(r.t("too_long", "n", strconv.Itoa(n), "max", strconv.Itoa(st.MaxLen)))
+		r.ask(r.t("too_long", "n", strconv.Itoa(n), "max", strconv.Itoa(st.MaxLen)))
 	default:
 		r.answer(st, Answer{Text: text})
 	}
@@ -710,6 +770,7 @@ func (r *run) onPhoto(st *StepDef) {
 	r.out = append(r.out, Message{
 		Text:   r.t(key, "n", strconv.Itoa(len(a.Photos)), "max", max),
 		Inline: r.inline(st, r.choices(st)),
+		Prompt: true,
 	})
 }
 
@@ -724,9 +785,9 @@ func (r *run) onLocation(st *StepDef) {
 		addr := strings.TrimSpace(r.in.Text)
 		switch n := len([]rune(addr)); {
 		case concern.VisibleLen(addr) < st.AddressMin:
-			r.say(r.t("address_short", "min", strconv.Itoa(st.AddressMin)))
+			r.ask(r.t("address_short", "min", strconv.Itoa(st.AddressMin)))
 		case n > st.AddressMax:
-			r.say(r.t("address_long", "max", strconv.Itoa(st.AddressMax)))
+			r.ask(r.t("address_long", "max", strconv.Itoa(st.AddressMax)))
 		default:
 			r.answer(st, Answer{Text: addr})
 		}
@@ -740,14 +801,14 @@ func (r *run) onContact(st *StepDef) {
 	case InputContact:
 		c := r.in.Contact
 		if c == nil || c.UserID == 0 || c.UserID != r.in.UserID || strings.TrimSpace(c.Phone) == "" {
-			r.say(r.t("contact_not_own"))
+			r.ask(r.t("contact_not_own"))
 			return
 		}
 		r.answer(st, Answer{Contact: c})
 		return
 	case InputText:
 		if looksLikePhone(r.in.Text) {
-			r.say(r.t("contact_typed"))
+			r.ask(r.t("contact_typed"))
 			return
 		}
 	}
@@ -791,6 +852,8 @@ func (r *run) press(st *StepDef, value string) bool {
 		}
 	}
 	switch {
+	case value == "loc" && st.Type == StepLocation:
+		r.locationKeyboard(st)
 	case value == "skip":
 		r.answer(st, Answer{Skipped: true})
 	case value == "done":
@@ -895,7 +958,7 @@ func (r *run) summary() {
 		lines = append(lines, "【"+s.Label.In(r.lang)+"】"+r.describe(s, r.s.Flow.Answers[s.ID]))
 	}
 	lines = append(lines, r.t("summary_foot"))
-	r.out = append(r.out, Message{Text: strings.Join(lines, "\n"), Inline: r.inline(st, r.choices(st))})
+	r.out = append(r.out, Message{Text: strings.Join(lines, "\n"), Inline: r.inline(st, r.choices(st)), Prompt: true})
 }
 
 func (r *run) confirm(value string) bool {
@@ -917,7 +980,7 @@ func (r *run) confirm(value string) bool {
 			}
 		}
 		b = append(b, Button{Label: r.t("btn_back"), Data: "back"})
-		r.say(r.t("edit_which"), r.inline(st, b)...)
+		r.out = append(r.out, Message{Text: r.t("edit_which"), Inline: r.inline(st, b), Prompt: true})
 	default:
 		target, ok := strings.CutPrefix(value, "e:")
 		if !ok {
@@ -1036,11 +1099,11 @@ func (m *Machine) hasAdvice(hazard string) bool {
 // catalogKeys are the messages the engine needs; NewMachine refuses a catalog without them.
 var catalogKeys = []string{
 	"greeting", "org_default", "menu_report", "menu_mine", "menu_privacy", "menu_hint", "privacy", "help",
-	"unknown_command", "idle_hint", "abandon_ask", "abandon_yes", "abandon_no", "abandoned", "cancelled",
+	"unknown_command", "idle_hint", "idle_hint_member", "abandon_ask", "abandon_yes", "abandon_no", "abandoned", "cancelled",
 	"nothing_to_cancel", "flow_expired", "flow_outdated", "button_stale", "lang_choose", "lang_set",
 	"lang_unknown", "too_short", "too_long", "unexpected", "kind_text", "kind_photo",
 	"kind_location", "kind_contact", "kind_other", "btn_skip", "btn_done", "photo_added", "photo_full",
-	"photo_over", "location_choose", "location_free", "location_keyboard", "btn_share_location", "address_short", "address_long",
+	"photo_over", "location_choose", "location_free", "location_keyboard", "btn_share_location", "btn_location", "described_first", "address_short", "address_long",
 	"place_community", "place_location", "place_address", "not_given", "recorded", "btn_share_contact",
 	"btn_anonymous", "contact_anonymous", "contact_phone", "contact_not_own", "contact_typed",
 	"photos_count", "summary_foot", "btn_submit", "btn_edit", "btn_cancel", "btn_back", "edit_which",

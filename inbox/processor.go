@@ -20,26 +20,11 @@ import (
 	"time"
 
 	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/dispatch"
 	"github.com/minyi-project/minyi/flows"
 	"github.com/minyi-project/minyi/store"
 	"github.com/minyi-project/minyi/telemetry"
 )
-
-// Delivery is the replies to one input, for a transport to send in order.
-type Delivery struct {
-	ChatID  int64  `json:"chat"`
-	InputID string `json:"input"`
-	// CallbackID, when set, is a pressed button to be answered.
-	CallbackID string `json:"callback,omitempty"`
-	// MessageID is the message whose button was pressed, for replies that edit it.
-	MessageID int             `json:"message,omitempty"`
-	Messages  []flows.Message `json:"messages,omitempty"`
-}
-
-// Sender sends replies through a transport. It returns an error only when it gave up.
-type Sender interface {
-	Deliver(ctx context.Context, d Delivery) error
-}
 
 // Executor carries out the effects the engine asks for: submitting concerns,
 // listing them, and staff, grid and account commands (the cases service does).
@@ -52,14 +37,14 @@ type Processor struct {
 	st         *store.Store
 	m          *flows.Machine
 	exec       Executor
-	send       Sender
+	sched      *dispatch.Scheduler
+	sending    []dispatch.Option
 	admins     map[int64]bool
 	log        *slog.Logger
 	owner      string
 	sessionTTL time.Duration
 	leaseTTL   time.Duration
 	block      time.Duration
-	senders    int
 	// perMinute is how many messages a user may send a minute (0: no limit).
 	perMinute int64
 	metrics   *telemetry.Metrics
@@ -67,7 +52,9 @@ type Processor struct {
 	// sweepEvery is how often an owned shard's idle drafts are looked for.
 	sweepEvery time.Duration
 
-	queues []chan job
+	// last is each chat's latest input from its user whose replies are still
+	// being sent, so that the same input repeated meanwhile gets no second answer
+	last map[int64]lastInput
 
 	// delivered holds outbox entries sent but not yet removed from the store, so
 	// that a shard taken again after an outage does not send them twice; done
@@ -88,7 +75,14 @@ type Processor struct {
 type job struct {
 	shard    int
 	outboxID string
-	d        Delivery
+	d        dispatch.Delivery
+}
+
+// lastInput is what a chat's user last sent, and the sending of its answer.
+type lastInput struct {
+	said   string
+	ticket *dispatch.Ticket
+	key    *byte
 }
 
 // Option configures a Processor.
@@ -134,15 +128,20 @@ func WithClock(now func() time.Time) Option { return func(p *Processor) { p.now 
 // the flow expiry, whose contents are then dropped.
 func WithDraftSweep(d time.Duration) Option { return func(p *Processor) { p.sweepEvery = d } }
 
-// WithSenders sets how many chats' replies are sent at once.
-func WithSenders(n int) Option { return func(p *Processor) { p.senders = n } }
+// WithSending configures the instance's send scheduler: its budget, the chat
+// limits, how many messages may be on their way at once (by default none of
+// these holds anything back).
+func WithSending(opts ...dispatch.Option) Option {
+	return func(p *Processor) { p.sending = append(p.sending, opts...) }
+}
 
-// New makes a Processor that carries effects out with exec and sends replies through send.
-func New(st *store.Store, m *flows.Machine, exec Executor, send Sender, opts ...Option) *Processor {
+// New makes a Processor that carries effects out with exec and sends replies
+// through t, by its own send scheduler.
+func New(st *store.Store, m *flows.Machine, exec Executor, t dispatch.Transport, opts ...Option) *Processor {
 	p := &Processor{
-		st: st, m: m, exec: exec, send: send, admins: map[int64]bool{}, log: slog.Default(),
-		sessionTTL: 30 * 24 * time.Hour, leaseTTL: 15 * time.Second, block: time.Second, senders: 32,
-		now: time.Now, sweepEvery: 30 * time.Second,
+		st: st, m: m, exec: exec, admins: map[int64]bool{}, log: slog.Default(),
+		sessionTTL: 30 * 24 * time.Hour, leaseTTL: 15 * time.Second, block: time.Second,
+		now: time.Now, sweepEvery: 30 * time.Second, last: map[int64]lastInput{},
 		delivered: map[string]bool{}, done: map[int][]string{}, inflight: map[int]int{}, flushing: map[int]bool{}, stop: make(chan struct{}),
 	}
 	for _, o := range opts {
@@ -151,6 +150,7 @@ func New(st *store.Store, m *flows.Machine, exec Executor, send Sender, opts ...
 	if p.owner == "" {
 		p.owner = InstanceName()
 	}
+	p.sched = dispatch.New(t, append([]dispatch.Option{dispatch.WithLogger(p.log), dispatch.WithMetrics(p.metrics)}, p.sending...)...)
 	return p
 }
 
@@ -262,21 +262,16 @@ func (p *Processor) Run(ctx context.Context) error {
 		case <-idle.Done():
 		}
 	}()
-	var senders, shards sync.WaitGroup
-	p.queues = make([]chan job, p.senders)
-	for i := range p.queues {
-		p.queues[i] = make(chan job, 64)
-		senders.Go(func() { p.deliverLoop(ctx, p.queues[i]) })
-	}
+	sending, stopSending := context.WithCancel(ctx)
+	var sender, shards sync.WaitGroup
+	sender.Go(func() { p.sched.Run(sending) })
 	for shard := range p.st.Shards() {
 		shards.Go(func() { p.runShard(ctx, idle, shard) })
 	}
 	shards.Wait()
-	// only shard loops enqueue, and each waited for its replies to go out
-	for _, q := range p.queues {
-		close(q)
-	}
-	senders.Wait()
+	// only shard loops hand replies over, and each waited for its own to go out
+	stopSending()
+	sender.Wait()
 	return nil
 }
 
@@ -331,13 +326,13 @@ func (p *Processor) own(parent, idle context.Context, shard int) {
 		if p.wasDelivered(shard, e.ID) {
 			continue // sent already; its removal is still being retried
 		}
-		var d Delivery
+		var d dispatch.Delivery
 		if err := json.Unmarshal(e.Payload, &d); err != nil {
 			p.log.Error("undecodable outbox entry dropped", "shard", shard, "id", e.ID, "err", err)
 			p.st.DoneOutbox(ctx, shard, e.ID)
 			continue
 		}
-		p.enqueue(ctx, job{shard: shard, outboxID: e.ID, d: d})
+		p.enqueue(job{shard: shard, outboxID: e.ID, d: d})
 	}
 
 	after := "0"
@@ -493,17 +488,31 @@ func (p *Processor) process(ctx context.Context, shard int, entryID string, in f
 			if session == nil {
 				session = []byte("{}")
 			}
-			return p.commit(ctx, shard, entryID, in, session, Delivery{ChatID: in.ChatID, InputID: in.ID, CallbackID: in.CallbackID}, nil, sess.DraftTouched())
+			return p.commit(ctx, shard, entryID, in, session, dispatch.Delivery{ChatID: in.ChatID, InputID: in.ID, CallbackID: in.CallbackID}, nil, sess.DraftTouched(), "")
 		}
 		log.Info("over the message limit", "limit", p.perMinute)
 		in.Throttled = true
 	}
+	said := saying(in)
+	if p.repeated(in.ChatID, said) {
+		// the same again while its answer waits to be sent: that answer answers
+		// both, and a pressed button is answered at once
+		log.Debug("repeated while its answer waits; not answered again")
+		p.metrics.Update(string(in.Kind))
+		p.metrics.Dropped("repeat", 1)
+		session := chat.Session
+		if session == nil {
+			session = []byte("{}")
+		}
+		return p.commit(ctx, shard, entryID, in, session, dispatch.Delivery{ChatID: in.ChatID, InputID: in.ID, CallbackID: in.CallbackID}, nil, sess.DraftTouched(), "")
+	}
 	lang := p.m.Lang(sess, in)
 	var listing *store.Listing
-	submitted := false
+	submitted, urgent := false, false
 	res := p.m.Run(sess, in, func(e flows.Effect) flows.EffectResult {
 		out, l := p.exec.Execute(ctx, in, lang, e)
 		submitted = submitted || e.Kind == flows.EffectSubmit && !out.Failed
+		urgent = urgent || e.Kind == flows.EffectSubmit && out.Urgent
 		if l != nil {
 			listing = l
 		}
@@ -513,12 +522,13 @@ func (p *Processor) process(ctx context.Context, shard int, entryID string, in f
 	if err != nil {
 		return fmt.Errorf("encode session: %w", err)
 	}
-	d := Delivery{ChatID: in.ChatID, InputID: in.ID, CallbackID: in.CallbackID, MessageID: in.MessageID, Messages: res.Messages}
+	d := dispatch.Delivery{ChatID: in.ChatID, InputID: in.ID, CallbackID: in.CallbackID, MessageID: in.MessageID, Messages: res.Messages,
+		Class: classOf(in, urgent)}
 	if chat.Stopped {
 		log.Info("chat blocked the bot; news not sent", "kind", in.Kind, "replies", len(d.Messages))
 		d.Messages = nil
 	}
-	if err := p.commit(ctx, shard, entryID, in, sessJSON, d, listing, res.Session.DraftTouched()); err != nil {
+	if err := p.commit(ctx, shard, entryID, in, sessJSON, d, listing, res.Session.DraftTouched(), said); err != nil {
 		return err
 	}
 	log.Debug("input processed", "kind", in.Kind, "replies", len(d.Messages))
@@ -553,8 +563,9 @@ func (p *Processor) count(in flows.Input, before, after *flows.FlowState, submit
 
 // commit stores an input's outcome (the chat's session, its replies, a listing),
 // forgets replies delivered since the last commit, and hands the new replies to
-// the senders.
-func (p *Processor) commit(ctx context.Context, shard int, entryID string, in flows.Input, session []byte, d Delivery, listing *store.Listing, draft time.Time) error {
+// the send scheduler. said, when not empty, is what the user sent, remembered
+// while its answer is being sent so that a repeat of it is not answered again.
+func (p *Processor) commit(ctx context.Context, shard int, entryID string, in flows.Input, session []byte, d dispatch.Delivery, listing *store.Listing, draft time.Time, said string) error {
 	var outbox []byte
 	if len(d.Messages) > 0 || d.CallbackID != "" {
 		var err error
@@ -571,45 +582,117 @@ func (p *Processor) commit(ctx context.Context, shard int, entryID string, in fl
 	if err != nil {
 		return err
 	}
-	p.enqueue(ctx, job{shard: shard, outboxID: outID, d: d})
+	t := p.enqueue(job{shard: shard, outboxID: outID, d: d})
+	if said != "" {
+		p.remember(in.ChatID, said, t)
+	}
 	return nil
 }
 
-func (p *Processor) enqueue(ctx context.Context, j job) {
-	q := p.queues[uint64(j.d.ChatID)%uint64(len(p.queues))]
+// enqueue hands a delivery to the scheduler; when it is done with, its outbox
+// entry is forgotten. One the scheduler still holds when it stops stays in the
+// outbox and goes out when the shard is next taken.
+func (p *Processor) enqueue(j job) sentAs {
 	p.mu.Lock()
 	p.inflight[j.shard]++
 	p.mu.Unlock()
-	select {
-	case q <- j:
-	case <-ctx.Done():
-		p.sent(j.shard)
-		// the replies stay in the outbox and go out when the shard is next taken
-	}
-}
-
-// deliverLoop sends the replies of the chats hashed to it, in order.
-func (p *Processor) deliverLoop(ctx context.Context, q chan job) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case j, open := <-q:
-			if !open {
-				return
-			}
-			if err := p.send.Deliver(ctx, j.d); err != nil {
-				if ctx.Err() != nil {
-					return // left in the outbox for the next start
-				}
-				p.undelivered(ctx, j.d, err)
+	key := new(byte) // names this delivery in last, before the ticket exists
+	var once sync.Once
+	t := p.sched.Enqueue(j.d, func(err error) {
+		once.Do(func() {
+			if err != nil {
+				p.undelivered(j.d, err)
 			}
 			if j.outboxID != "" {
 				p.finished(j.shard, j.outboxID)
 			}
 			p.sent(j.shard)
+			p.forget(j.d.ChatID, key)
+		})
+	})
+	return sentAs{t, key}
+}
+
+// sentAs is a delivery handed to the scheduler: its ticket, and its key in last.
+type sentAs struct {
+	ticket *dispatch.Ticket
+	key    *byte
+}
+
+// saying is what a user sent, to tell the same input sent again; empty for
+// what is not the user's (events, effects' results).
+func saying(in flows.Input) string {
+	var what string
+	switch in.Kind {
+	case flows.InputText:
+		what = in.Text
+	case flows.InputButton:
+		what = fmt.Sprintf("%s@%d", in.Data, in.MessageID)
+	case flows.InputPhoto:
+		what = in.Photo
+	case flows.InputLocation:
+		if in.Location != nil {
+			what = fmt.Sprintf("%g,%g", in.Location.Lat, in.Location.Lon)
 		}
+	case flows.InputContact:
+		if in.Contact != nil {
+			what = in.Contact.Phone
+		}
+	case flows.InputOther:
+		what = in.Other
+	default:
+		return ""
 	}
+	return fmt.Sprintf("%d/%s/%s", in.UserID, in.Kind, what)
+}
+
+// repeated reports whether said is what the chat's user sent last, and its
+// answer is still waiting to be sent.
+func (p *Processor) repeated(chat int64, said string) bool {
+	if said == "" {
+		return false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	l, ok := p.last[chat]
+	return ok && l.said == said && l.ticket.Pending()
+}
+
+// remember keeps what the chat's user sent last while its answer is being sent.
+func (p *Processor) remember(chat int64, said string, s sentAs) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.last[chat] = lastInput{said: said, ticket: s.ticket, key: s.key}
+	if !s.ticket.Pending() {
+		delete(p.last, chat) // sent already, before it was remembered
+	}
+}
+
+// forget lets go of a chat's last input once its answer is done with.
+func (p *Processor) forget(chat int64, key *byte) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if l, ok := p.last[chat]; ok && l.key == key {
+		delete(p.last, chat)
+	}
+}
+
+// classOf is how soon an input's replies must go: alerts and a resident's
+// safety advice first, then answers to what a user did, case news, digests.
+func classOf(in flows.Input, urgent bool) dispatch.Class {
+	if in.Kind == flows.InputEvent && in.Event != nil {
+		switch in.Event.Type {
+		case flows.EventAlert, flows.EventDeadLetter, flows.EventAdvice:
+			return dispatch.ClassAlert
+		case flows.EventDigest:
+			return dispatch.ClassBulk
+		}
+		return dispatch.ClassNotice
+	}
+	if urgent {
+		return dispatch.ClassAlert
+	}
+	return dispatch.ClassAnswer
 }
 
 // sent counts a reply handed to the senders as done with.
@@ -622,13 +705,17 @@ func (p *Processor) sent(shard int) {
 // undelivered records why replies did not go out. A private chat that blocked
 // the bot is marked stopped, and nothing more is sent to it until its user writes
 // again; a group (the staff chat) is never stopped, so its alerts keep being tried.
-func (p *Processor) undelivered(ctx context.Context, d Delivery, err error) {
+func (p *Processor) undelivered(d dispatch.Delivery, err error) {
 	if !errors.Is(err, ErrUnreachable) || d.ChatID < 0 {
 		p.log.Error("replies not delivered", "chat", d.ChatID, "input", d.InputID, "err", err)
 		return
 	}
 	p.log.Info("chat blocked the bot; marked stopped", "chat", d.ChatID, "input", d.InputID)
-	if err := p.retry(ctx, func() error { return p.st.MarkStopped(ctx, d.ChatID, time.Now()) }); err != nil {
+	// one try, on the scheduler's time: a chat not marked is tried again, and
+	// refuses again, with its next reply
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := p.st.MarkStopped(ctx, d.ChatID, time.Now()); err != nil {
 		p.log.Warn("chat not marked stopped", "chat", d.ChatID, "err", err)
 	}
 }
@@ -752,6 +839,6 @@ func sleep(ctx context.Context, d time.Duration) {
 	}
 }
 
-// ErrUnreachable is returned by a Sender when the chat can no longer be reached,
-// as when the user blocked the bot.
-var ErrUnreachable = errors.New("chat unreachable")
+// ErrUnreachable is a chat that can no longer be reached, as when the user
+// blocked the bot.
+var ErrUnreachable = dispatch.ErrUnreachable

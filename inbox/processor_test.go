@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/minyi-project/minyi/cases"
+	"github.com/minyi-project/minyi/dispatch"
 	"github.com/minyi-project/minyi/flows"
 	. "github.com/minyi-project/minyi/inbox"
 	"github.com/minyi-project/minyi/store"
@@ -31,21 +32,23 @@ var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 // collector records deliveries, as a transport would send them.
 type collector struct {
 	mu   sync.Mutex
-	got  []Delivery
+	got  []dispatch.Delivery
 	name string
 }
 
-func (c *collector) Deliver(_ context.Context, d Delivery) error {
+func (c *collector) Send(context.Context, dispatch.Out) error            { return nil }
+func (c *collector) Answer(context.Context, int64, string, string) error { return nil }
+
+func (c *collector) Delivered(d dispatch.Delivery, _ error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.got = append(c.got, d)
-	return nil
 }
 
-func (c *collector) all() []Delivery {
+func (c *collector) all() []dispatch.Delivery {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return append([]Delivery(nil), c.got...)
+	return append([]dispatch.Delivery(nil), c.got...)
 }
 
 func openStore(t *testing.T) *store.Store {
@@ -106,7 +109,7 @@ func TestTakeoverAfterCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	entries, _ := st.ReadInbox(ctx, shard, "0", 10, 0)
-	left := Delivery{ChatID: chat, InputID: "t:77:0", Messages: []flows.Message{{Text: "committed before the crash"}}}
+	left := dispatch.Delivery{ChatID: chat, InputID: "t:77:0", Messages: []flows.Message{{Text: "committed before the crash"}}}
 	b, _ := json.Marshal(left)
 	// the dead instance committed an earlier input: its replies sit in the outbox
 	if _, err := st.Ingest(ctx, []store.InboxItem{{ChatID: chat, Key: "t:77:0", Payload: []byte("{}")}}); err != nil {

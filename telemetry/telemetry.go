@@ -25,6 +25,12 @@ type Metrics struct {
 	apiErrors  *prometheus.CounterVec
 	digests    *prometheus.CounterVec
 	apiIntakes *prometheus.CounterVec
+	queued     *prometheus.GaugeVec
+	sent       *prometheus.CounterVec
+	sendWait   *prometheus.HistogramVec
+	dropped    *prometheus.CounterVec
+	pauses     prometheus.Counter
+	paused     prometheus.Counter
 }
 
 // New makes the metrics in a registry of their own, with the Go runtime's and the process's.
@@ -52,7 +58,27 @@ func New() *Metrics {
 	m.apiIntakes = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "minyi_api_requests_total", Help: "Requests to the intake and Open311 APIs, by endpoint and status code.",
 	}, []string{"endpoint", "code"})
+	m.queued = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "minyi_send_queued", Help: "Messages waiting to be sent, by priority class (alert, answer, notice, bulk).",
+	}, []string{"class"})
+	m.sent = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "minyi_messages_sent_total", Help: "Messages sent to Telegram, by priority class.",
+	}, []string{"class"})
+	m.sendWait = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name: "minyi_send_wait_seconds", Help: "From a message's being queued to its being sent, by priority class.",
+		Buckets: []float64{0.01, 0.05, 0.1, 0.5, 1, 2, 3, 5, 10, 30, 60, 120, 300},
+	}, []string{"class"})
+	m.dropped = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "minyi_send_dropped_total", Help: "Messages not sent because they no longer mattered: obsolete (a prompt a newer answer replaced), repeat (the answer to an input repeated while its first answer waited).",
+	}, []string{"reason"})
+	m.pauses = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "minyi_telegram_pauses_total", Help: "Times Telegram answered 429 and all sending paused for its retry_after.",
+	})
+	m.paused = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "minyi_telegram_paused_seconds_total", Help: "Seconds of sending paused at Telegram's request (retry_after).",
+	})
 	m.reg.MustRegister(m.updates, m.steps, m.concerns, m.classify, m.apiErrors, m.digests, m.apiIntakes,
+		m.queued, m.sent, m.sendWait, m.dropped, m.pauses, m.paused,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -80,6 +106,36 @@ func (m *Metrics) StepCompleted(flow, step string) {
 func (m *Metrics) Abandoned(flow, step string) {
 	if m != nil {
 		m.steps.WithLabelValues(flow, step, "abandoned").Inc()
+	}
+}
+
+// Queued moves the count of messages waiting in class by delta.
+func (m *Metrics) Queued(class string, delta int) {
+	if m != nil {
+		m.queued.WithLabelValues(class).Add(float64(delta))
+	}
+}
+
+// Sent counts a message sent in class after waiting d since it was queued.
+func (m *Metrics) Sent(class string, d time.Duration) {
+	if m != nil {
+		m.sent.WithLabelValues(class).Inc()
+		m.sendWait.WithLabelValues(class).Observe(d.Seconds())
+	}
+}
+
+// Dropped counts messages not sent because they no longer mattered.
+func (m *Metrics) Dropped(reason string, n int) {
+	if m != nil && n > 0 {
+		m.dropped.WithLabelValues(reason).Add(float64(n))
+	}
+}
+
+// Paused counts a pause of all sending Telegram asked for.
+func (m *Metrics) Paused(d time.Duration) {
+	if m != nil {
+		m.pauses.Inc()
+		m.paused.Add(d.Seconds())
 	}
 }
 

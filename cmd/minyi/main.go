@@ -32,6 +32,7 @@ import (
 	"github.com/minyi-project/minyi/config"
 	"github.com/minyi-project/minyi/console"
 	"github.com/minyi-project/minyi/digest"
+	"github.com/minyi-project/minyi/dispatch"
 	"github.com/minyi-project/minyi/flows"
 	"github.com/minyi-project/minyi/inbox"
 	"github.com/minyi-project/minyi/index"
@@ -199,11 +200,25 @@ func (a *app) worker(name string) *intake.Worker {
 		intake.WithDeadLetters(a.cases.RaiseDeadLetter), intake.WithMetrics(a.metrics))
 }
 
-// processor makes the inbox's processor, replying through send.
-func (a *app) processor(send inbox.Sender, name string) *inbox.Processor {
-	return inbox.New(a.st, a.machine, a.cases, send, inbox.WithLogger(a.log),
+// processor makes the inbox's processor, replying through t by a send
+// scheduler configured with sending.
+func (a *app) processor(t dispatch.Transport, name string, sending ...dispatch.Option) *inbox.Processor {
+	return inbox.New(a.st, a.machine, a.cases, t, inbox.WithLogger(a.log), inbox.WithMetrics(a.metrics),
 		inbox.WithSessionTTL(a.cfg.SessionTTL), inbox.WithOwner(name), inbox.WithAdmins(a.cfg.Admins...), inbox.WithLeaseTTL(a.cfg.LeaseTTL),
-		inbox.WithMessageLimit(a.cfg.MessagesPerMinute), inbox.WithMetrics(a.metrics))
+		inbox.WithMessageLimit(a.cfg.MessagesPerMinute), inbox.WithSending(sending...))
+}
+
+// budget is the bot's send budget of MINYI_TELEGRAM_RATE a second, shared in
+// Redis by every instance, and the chat limits Telegram asks for; with the rate
+// 0, nothing holds sending back (benchmarks of the CPU alone).
+func (a *app) sending() (dispatch.Budget, []dispatch.Option) {
+	rate := a.cfg.TelegramRate
+	budget := dispatch.SharedBudget(a.st, rate, dispatch.DefaultBurst(rate), a.log)
+	opts := []dispatch.Option{dispatch.WithBudget(budget)}
+	if rate > 0 {
+		opts = append(opts, dispatch.WithChatLimits(dispatch.TelegramChatLimits()))
+	}
+	return budget, opts
 }
 
 // alerts repeats urgent alerts and sweeps retention.
@@ -365,8 +380,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 
 	name := inbox.InstanceName()
+	budget, sending := a.sending()
 	tr, err = bot.New(cfg.TelegramToken, inbox.NewWriter(a.st), a.machine,
-		bot.WithServerURL(cfg.TelegramAPIURL), bot.WithLogger(log), bot.WithRate(cfg.TelegramRate), bot.WithStaffChat(cfg.StaffChat), bot.WithMetrics(a.metrics))
+		bot.WithServerURL(cfg.TelegramAPIURL), bot.WithLogger(log), bot.WithBudget(budget), bot.WithStaffChat(cfg.StaffChat), bot.WithMetrics(a.metrics))
 	if err != nil {
 		return err
 	}
@@ -375,7 +391,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	} else {
 		log.Info("connected to Telegram", "bot", username, "instance", name)
 	}
-	proc := a.processor(tr, name)
+	proc := a.processor(tr, name, sending...)
 	worker := a.worker(name)
 	tasks := []func(context.Context) error{a.alerts, drained(log, cfg.ShutdownGrace, proc, worker),
 		// the bot's profile and menus (residents' for everyone, the admins' for them), beside
