@@ -274,23 +274,27 @@ type burstFigures struct {
 	// walked alone before the burst
 	PathMessages int `json:"messages_on_path"`
 	// Deadline is 1.3 × residents × m ÷ cap
-	Deadline       float64            `json:"deadline_s"`
-	WithinDeadline float64            `json:"share_with_receipt_within_deadline"`
-	Receipts       int                `json:"residents_with_a_receipt"`
-	Double         int                `json:"residents_with_two_receipts"`
-	Goodput        float64            `json:"receipts_per_s"`
-	ReceiptAt      lat                `json:"receipt_at_s"`
-	PerConcern     float64            `json:"messages_per_concern"`
-	Messages       int64              `json:"messages_to_residents"`
-	Answers        int64              `json:"callback_answers"`
-	Repeats        int64              `json:"repeats"`
-	TooMany        int64              `json:"answered_429"`
-	Steps          map[string]lat     `json:"step_ms"`
-	Alert          lat                `json:"staff_alert_ms"`
-	Alerts         int                `json:"urgent_reports"`
-	AlertsMissing  int                `json:"alerts_not_arrived"`
-	StepCounts     map[string]int     `json:"steps_answered"`
-	Methods        map[string]float64 `json:"-"`
+	Deadline       float64        `json:"deadline_s"`
+	WithinDeadline float64        `json:"share_with_receipt_within_deadline"`
+	Receipts       int            `json:"residents_with_a_receipt"`
+	Double         int            `json:"residents_with_two_receipts"`
+	Goodput        float64        `json:"receipts_per_s"`
+	ReceiptAt      lat            `json:"receipt_at_s"`
+	PerConcern     float64        `json:"messages_per_concern"`
+	Messages       int64          `json:"messages_to_residents"`
+	Answers        int64          `json:"callback_answers"`
+	Repeats        int64          `json:"repeats"`
+	TooMany        int64          `json:"answered_429"`
+	Steps          map[string]lat `json:"step_ms"`
+	Alert          lat            `json:"staff_alert_ms"`
+	Alerts         int            `json:"urgent_reports"`
+	AlertsMissing  int            `json:"alerts_not_arrived"`
+	// past the storm limit (MINYI_ALERT_STORM a minute from one channel) the rest of
+	// the minute's come as one alert at its end: counted and timed apart
+	Grouped     int                `json:"alerts_grouped"`
+	GroupedWait lat                `json:"grouped_alert_ms"`
+	StepCounts  map[string]int     `json:"steps_answered"`
+	Methods     map[string]float64 `json:"-"`
 }
 
 var concernID = regexp.MustCompile(`编号 (\d{8}-\d{4,})`)
@@ -333,7 +337,7 @@ func (f *fakeAPI) burst(results []walkResult, urgent []bool, base int64, began t
 	}
 	b.PerConcern = round(float64(b.Messages)/math.Max(float64(b.Receipts), 1), 2)
 	// staff alerts: from the urgent resident's press of 提交 to the alert in the staff chat
-	var alerts []time.Duration
+	var alerts, grouped []time.Duration
 	for i, r := range results {
 		if !urgent[i] || r.submit.IsZero() {
 			continue
@@ -343,24 +347,50 @@ func (f *fakeAPI) burst(results []walkResult, urgent []bool, base int64, began t
 		c.mu.Lock()
 		id := c.concern
 		c.mu.Unlock()
-		when, ok := f.alertFor(id)
-		if id == "" || !ok {
+		when, group, ok := f.alertFor(id)
+		switch {
+		case id == "" || !ok:
 			b.AlertsMissing++
-			continue
+		case group:
+			b.Grouped++
+			grouped = append(grouped, when.Sub(r.submit))
+		default:
+			alerts = append(alerts, when.Sub(r.submit))
 		}
-		alerts = append(alerts, when.Sub(r.submit))
 	}
-	b.Alert = percentiles(alerts)
+	b.Alert, b.GroupedWait = percentiles(alerts), percentiles(grouped)
 }
 
-// alertFor is when the staff chat was first told of concern id.
-func (f *fakeAPI) alertFor(id string) (time.Time, bool) {
+// awaitAlerts waits (at most d) until the staff chat was told of every urgent
+// resident's concern: a storm group is sent only after its minute.
+func (f *fakeAPI) awaitAlerts(results []walkResult, urgent []bool, d time.Duration) {
+	deadline := time.Now().Add(d)
+	for i := range results {
+		if !urgent[i] {
+			continue
+		}
+		c := f.chats[i]
+		for time.Now().Before(deadline) {
+			c.mu.Lock()
+			id := c.concern
+			c.mu.Unlock()
+			if _, _, ok := f.alertFor(id); id == "" || ok {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+}
+
+// alertFor is when the staff chat was first told of concern id, and whether in a
+// storm group.
+func (f *fakeAPI) alertFor(id string) (time.Time, bool, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, m := range f.staff {
 		if strings.Contains(m.text, id) && strings.Contains(m.text, "紧急") {
-			return m.at, true
+			return m.at, strings.Contains(m.text, "激增"), true
 		}
 	}
-	return time.Time{}, false
+	return time.Time{}, false, false
 }
