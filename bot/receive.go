@@ -104,9 +104,7 @@ func (t *Transport) tellBusy(inputs []flows.Input) {
 	t.mu.Unlock()
 	for _, in := range tell {
 		// straight to Telegram: the outbox lives in the store that is down
-		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
+		t.tasks.Go(10*time.Second, func(ctx context.Context) {
 			text := t.texts.Text(flows.LangOf(in.LangCode), "busy")
 			if in.CallbackID != "" {
 				t.tg.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{CallbackQueryID: in.CallbackID, Text: text, ShowAlert: true})
@@ -124,7 +122,7 @@ func (t *Transport) tellBusy(inputs []flows.Input) {
 			if _, err := t.tg.SendMessage(ctx, render(in.ChatID, flows.Message{Text: text})); err != nil {
 				t.log.Warn("telling a chat the service is busy failed", "chat", in.ChatID, "err", err)
 			}
-		}()
+		})
 	}
 }
 

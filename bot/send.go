@@ -14,6 +14,7 @@ import (
 	tgbot "github.com/go-telegram/bot"
 	"github.com/go-telegram/bot/models"
 
+	"github.com/minyi-project/minyi/backoff"
 	"github.com/minyi-project/minyi/dispatch"
 	"github.com/minyi-project/minyi/flows"
 	"github.com/minyi-project/minyi/telemetry"
@@ -136,7 +137,7 @@ func (t *Transport) Split(m flows.Message) []flows.Message {
 // call makes one Bot API call that is not a message (the bot's menus and
 // profile), retrying what is worth retrying.
 func (t *Transport) call(ctx context.Context, fn func(context.Context) error) error {
-	backoff := 500 * time.Millisecond
+	wait := backoff.Backoff{Min: 500 * time.Millisecond, Max: 8 * time.Second}
 	var err error
 	for attempt := 1; attempt <= t.attempts; attempt++ {
 		err = fn(ctx)
@@ -155,9 +156,9 @@ func (t *Transport) call(ctx context.Context, fn func(context.Context) error) er
 			t.log.WarnContext(ctx, "telegram asks to slow down", "retry_after", wait)
 			t.pause(ctx, wait)
 		case errors.As(err, &server), errors.As(err, &netErr):
-			t.log.WarnContext(ctx, "telegram unavailable; retrying", "err", redactToken(err, t.token), "attempt", attempt, "wait", backoff)
-			t.pause(ctx, backoff)
-			backoff *= 2
+			d := wait.Next()
+			t.log.WarnContext(ctx, "telegram unavailable; retrying", "err", redactToken(err, t.token), "attempt", attempt, "wait", d)
+			t.pause(ctx, d)
 		default:
 			return redactToken(err, t.token) // refused: retrying will not help
 		}

@@ -23,8 +23,10 @@ import (
 
 	tgbot "github.com/go-telegram/bot"
 
+	"github.com/minyi-project/minyi/backoff"
 	"github.com/minyi-project/minyi/dispatch"
 	"github.com/minyi-project/minyi/flows"
+	"github.com/minyi-project/minyi/tasks"
 	"github.com/minyi-project/minyi/telemetry"
 )
 
@@ -54,6 +56,10 @@ type Transport struct {
 	staffChat int64
 	pause     func(ctx context.Context, d time.Duration)
 	metrics   *telemetry.Metrics
+	// tasks runs what the transport does on the side (telling a chat the service is
+	// busy); its own when none is given, stopped by Close
+	tasks    *tasks.Group
+	ownTasks bool
 
 	mu   sync.Mutex
 	told map[int64]time.Time // when each chat was last told the service is busy
@@ -88,6 +94,9 @@ func WithStaffChat(id int64) Option { return func(t *Transport) { t.staffChat = 
 // WithPollTimeout sets how long one getUpdates call waits for updates.
 func WithPollTimeout(d time.Duration) Option { return func(t *Transport) { t.poll = d } }
 
+// WithTasks runs the transport's side work in g, which its owner stops.
+func WithTasks(g *tasks.Group) Option { return func(t *Transport) { t.tasks = g } }
+
 // WithPause replaces how the transport waits between retries (tests record waits instead).
 func WithPause(fn func(ctx context.Context, d time.Duration)) Option {
 	return func(t *Transport) { t.pause = fn }
@@ -98,10 +107,13 @@ func New(token string, ing Ingester, texts Texts, opts ...Option) (*Transport, e
 	t := &Transport{
 		token: token, apiURL: "https://api.telegram.org", ing: ing, texts: texts,
 		log: slog.Default(), now: time.Now, poll: 50 * time.Second, attempts: 5,
-		budget: dispatch.NewBudget(0, 1), pause: sleep, told: map[int64]time.Time{},
+		budget: dispatch.NewBudget(0, 1), pause: func(ctx context.Context, d time.Duration) { backoff.Sleep(ctx, d) }, told: map[int64]time.Time{},
 	}
 	for _, o := range opts {
 		o(t)
+	}
+	if t.tasks == nil {
+		t.tasks, t.ownTasks = tasks.New(), true
 	}
 	// every sender keeps its connection: the default transport keeps two idle ones
 	// a host, and the rest would be dialled afresh for each message
@@ -119,6 +131,15 @@ func New(token string, ing Ingester, texts Texts, opts ...Option) (*Transport, e
 	}
 	t.tg = tg
 	return t, nil
+}
+
+// Close stops the transport's own side work, if it has any, and closes the
+// connections it keeps to Telegram. Call it once nothing sends any more.
+func (t *Transport) Close() {
+	if t.ownTasks {
+		t.tasks.Stop(5 * time.Second)
+	}
+	t.http.CloseIdleConnections()
 }
 
 // Check asks Telegram who the bot is, to fail early on a wrong token or server.
@@ -175,13 +196,4 @@ func (s *statusTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	buf := make([]byte, 512)
 	n, _ := resp.Body.Read(buf)
 	return nil, &ServerError{Status: resp.StatusCode, Body: string(buf[:n])}
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
 }

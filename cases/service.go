@@ -22,6 +22,7 @@ import (
 	"github.com/minyi-project/minyi/flows"
 	"github.com/minyi-project/minyi/intake"
 	"github.com/minyi-project/minyi/store"
+	"github.com/minyi-project/minyi/tasks"
 	"github.com/minyi-project/minyi/telemetry"
 )
 
@@ -93,6 +94,7 @@ type Service struct {
 	metrics *telemetry.Metrics
 	screen  Screener
 	menus   func(ctx context.Context, userID int64, role concern.Role) error
+	tasks   *tasks.Group // where menus are set, beside the command that changed a role
 }
 
 // Option configures a Service.
@@ -113,6 +115,10 @@ func WithLogger(l *slog.Logger) Option { return func(s *Service) { s.log = l } }
 func WithMenus(fn func(ctx context.Context, userID int64, role concern.Role) error) Option {
 	return func(s *Service) { s.menus = fn }
 }
+
+// WithTasks sets the group the menus are set in (required with WithMenus), which
+// its owner stops at shutdown.
+func WithTasks(g *tasks.Group) Option { return func(s *Service) { s.tasks = g } }
 
 // WithScreener screens each concern as it is submitted, so that the receipt of
 // an emergency can say what to do now (without one, receipts are all alike and
@@ -648,16 +654,16 @@ func (s *Service) revoke(ctx context.Context, in flows.Input, user string, res *
 // setMenu gives a user their role's menu, in the background: Telegram being slow
 // must not hold up the chat the command came from.
 func (s *Service) setMenu(userID int64, role concern.Role) {
-	if s.menus == nil {
+	if s.menus == nil || s.tasks == nil {
 		return
 	}
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
+	if !s.tasks.Go(30*time.Second, func(ctx context.Context) {
 		if err := s.menus(ctx, userID, role); err != nil {
 			s.log.Warn("command menu not set", "user", userID, "role", role, "err", err)
 		}
-	}()
+	}) {
+		s.log.Warn("command menu not set: stopping", "user", userID, "role", role)
+	}
 }
 
 // forget erases the user's name, phone and Telegram identity from the concerns they

@@ -12,6 +12,7 @@ import (
 
 	"github.com/minyi-project/minyi/concern"
 	"github.com/minyi-project/minyi/demo"
+	"github.com/minyi-project/minyi/minhash"
 	"github.com/minyi-project/minyi/period"
 )
 
@@ -35,7 +36,7 @@ func benchDigest(b *testing.B, reports, days int) {
 	})
 	bands := make([][]uint64, len(rs))
 	for i, r := range rs {
-		bands[i] = Sign(r.Text).RecurBands()
+		bands[i] = minhash.Sign(r.Text).RecurBands()
 	}
 	for i := 0; i < len(rs); i += 20000 {
 		if err := st.Import(context.Background(), rs[i:min(i+20000, len(rs))], bands[i:min(i+20000, len(rs))]); err != nil {

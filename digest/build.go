@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/minhash"
 	"github.com/minyi-project/minyi/period"
 )
 
@@ -209,7 +210,7 @@ type record struct {
 	Ack             *concern.Ack   `json:"ack"`
 
 	masked string
-	sig    Signature
+	sig    minhash.Signature
 }
 
 // Build makes the digest of a period.
@@ -312,7 +313,7 @@ func (b *Builder) load(ctx context.Context, ids []string) ([]*record, error) {
 					continue
 				}
 				r.masked = concern.Mask(r.Text, r.ReporterName, r.ResidentName)
-				r.sig = Sign(r.masked)
+				r.sig = minhash.Sign(r.masked)
 				if r.Sensitive {
 					r.masked = restricted
 				}

@@ -4,26 +4,9 @@ import (
 	"fmt"
 	"sort"
 	"testing"
-)
 
-func TestSignatureSimilarity(t *testing.T) {
-	a := Sign("阳光社区东门的路灯坏了一个多月了，晚上很黑，老人出门不安全，请尽快维修。")
-	b := Sign("阳光社区东门路灯坏了一个多月了，晚上很黑，老人出门不安全，请尽快修理！电话13800001234")
-	c := Sign("化工厂夜里偷排废气，气味刺鼻，周边居民睡不着觉，请环保部门查处。")
-	if s := a.Similarity(b); s < 0.5 {
-		t.Errorf("near-duplicates scored %.2f", s)
-	}
-	if s := a.Similarity(c); s > 0.2 {
-		t.Errorf("unrelated texts scored %.2f", s)
-	}
-	if a != Sign("阳光社区东门的路灯坏了一个多月了，晚上很黑，老人出门不安全，请尽快维修。") {
-		t.Error("signing is not deterministic")
-	}
-	short := Sign("路灯坏了")
-	if short == (Signature{}) {
-		t.Error("a short text has an empty signature")
-	}
-}
+	"github.com/minyi-project/minyi/minhash"
+)
 
 func TestGroupFindsNearDuplicatesInTheSameCommunityOrTopic(t *testing.T) {
 	texts := []struct{ text, community, topic string }{
@@ -38,7 +21,7 @@ func TestGroupFindsNearDuplicatesInTheSameCommunityOrTopic(t *testing.T) {
 	}
 	var ms []member
 	for _, x := range texts {
-		ms = append(ms, member{sig: Sign(x.text), community: x.community, topic: x.topic})
+		ms = append(ms, member{sig: minhash.Sign(x.text), community: x.community, topic: x.topic})
 	}
 	var got []string
 	for _, g := range group(ms) {
@@ -54,7 +37,7 @@ func TestGroupFindsNearDuplicatesInTheSameCommunityOrTopic(t *testing.T) {
 // Grouping compares a bounded number of pairs per concern, however many there
 // are: linear, not quadratic. (Its speed is measured in BenchmarkGroup.)
 func TestGroupIsNotQuadratic(t *testing.T) {
-	bound := perBucket * sigBins / 2
+	bound := perBucket * minhash.Bins / 2
 	for _, n := range []int{1000, 10000, 50000} {
 		groups, compared := groupCounting(synthetic(n))
 		if compared > bound*n {
@@ -76,7 +59,7 @@ func synthetic(n int) []member {
 		if i%10 == 0 {
 			text = "居民反映" + themes[i%len(themes)] + "，已经持续一个多月，请尽快处理"
 		}
-		ms[i] = member{sig: Sign(text), community: fmt.Sprintf("社区%d", i%12), topic: fmt.Sprintf("话题%d", i%7)}
+		ms[i] = member{sig: minhash.Sign(text), community: fmt.Sprintf("社区%d", i%12), topic: fmt.Sprintf("话题%d", i%7)}
 	}
 	return ms
 }
@@ -86,12 +69,5 @@ func BenchmarkGroup(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		group(ms)
-	}
-}
-
-func BenchmarkSign(b *testing.B) {
-	text := "阳光社区东门的路灯坏了一个多月了，晚上很黑，老人出门不安全，请尽快维修。我们多次向物业反映，物业说路灯属于市政管理，井盖属于排水公司，互相推诿，一直没有人来处理。"
-	for i := 0; i < b.N; i++ {
-		Sign(text)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/minyi-project/minyi/backoff"
 	"github.com/minyi-project/minyi/flows"
 	"github.com/minyi-project/minyi/telemetry"
 )
@@ -323,7 +324,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 					wait := s.paused.Sub(s.now())
 					s.mu.Unlock()
 					if wait > 0 {
-						sleep(ctx, wait)
+						backoff.Sleep(ctx, wait)
 					}
 					err := s.t.Send(ctx, it.out)
 					s.sent(ctx, it, err)
@@ -371,12 +372,12 @@ func (s *Scheduler) dispatch(ctx context.Context, work chan<- *item) {
 		if err != nil {
 			if ctx.Err() == nil {
 				s.log.Warn("send budget", "err", err)
-				sleep(ctx, 100*time.Millisecond)
+				backoff.Sleep(ctx, 100*time.Millisecond)
 			}
 			continue
 		}
 		if wait > 0 {
-			sleep(ctx, wait)
+			backoff.Sleep(ctx, wait)
 			continue
 		}
 		s.mu.Lock()
@@ -541,7 +542,7 @@ func (s *Scheduler) answerLoop(ctx context.Context) {
 		wait := s.paused.Sub(s.now())
 		s.mu.Unlock()
 		if wait > 0 {
-			sleep(ctx, wait)
+			backoff.Sleep(ctx, wait)
 		}
 		err := s.t.Answer(ctx, j.d.ChatID, j.d.CallbackID, j.toast)
 		if ctx.Err() != nil {
@@ -588,15 +589,6 @@ func signal(ch chan struct{}) {
 	select {
 	case ch <- struct{}{}:
 	default:
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
 	}
 }
 

@@ -19,9 +19,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/minyi-project/minyi/backoff"
 	"github.com/minyi-project/minyi/concern"
 	"github.com/minyi-project/minyi/dispatch"
 	"github.com/minyi-project/minyi/flows"
+	"github.com/minyi-project/minyi/lease"
 	"github.com/minyi-project/minyi/store"
 	"github.com/minyi-project/minyi/telemetry"
 )
@@ -69,6 +71,7 @@ type Processor struct {
 	flushing map[int]bool
 
 	stop     chan struct{}
+	flushes  sync.WaitGroup // delivered replies' removals waiting for no commit
 	stopOnce sync.Once
 }
 
@@ -172,7 +175,12 @@ type Writer struct {
 	mu      sync.Mutex
 	busy    bool   // a round trip is in flight
 	waiting *batch // gathered meanwhile, to go next
+	trips   sync.WaitGroup
 }
+
+// Wait returns once no round trip is on its way; call it when nothing ingests
+// through the writer any more (the webhook's server has shut down).
+func (w *Writer) Wait() { w.trips.Wait() }
 
 // batch is inputs of several callers sent in one round trip.
 type batch struct {
@@ -240,13 +248,13 @@ func (w *Writer) next() {
 		return
 	}
 	w.mu.Unlock()
-	go func() {
+	w.trips.Go(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), gatherTimeout)
 		b.added, b.err = w.st.Ingest(ctx, b.items)
 		cancel()
 		close(b.done)
 		w.next()
-	}()
+	})
 }
 
 // Run processes the inbox until ctx ends, then gives its shards up. After Stop
@@ -272,6 +280,7 @@ func (p *Processor) Run(ctx context.Context) error {
 	// only shard loops hand replies over, and each waited for its own to go out
 	stopSending()
 	sender.Wait()
+	p.flushes.Wait() // only delivered replies start flushes, and none is delivered now
 	return nil
 }
 
@@ -281,33 +290,35 @@ func (p *Processor) Run(ctx context.Context) error {
 func (p *Processor) Stop() { p.stopOnce.Do(func() { close(p.stop) }) }
 
 func (p *Processor) runShard(ctx, idle context.Context, shard int) {
-	wait := backoff{max: p.leaseTTL / 3}
+	wait := backoff.Backoff{Max: p.leaseTTL / 3}
 	for idle.Err() == nil {
+		taken := time.Now()
 		ok, err := p.st.LeaseShard(idle, shard, p.owner, p.leaseTTL)
 		switch {
 		case err != nil:
 			if idle.Err() == nil {
 				p.log.Debug("shard lease", "shard", shard, "err", err)
 			}
-			wait.sleep(idle)
+			wait.Wait(idle)
 		case !ok:
-			sleep(idle, p.leaseTTL/3)
+			backoff.Sleep(idle, p.leaseTTL/3)
 		default:
-			wait.reset()
-			p.own(ctx, idle, shard)
+			wait.Reset()
+			p.own(ctx, idle, shard, taken)
 		}
 	}
 }
 
-// own processes a shard for as long as its lease holds.
-func (p *Processor) own(parent, idle context.Context, shard int) {
-	ctx, cancel := context.WithCancel(parent)
-	defer cancel()
-	var wg sync.WaitGroup
-	wg.Go(func() { p.keepLease(ctx, cancel, shard) })
+// own processes a shard for as long as its lease, taken by a call sent at taken, holds.
+func (p *Processor) own(parent, idle context.Context, shard int, taken time.Time) {
+	ctx, stop := lease.Hold(parent, taken, p.leaseTTL, func(ctx context.Context, ttl time.Duration) (bool, error) {
+		return p.st.LeaseShard(ctx, shard, p.owner, ttl)
+	})
 	defer func() {
-		cancel()
-		wg.Wait()
+		stop()
+		if cause := context.Cause(ctx); !errors.Is(cause, context.Canceled) {
+			p.log.Warn("shard given up", "shard", shard, "why", cause)
+		}
 		rctx, rcancel := context.WithTimeout(context.WithoutCancel(parent), time.Second)
 		defer rcancel()
 		p.st.ReleaseShard(rctx, shard, p.owner)
@@ -336,7 +347,7 @@ func (p *Processor) own(parent, idle context.Context, shard int) {
 	}
 
 	after := "0"
-	wait := backoff{max: 5 * time.Second}
+	wait := backoff.Backoff{Max: 5 * time.Second}
 	swept := time.Time{}
 	for ctx.Err() == nil && idle.Err() == nil {
 		if time.Since(swept) >= p.sweepEvery {
@@ -347,11 +358,11 @@ func (p *Processor) own(parent, idle context.Context, shard int) {
 		if err != nil {
 			if ctx.Err() == nil && idle.Err() == nil {
 				p.log.Warn("read inbox", "shard", shard, "err", err)
-				wait.sleep(ctx)
+				wait.Wait(ctx)
 			}
 			continue
 		}
-		wait.reset()
+		wait.Reset()
 		for _, e := range entries {
 			if err := p.handle(ctx, shard, e); err != nil {
 				return
@@ -403,35 +414,7 @@ func (p *Processor) waitSent(ctx context.Context, shard int) {
 		if n == 0 {
 			return
 		}
-		sleep(ctx, 10*time.Millisecond)
-	}
-}
-
-// keepLease renews a shard's lease and cancels the work when it is lost, or when
-// Redis has not confirmed it for a whole lease period.
-func (p *Processor) keepLease(ctx context.Context, cancel context.CancelFunc, shard int) {
-	t := time.NewTicker(p.leaseTTL / 3)
-	defer t.Stop()
-	confirmed := time.Now()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		ok, err := p.st.LeaseShard(ctx, shard, p.owner, p.leaseTTL)
-		switch {
-		case err == nil && ok:
-			confirmed = time.Now()
-		case err == nil && !ok:
-			p.log.Warn("shard lease lost", "shard", shard)
-			cancel()
-			return
-		case time.Since(confirmed) > p.leaseTTL:
-			p.log.Warn("shard lease not renewed", "shard", shard, "err", err)
-			cancel()
-			return
-		}
+		backoff.Sleep(ctx, 10*time.Millisecond)
 	}
 }
 
@@ -735,7 +718,8 @@ func (p *Processor) finished(shard int, id string) {
 	// a crash before the removal sends the reply again: if no commit of the shard
 	// comes within doneDelay to take it along, it is removed on its own
 	p.flushing[shard] = true
-	time.AfterFunc(doneDelay, func() {
+	p.flushes.Go(func() {
+		time.Sleep(doneDelay)
 		p.mu.Lock()
 		delete(p.flushing, shard)
 		p.mu.Unlock()
@@ -797,7 +781,7 @@ func (p *Processor) wasDelivered(shard int, id string) bool {
 
 // retry runs fn until it succeeds, the lease is lost or ctx ends, backing off in between.
 func (p *Processor) retry(ctx context.Context, fn func() error) error {
-	wait := backoff{max: 5 * time.Second}
+	wait := backoff.Backoff{Max: 5 * time.Second}
 	for {
 		err := fn()
 		if err == nil || errors.Is(err, store.ErrLeaseLost) {
@@ -806,36 +790,9 @@ func (p *Processor) retry(ctx context.Context, fn func() error) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		p.log.Warn("store unavailable, retrying", "err", err, "wait", wait.next())
-		wait.sleep(ctx)
-	}
-}
-
-// backoff doubles a wait from 100 ms up to max.
-type backoff struct {
-	cur, max time.Duration
-}
-
-func (b *backoff) next() time.Duration {
-	if b.cur == 0 {
-		return 100 * time.Millisecond
-	}
-	return min(b.cur*2, b.max)
-}
-
-func (b *backoff) sleep(ctx context.Context) {
-	b.cur = b.next()
-	sleep(ctx, b.cur)
-}
-
-func (b *backoff) reset() { b.cur = 0 }
-
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
+		d := wait.Next()
+		p.log.Warn("store unavailable, retrying", "err", err, "wait", d)
+		backoff.Sleep(ctx, d)
 	}
 }
 

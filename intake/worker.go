@@ -11,9 +11,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/minyi-project/minyi/backoff"
 	"github.com/minyi-project/minyi/classify"
 	"github.com/minyi-project/minyi/concern"
-	"github.com/minyi-project/minyi/digest"
+	"github.com/minyi-project/minyi/minhash"
 	"github.com/minyi-project/minyi/store"
 	"github.com/minyi-project/minyi/telemetry"
 )
@@ -104,10 +105,10 @@ func New(st *store.Store, cls classify.Classifier, opts ...Option) *Worker {
 // Run consumes the queue until ctx ends. Entries it cannot finish stay pending and
 // are taken up again, by this worker or another, once idle for the reclaim time.
 func (w *Worker) Run(ctx context.Context) error {
-	wait := time.Duration(0)
+	wait := backoff.Backoff{Max: 5 * time.Second}
 	for ctx.Err() == nil {
 		if err := w.st.EnsureIntakeGroup(ctx); err != nil {
-			wait = pause(ctx, wait)
+			wait.Wait(ctx)
 			w.log.Warn("intake queue unavailable", "err", err)
 			continue
 		}
@@ -136,11 +137,11 @@ func (w *Worker) Run(ctx context.Context) error {
 		if err != nil {
 			if ctx.Err() == nil {
 				w.log.Warn("reading intake queue", "err", err)
-				wait = pause(ctx, wait)
+				wait.Wait(ctx)
 			}
 			continue
 		}
-		wait = 0
+		wait.Reset()
 		w.read.Store(time.Now().UnixNano())
 		for _, e := range entries {
 			w.handle(ctx, e)
@@ -181,17 +182,6 @@ func (w *Worker) stopping() bool {
 func (w *Worker) Consuming() bool {
 	last := w.read.Load()
 	return last != 0 && time.Since(time.Unix(0, last)) < max(3*w.block, 5*time.Second)
-}
-
-func pause(ctx context.Context, d time.Duration) time.Duration {
-	d = min(max(2*d, 100*time.Millisecond), 5*time.Second)
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-	case <-t.C:
-	}
-	return d
 }
 
 // handle classifies and records one concern, then acknowledges it. On a failure
@@ -238,7 +228,7 @@ func (w *Worker) handle(ctx context.Context, e store.IntakeEntry) {
 		r.Deadline = w.deadline(r.Level, r.ReceivedAt)
 	}
 	// with its similarity bands, so that later digests can tell a group of similar concerns coming back
-	if err := w.st.SaveReport(ctx, r, digest.Sign(r.Text).RecurBands()); err != nil {
+	if err := w.st.SaveReport(ctx, r, minhash.Sign(r.Text).RecurBands()); err != nil {
 		w.fail(ctx, log, e, w.attempts, fmt.Errorf("writing the record: %w", err))
 		return
 	}

@@ -18,7 +18,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -30,9 +29,10 @@ var ErrLeaseLost = errors.New("shard lease lost")
 
 // Store is minyi's Redis store.
 type Store struct {
-	rdb      redis.UniversalClient
-	trips    roundTrips
-	embedded *miniredis.Miniredis
+	rdb   redis.UniversalClient
+	trips roundTrips
+	// embedded stops the in-process Redis the store runs on (nil: a real one)
+	embedded func()
 	shards   int
 	loc      *time.Location
 	log      *slog.Logger
@@ -51,8 +51,11 @@ func WithLocation(loc *time.Location) Option { return func(s *Store) { s.loc = l
 // WithLogger sets the logger.
 func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.log = l } }
 
-// Open connects to the Redis at rawURL, or starts an embedded in-process one when
-// rawURL is empty. URLs: redis://[:pass@]host:port[/db], rediss:// for TLS;
+// WithEmbedded marks the Redis as an in-process one (nothing durable), stopped by
+// stop when the store is closed.
+func WithEmbedded(stop func()) Option { return func(s *Store) { s.embedded = stop } }
+
+// Open connects to the Redis at rawURL. URLs: redis://[:pass@]host:port[/db], rediss:// for TLS;
 // add ?master_name=NAME to go through Sentinel, or ?cluster=true (with more nodes as
 // &addr=host:port) for Redis Cluster.
 func Open(ctx context.Context, rawURL string, opts ...Option) (*Store, error) {
@@ -66,20 +69,16 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Store, error) {
 	// every owned shard holds one connection in a blocking read
 	pool := s.shards + 16
 	if rawURL == "" {
-		mr := miniredis.NewMiniRedis()
-		mr.ClockTTL(true)
-		if err := mr.Start(); err != nil {
-			return nil, fmt.Errorf("start embedded redis: %w", err)
-		}
-		s.embedded = mr
-		s.rdb = redis.NewClient(&redis.Options{Addr: mr.Addr(), PoolSize: pool})
-	} else {
-		rdb, err := newClient(rawURL, pool)
-		if err != nil {
-			return nil, err
-		}
-		s.rdb = rdb
+		return nil, errors.New("no Redis URL")
 	}
+	rdb, err := newClient(rawURL, pool)
+	if err != nil {
+		if s.embedded != nil {
+			s.embedded()
+		}
+		return nil, err
+	}
+	s.rdb = rdb
 	s.rdb.AddHook(&s.trips)
 	if err := s.checkShards(ctx); err != nil {
 		s.Close()
@@ -208,7 +207,7 @@ func (s *Store) Ping(ctx context.Context) error { return s.rdb.Ping(ctx).Err() }
 func (s *Store) Close() error {
 	err := s.rdb.Close()
 	if s.embedded != nil {
-		s.embedded.Close()
+		s.embedded()
 	}
 	return err
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/minyi-project/minyi/config"
 	"github.com/minyi-project/minyi/demo"
 	"github.com/minyi-project/minyi/digest"
+	"github.com/minyi-project/minyi/minhash"
 	"github.com/minyi-project/minyi/period"
 )
 
@@ -158,7 +159,7 @@ func fillDemo(ctx context.Context, a *app, n, days int, seed int64) error {
 	})
 	bands := make([][]uint64, len(reports))
 	for i, r := range reports {
-		bands[i] = digest.Sign(r.Text).RecurBands()
+		bands[i] = minhash.Sign(r.Text).RecurBands()
 	}
 	for start := 0; start < len(reports); start += 10000 {
 		end := min(start+10000, len(reports))

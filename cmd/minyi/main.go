@@ -33,11 +33,14 @@ import (
 	"github.com/minyi-project/minyi/console"
 	"github.com/minyi-project/minyi/digest"
 	"github.com/minyi-project/minyi/dispatch"
+	"github.com/minyi-project/minyi/embedredis"
 	"github.com/minyi-project/minyi/flows"
 	"github.com/minyi-project/minyi/inbox"
 	"github.com/minyi-project/minyi/index"
 	"github.com/minyi-project/minyi/intake"
+	"github.com/minyi-project/minyi/lease"
 	"github.com/minyi-project/minyi/store"
+	"github.com/minyi-project/minyi/tasks"
 	"github.com/minyi-project/minyi/telemetry"
 )
 
@@ -129,6 +132,7 @@ type app struct {
 	cls     *classifiers
 	cases   *cases.Service
 	metrics *telemetry.Metrics
+	events  *inbox.Writer // the case service's events into the inbox
 	// index is the concerns' read model for lists (Open311's requests)
 	index *index.Index
 }
@@ -138,8 +142,17 @@ func setup(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...ca
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(ctx, cfg.RedisURL,
-		store.WithShards(cfg.Shards), store.WithLocation(cfg.Location), store.WithLogger(log))
+	stOpts := []store.Option{store.WithShards(cfg.Shards), store.WithLocation(cfg.Location), store.WithLogger(log)}
+	url := cfg.RedisURL
+	if url == "" {
+		srv, err := embedredis.Start()
+		if err != nil {
+			return nil, err
+		}
+		url = srv.URL()
+		stOpts = append(stOpts, store.WithEmbedded(srv.Close))
+	}
+	st, err := store.Open(ctx, url, stOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("redis: %w", err)
 	}
@@ -170,7 +183,8 @@ func setup(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...ca
 		q, err := st.QueueStatus(ctx, time.Now(), 0)
 		return telemetry.QueueFigures{Length: q.Length, Pending: q.Pending, Dead: q.Dead, OldestPending: q.OldestPending}, err
 	})
-	svc := cases.New(st, inbox.NewWriter(st), cases.Config{
+	events := inbox.NewWriter(st)
+	svc := cases.New(st, events, cases.Config{
 		Admins: cfg.Admins, StaffChat: cfg.StaffChat, Levels: levels, AlertEvery: cfg.AlertRepeat, AlertStorm: cfg.AlertStorm,
 		Escalate:  cfg.AlertEscalate,
 		Retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour,
@@ -178,7 +192,7 @@ func setup(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...ca
 		ConcernsPerDay: cfg.ConcernsPerDay,
 	}, append([]cases.Option{cases.WithLogger(log), cases.WithDigests(digestBuilder(cfg, cls, st, log)), cases.WithMetrics(metrics),
 		cases.WithScreener(cls.screen)}, opts...)...)
-	return &app{cfg: cfg, log: log, st: st, machine: m, cls: cls, cases: svc, metrics: metrics,
+	return &app{cfg: cfg, log: log, st: st, machine: m, cls: cls, cases: svc, metrics: metrics, events: events,
 		index: index.New(st, index.WithLogger(log))}, nil
 }
 
@@ -367,7 +381,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	menus := cases.WithMenus(func(ctx context.Context, userID int64, role concern.Role) error {
 		return tr.SetRoleMenu(ctx, userID, role)
 	})
-	a, err := setup(ctx, cfg, log, menus)
+	side := tasks.New() // stopped below, once the work has stopped
+	a, err := setup(ctx, cfg, log, menus, cases.WithTasks(side))
 	if err != nil {
 		return err
 	}
@@ -381,8 +396,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 
 	name := inbox.InstanceName()
 	budget, sending := a.sending()
-	tr, err = bot.New(cfg.TelegramToken, inbox.NewWriter(a.st), a.machine,
-		bot.WithServerURL(cfg.TelegramAPIURL), bot.WithLogger(log), bot.WithBudget(budget), bot.WithStaffChat(cfg.StaffChat), bot.WithMetrics(a.metrics))
+	updates := inbox.NewWriter(a.st)
+	tr, err = bot.New(cfg.TelegramToken, updates, a.machine,
+		bot.WithServerURL(cfg.TelegramAPIURL), bot.WithLogger(log), bot.WithBudget(budget), bot.WithStaffChat(cfg.StaffChat), bot.WithMetrics(a.metrics), bot.WithTasks(side))
 	if err != nil {
 		return err
 	}
@@ -393,7 +409,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	proc := a.processor(tr, name, sending...)
 	worker := a.worker(name)
-	tasks := []func(context.Context) error{a.alerts, drained(log, cfg.ShutdownGrace, proc, worker),
+	work := []func(context.Context) error{a.alerts, drained(log, cfg.ShutdownGrace, proc, worker),
 		// the bot's profile and menus (residents' for everyone, the admins' for them), beside
 		// the work: a slow Telegram must not hold up start-up
 		func(ctx context.Context) error {
@@ -410,7 +426,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		}}
 	if len(cfg.Open311Keys) > 0 {
 		// built at start-up, not on the first platform's request, which would wait for it
-		tasks = append(tasks, func(ctx context.Context) error {
+		work = append(work, func(ctx context.Context) error {
 			if err := a.index.Sync(ctx); err != nil && ctx.Err() == nil {
 				log.Warn("the concern index is not built yet; the first Open311 request will try again", "err", err)
 			}
@@ -422,7 +438,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("MINYI_DEBUG_ADDR: %w", err)
 		}
-		tasks = append(tasks, func(ctx context.Context) error { return serveOn(ctx, ln, "debug server", debugMux(a.st)) })
+		work = append(work, func(ctx context.Context) error { return serveOn(ctx, ln, "debug server", debugMux(a.st)) })
 		log.Info("profiles and Redis traffic served", "addr", cfg.DebugAddr)
 	}
 
@@ -444,7 +460,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("MINYI_HTTP_ADDR: %w", err)
 	}
-	tasks = append(tasks, func(ctx context.Context) error { return serveOn(ctx, ln, "HTTP server", mux) })
+	work = append(work, func(ctx context.Context) error { return serveOn(ctx, ln, "HTTP server", mux) })
 	log.Info("serving /healthz, /readyz and /metrics", "listen", ln.Addr().String())
 	if cfg.WebhookURL != "" {
 		if err := tr.SetWebhook(ctx, cfg.WebhookURL, cfg.WebhookSecret); err != nil {
@@ -458,11 +474,18 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 			return err
 		}
 		log.Info("receiving updates by long polling")
-		tasks = append(tasks, func(ctx context.Context) error {
+		work = append(work, func(ctx context.Context) error {
 			return whileLeased(ctx, log, a.st.LeasePoller, a.st.ReleasePoller, name, cfg.LeaseTTL, tr.Poll)
 		})
 	}
-	return runAll(ctx, tasks...)
+	err = runAll(ctx, work...)
+	// what was started on the side (menus, busy notices) finishes or is cut off,
+	// then the connections to Telegram are closed
+	side.Stop(5 * time.Second)
+	updates.Wait()
+	a.events.Wait()
+	tr.Close()
+	return err
 }
 
 // api makes the intake and Open311 APIs.
@@ -516,27 +539,36 @@ func debugMux(st *store.Store) *http.ServeMux {
 // serveOn serves h on ln until ctx ends, then shuts down within 10 s.
 func serveOn(ctx context.Context, ln net.Listener, what string, h http.Handler) error {
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second}
+	stopped := make(chan struct{})
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	go func() {
+		defer close(stopped)
 		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 		srv.Shutdown(sctx)
 	}()
-	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+	err := srv.Serve(ln)
+	if !errors.Is(err, http.ErrServerClosed) {
+		cancel()
+		<-stopped
 		return fmt.Errorf("%s: %w", what, err)
 	}
+	<-stopped // Shutdown returns once the requests in hand are answered
 	return nil
 }
 
 // whileLeased runs fn only while this instance holds the lease, since Telegram
 // allows one poller per bot; other instances wait to take over.
 func whileLeased(ctx context.Context, log *slog.Logger,
-	lease func(context.Context, string, time.Duration) (bool, error),
+	take func(context.Context, string, time.Duration) (bool, error),
 	release func(context.Context, string) error,
 	owner string, ttl time.Duration, fn func(context.Context) error,
 ) error {
 	for ctx.Err() == nil {
-		ok, err := lease(ctx, owner, ttl)
+		taken := time.Now()
+		ok, err := take(ctx, owner, ttl)
 		if err != nil || !ok {
 			if err != nil && ctx.Err() == nil {
 				log.Warn("poller lease", "err", err)
@@ -547,25 +579,17 @@ func whileLeased(ctx context.Context, log *slog.Logger,
 			}
 			continue
 		}
-		held, stop := context.WithCancel(ctx)
-		go func() {
-			t := time.NewTicker(ttl / 3)
-			defer t.Stop()
-			for {
-				select {
-				case <-held.Done():
-					return
-				case <-t.C:
-					if ok, err := lease(held, owner, ttl); err == nil && !ok {
-						log.Warn("poller lease lost to another instance")
-						stop()
-						return
-					}
-				}
-			}
-		}()
+		// polling stops when the lease is lost or goes unconfirmed for its TTL: by
+		// then another instance may be polling
+		held, stop := lease.Hold(ctx, taken, ttl, func(ctx context.Context, ttl time.Duration) (bool, error) {
+			return take(ctx, owner, ttl)
+		})
 		err = fn(held)
+		cause := context.Cause(held)
 		stop()
+		if ctx.Err() == nil && !errors.Is(cause, context.Canceled) {
+			log.Warn("polling stopped", "why", cause)
+		}
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
 		release(rctx, owner)
 		cancel()

@@ -114,6 +114,26 @@ func TestServePolling(t *testing.T) {
 }
 
 func TestServeWebhook(t *testing.T) {
+	useWebhook(t)
+	api, stop := startServe(t)
+	if c := api.waitFor(t, "setWebhook"); !strings.Contains(c, "/tg/hook the-secret") {
+		t.Fatalf("setWebhook call: %q", c)
+	}
+	if got := postUpdate(t, ""); got != 401 {
+		t.Fatalf("without secret: %d", got)
+	}
+	if got := postUpdate(t, "the-secret"); got != 200 {
+		t.Fatalf("with secret: %d", got)
+	}
+	if c := api.waitFor(t, "sendMessage"); !strings.Contains(c, "欢迎") {
+		t.Fatalf("reply to /start: %q", c)
+	}
+	stop()
+}
+
+// useWebhook sets serve up for webhook mode on a free local port.
+func useWebhook(t *testing.T) {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -123,33 +143,39 @@ func TestServeWebhook(t *testing.T) {
 	t.Setenv("MINYI_WEBHOOK_URL", "http://localhost:"+strings.Split(addr, ":")[1]+"/tg/hook")
 	t.Setenv("MINYI_WEBHOOK_SECRET", "the-secret")
 	t.Setenv("MINYI_HTTP_ADDR", addr)
-	api, stop := startServe(t)
-	if c := api.waitFor(t, "setWebhook"); !strings.Contains(c, "/tg/hook the-secret") {
-		t.Fatalf("setWebhook call: %q", c)
-	}
+}
+
+// postUpdate posts a /start to the webhook with secret (none: without the header),
+// once serve answers there.
+func postUpdate(t *testing.T, secret string) int {
+	t.Helper()
 	body := `{"update_id":9,"message":{"message_id":1,"date":1,"chat":{"id":42,"type":"private"},"from":{"id":42,"is_bot":false,"first_name":"张"},"text":"/start"}}`
-	post := func(secret string) int {
+	addr := os.Getenv("MINYI_HTTP_ADDR")
+	deadline := time.Now().Add(10 * time.Second)
+	for {
 		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/tg/hook", strings.NewReader(body))
 		if secret != "" {
 			req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
 		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
+			if time.Now().Before(deadline) {
+				time.Sleep(20 * time.Millisecond)
+				continue
+			}
 			t.Fatal(err)
 		}
 		resp.Body.Close()
 		return resp.StatusCode
 	}
-	if got := post(""); got != 401 {
-		t.Fatalf("without secret: %d", got)
+}
+
+// postStart posts the /start the fake Bot API would have served by polling.
+func postStart(t *testing.T) {
+	t.Helper()
+	if got := postUpdate(t, "the-secret"); got != 200 {
+		t.Fatalf("webhook post: %d", got)
 	}
-	if got := post("the-secret"); got != 200 {
-		t.Fatalf("with secret: %d", got)
-	}
-	if c := api.waitFor(t, "sendMessage"); !strings.Contains(c, "欢迎") {
-		t.Fatalf("reply to /start: %q", c)
-	}
-	stop()
 }
 
 func TestStartupErrorsNameTheSetting(t *testing.T) {
