@@ -49,6 +49,8 @@ var (
 	badGateway  = failure{502, `<html>502 Bad Gateway</html>`}
 	blocked     = failure{403, `{"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"}`}
 	badRequest  = failure{400, `{"ok":false,"error_code":400,"description":"Bad Request: message text is empty"}`}
+	migrated    = failure{400, `{"ok":false,"error_code":400,"description":"Bad Request: group chat was upgraded to a supergroup chat","parameters":{"migrate_to_chat_id":-1001234567890}}`}
+	badToken    = failure{401, `{"ok":false,"error_code":401,"description":"Unauthorized"}`}
 )
 
 // fakeAPI is a Bot API server for tests: it serves queued updates to getUpdates,

@@ -62,8 +62,20 @@ func (t *Transport) outcome(err error) error {
 		return nil
 	}
 	t.metrics.TelegramError(errorCode(err))
-	var tooMany *tgbot.TooManyRequestsError
+	var (
+		tooMany *tgbot.TooManyRequestsError
+		migrate *tgbot.MigrateError
+	)
 	switch {
+	case errors.As(err, &migrate):
+		// the group became a supergroup under a new id: nothing sent to the old one
+		// arrives, and dropping it would lose alerts; kept and tried again until
+		// the setting is changed
+		return fmt.Errorf("the group is now a supergroup with id %d: set MINYI_STAFF_CHAT (or the digest chat) to it; kept to try again: %v", migrate.MigrateToChatID, redactToken(err, t.token))
+	case errors.Is(err, tgbot.ErrorUnauthorized), errors.Is(err, tgbot.ErrorNotFound):
+		// the token was revoked or is wrong: every message would be refused alike,
+		// so none is skipped; they wait for a good token
+		return fmt.Errorf("telegram refuses the bot's token: check MINYI_TELEGRAM_TOKEN; kept to try again: %v", redactToken(err, t.token))
 	case errors.As(err, &tooMany):
 		return &dispatch.RetryAfterError{After: time.Duration(max(tooMany.RetryAfter, 1)) * time.Second, Err: err}
 	case errors.Is(err, tgbot.ErrorForbidden):
@@ -78,8 +90,8 @@ func (t *Transport) outcome(err error) error {
 	if errors.As(err, &server) || errors.As(err, &netErr) || errors.Is(err, context.DeadlineExceeded) {
 		return redactToken(err, t.token) // passing: tried again
 	}
-	// anything else (401, 404, 409, an answer that cannot be read) will not
-	// change by trying again, and may have been sent: skipped
+	// anything else (409, an answer that cannot be read) will not change by
+	// trying again, and may have been sent: skipped
 	return fmt.Errorf("%w: %v", dispatch.ErrRefused, redactToken(err, t.token))
 }
 
@@ -171,10 +183,13 @@ func errorCode(err error) int {
 	var (
 		tooMany *tgbot.TooManyRequestsError
 		server  *ServerError
+		migrate *tgbot.MigrateError
 	)
 	switch {
 	case errors.As(err, &tooMany):
 		return http.StatusTooManyRequests
+	case errors.As(err, &migrate):
+		return http.StatusBadRequest
 	case errors.As(err, &server):
 		return server.Status
 	case errors.Is(err, tgbot.ErrorForbidden):

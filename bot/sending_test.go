@@ -157,3 +157,23 @@ func TestTooManyRequestsPausesAllChats(t *testing.T) {
 		}
 	}
 }
+
+// A command said twice while the first answer waits may be meant twice (two
+// invite codes): each gets its answer. Only inputs whose answer has not been
+// tried at all are taken for repeats.
+func TestCommandTwiceTwoAnswers(t *testing.T) {
+	g := &gate{}
+	h := newHarness(t, false, gated(g))
+	from := len(h.api.snapshot())
+	ids := h.api.push(textUpdate(resident, "/help"), textUpdate(resident, "/help"))
+	time.Sleep(100 * time.Millisecond)
+	g.open.Store(true)
+	for _, id := range ids {
+		h.waitDelivered(id)
+	}
+	time.Sleep(200 * time.Millisecond)
+	// each answer is the help and the menu
+	if n := count(h.since(from), "sendMessage"); n != 4 {
+		t.Fatalf("/help twice: %d messages, want 4 (two answers)\n%s", n, transcript(h.since(from)))
+	}
+}

@@ -187,6 +187,9 @@ func TestSendErrorMapping(t *testing.T) {
 		{"502 html", &badGateway, "passing", "502:1"},
 		{"403 blocked", &blocked, "unreachable", "403:1"},
 		{"400", &badRequest, "refused", "400:1"},
+		// nothing is skipped for what would refuse every message alike
+		{"400 migrated to a supergroup", &migrated, "passing", "400:1"},
+		{"401 token revoked", &badToken, "passing", "401:1"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -130,6 +130,7 @@ type job struct {
 	done     func(error)
 	left     int  // items not yet sent or dropped
 	answered bool // its button answered, or it has none
+	started  bool // a message of it was handed to a worker
 	finished bool
 	err      error
 	toast    string
@@ -148,6 +149,14 @@ func (t *Ticket) Pending() bool {
 	return !t.j.finished
 }
 
+// Untouched reports whether none of the delivery has been tried yet: it is still
+// to be sent, and no message of it may have reached the chat.
+func (t *Ticket) Untouched() bool {
+	t.s.mu.Lock()
+	defer t.s.mu.Unlock()
+	return !t.j.finished && !t.j.started
+}
+
 // Enqueue hands over a delivery; done (when not nil) is called once it is sent,
 // dropped, or given up on (with the error), but never when Run ends first: what
 // is still queued then is for the caller to send again later (the outbox).
@@ -161,8 +170,10 @@ func (s *Scheduler) Enqueue(d Delivery, done func(error)) *Ticket {
 		c = &chat{id: d.ChatID}
 		s.chats[d.ChatID] = c
 	}
-	if len(d.Messages) > 0 && j.class == ClassAnswer {
-		// the chat moved on: a step's prompt still waiting asks for what is no longer asked
+	if j.class == ClassAnswer && asks(d.Messages) {
+		// the chat moved on: a step's prompt still waiting asks for what is no longer
+		// asked. Only a new question replaces it: a toast or a notice (too many
+		// messages, a stale button) leaves the chat where it was.
 		finished = s.dropPrompts(c)
 	}
 	now := s.now()
@@ -203,6 +214,16 @@ func (s *Scheduler) Enqueue(d Delivery, done func(error)) *Ticket {
 	s.mu.Unlock()
 	s.finish(finished)
 	return &Ticket{s: s, j: j}
+}
+
+// asks reports whether ms put a question to the chat: a prompt in a message of its own.
+func asks(ms []flows.Message) bool {
+	for _, m := range ms {
+		if m.Prompt && !m.Toast {
+			return true
+		}
+	}
+	return false
 }
 
 // dropPrompts removes the chat's waiting prompts (not one on its way) and
@@ -385,6 +406,7 @@ func (s *Scheduler) dispatch(ctx context.Context, work chan<- *item) {
 		var it *item
 		if c != nil {
 			it = c.items[0]
+			it.job.started = true
 			c.busy = true
 			s.pace(c)
 		}

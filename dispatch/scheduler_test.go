@@ -188,12 +188,16 @@ func TestObsoletePromptDroppedReceiptKept(t *testing.T) {
 	// a notice is no newer answer: the prompt before it stands
 	s.Enqueue(Delivery{ChatID: 3, InputID: "5", Messages: []flows.Message{prompt("第4步：联系方式")}, Class: ClassAnswer}, c.done)
 	s.Enqueue(Delivery{ChatID: 3, InputID: "6", Messages: []flows.Message{msg("诉求已受理")}, Class: ClassNotice}, c.done)
+	// nor is an answer that asks nothing: a stale button's toast, the too-many-messages notice
+	s.Enqueue(Delivery{ChatID: 4, InputID: "7", Messages: []flows.Message{prompt("第3步：位置")}, Class: ClassAnswer}, c.done)
+	s.Enqueue(Delivery{ChatID: 4, InputID: "8", CallbackID: "cb8", Messages: []flows.Message{{Text: "这个按钮已失效", Toast: true}}, Class: ClassAnswer}, c.done)
+	s.Enqueue(Delivery{ChatID: 4, InputID: "9", Messages: []flows.Message{msg("您发送得太快了")}, Class: ClassAnswer}, c.done)
 	if n := c.count(); n != 1 {
 		t.Fatalf("%d deliveries done before anything was sent; want 1 (the dropped prompt)", n)
 	}
 	g.open.Store(true)
-	waitFor(t, "all six", func() bool { return c.count() == 6 })
-	for chat, want := range map[int64]string{1: "[第3步：位置]", 2: "[✅ 您的诉求已收到 第1步：描述]", 3: "[第4步：联系方式 诉求已受理]"} {
+	waitFor(t, "all nine", func() bool { return c.count() == 9 })
+	for chat, want := range map[int64]string{1: "[第3步：位置]", 2: "[✅ 您的诉求已收到 第1步：描述]", 3: "[第4步：联系方式 诉求已受理]", 4: "[第3步：位置 您发送得太快了]"} {
 		if got := fmt.Sprint(ft.texts(chat)); got != want {
 			t.Errorf("chat %d got %s, want %s", chat, got, want)
 		}

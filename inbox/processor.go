@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -66,6 +67,9 @@ type Processor struct {
 	done      map[int][]string
 	// inflight counts each shard's replies handed to the senders and not yet sent
 	inflight map[int]int
+	// queued names the outbox entries ("shard/id") the scheduler holds: a shard lost
+	// and taken back must not hand them over twice
+	queued map[string]bool
 	// flushing marks the shards whose delivered entries a timer will remove if no
 	// commit takes them along first
 	flushing map[int]bool
@@ -145,7 +149,7 @@ func New(st *store.Store, m *flows.Machine, exec Executor, t dispatch.Transport,
 		st: st, m: m, exec: exec, admins: map[int64]bool{}, log: slog.Default(),
 		sessionTTL: 30 * 24 * time.Hour, leaseTTL: 15 * time.Second, block: time.Second,
 		now: time.Now, sweepEvery: 30 * time.Second, last: map[int64]lastInput{},
-		delivered: map[string]bool{}, done: map[int][]string{}, inflight: map[int]int{}, flushing: map[int]bool{}, stop: make(chan struct{}),
+		delivered: map[string]bool{}, done: map[int][]string{}, inflight: map[int]int{}, queued: map[string]bool{}, flushing: map[int]bool{}, stop: make(chan struct{}),
 	}
 	for _, o := range opts {
 		o(p)
@@ -334,8 +338,8 @@ func (p *Processor) own(parent, idle context.Context, shard int, taken time.Time
 		return
 	}
 	for _, e := range pending {
-		if p.wasDelivered(shard, e.ID) {
-			continue // sent already; its removal is still being retried
+		if p.wasDelivered(shard, e.ID) || p.isQueued(shard, e.ID) {
+			continue // sent already (its removal is still being retried), or on its way
 		}
 		var d dispatch.Delivery
 		if err := json.Unmarshal(e.Payload, &d); err != nil {
@@ -403,6 +407,13 @@ func (p *Processor) sweepDrafts(ctx context.Context, shard int) {
 	if _, err := p.st.Ingest(ctx, items); err != nil && ctx.Err() == nil {
 		p.log.Warn("idle drafts not swept; will try again", "shard", shard, "err", err)
 	}
+}
+
+// isQueued reports whether the scheduler holds the shard's outbox entry id.
+func (p *Processor) isQueued(shard int, id string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.queued[fmt.Sprintf("%d/%s", shard, id)]
 }
 
 // waitSent waits until the senders have sent every reply of a shard handed to them.
@@ -576,8 +587,12 @@ func (p *Processor) commit(ctx context.Context, shard int, entryID string, in fl
 // entry is forgotten. One the scheduler still holds when it stops stays in the
 // outbox and goes out when the shard is next taken.
 func (p *Processor) enqueue(j job) sentAs {
+	entry := fmt.Sprintf("%d/%s", j.shard, j.outboxID)
 	p.mu.Lock()
 	p.inflight[j.shard]++
+	if j.outboxID != "" {
+		p.queued[entry] = true
+	}
 	p.mu.Unlock()
 	key := new(byte) // names this delivery in last, before the ticket exists
 	var once sync.Once
@@ -587,6 +602,9 @@ func (p *Processor) enqueue(j job) sentAs {
 				p.undelivered(j.d, err)
 			}
 			if j.outboxID != "" {
+				p.mu.Lock()
+				delete(p.queued, entry)
+				p.mu.Unlock()
 				p.finished(j.shard, j.outboxID)
 			}
 			p.sent(j.shard)
@@ -608,6 +626,9 @@ func saying(in flows.Input) string {
 	var what string
 	switch in.Kind {
 	case flows.InputText:
+		if strings.HasPrefix(in.Text, "/") {
+			return "" // a command said twice may mean it twice (/invite: two codes)
+		}
 		what = in.Text
 	case flows.InputButton:
 		what = fmt.Sprintf("%s@%d", in.Data, in.MessageID)
@@ -638,7 +659,9 @@ func (p *Processor) repeated(chat int64, said string) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	l, ok := p.last[chat]
-	return ok && l.said == said && l.ticket.Pending()
+	// only while nothing of the answer has been tried: once a message may have
+	// reached the chat, the same words can be an answer to it
+	return ok && l.said == said && l.ticket.Untouched()
 }
 
 // remember keeps what the chat's user sent last while its answer is being sent.
