@@ -8,20 +8,22 @@ import (
 	"strings"
 	"time"
 
+	"github.com/minyi-project/minyi/backoff"
 	"github.com/minyi-project/minyi/concern"
 	"github.com/minyi-project/minyi/flows"
 	"github.com/minyi-project/minyi/store"
 )
 
-// stormGather is how long after its minute a storm group waits for stragglers
-// of that minute before it is sent.
-const stormGather = 5 * time.Second
+// stormGather is how long a storm group waits for more of the same surge before
+// it is sent: after its first member, and after its minute when it grew since.
+const stormGather = 2 * time.Second
 
 // RaiseAlert records an urgent concern's alert and sends it at once; until someone
 // acknowledges it, Tick sends it again every AlertEvery, and past Escalate also to
 // each admin privately. Past AlertStorm alerts a minute from one channel (a flood
 // of submissions), the rest of that minute's are gathered into one alert that says
-// how many and lists them. A concern for admins only (collective action) goes to
+// how many and lists them, sent stormGather after the first of them, and once
+// more after the minute if more joined. A concern for admins only (collective action) goes to
 // each admin privately and never to the staff chat, one by one. When the LLM, not
 // the rules, judged the concern urgent, its reporter hears now what to do.
 func (s *Service) RaiseAlert(ctx context.Context, r *concern.Report) error {
@@ -34,12 +36,23 @@ func (s *Service) RaiseAlert(ctx context.Context, r *concern.Report) error {
 		// channel's storm limit
 		channel, limit, escalate = "admins:"+r.Channel, 0, 0
 	}
-	group, err := s.st.RaiseAlertLimited(ctx, r.ID, channel, s.now(), limit, stormGather, escalate)
+	group, begun, err := s.st.RaiseAlertLimited(ctx, r.ID, channel, s.now(), limit, stormGather, escalate)
 	if err != nil {
 		return err
 	}
 	if group != "" {
 		s.log.Warn("urgent alerts past the storm limit: gathered into one", "concern", r.ID, "channel", r.Channel, "group", group, "limit", s.cfg.AlertStorm)
+		if begun && s.tasks != nil {
+			// the surge is news now: the group goes once it has gathered, not at
+			// the next tick
+			s.tasks.Go(stormGather+30*time.Second, func(ctx context.Context) {
+				if backoff.Sleep(ctx, stormGather) {
+					if err := s.sendDue(ctx); err != nil {
+						s.log.Warn("storm group not sent at once; the next tick tries again", "group", group, "err", err)
+					}
+				}
+			})
+		}
 	} else if err := s.sendDue(ctx); err != nil {
 		// recorded, the alert is Tick's to send from here: a problem in sending
 		// (this alert's or another's) is no reason to handle the concern again

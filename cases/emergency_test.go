@@ -177,7 +177,7 @@ func TestStormGroupEscalates(t *testing.T) {
 		ids = append(ids, r.ID)
 	}
 	c.t = c.t.Add(time.Minute)
-	svc.Tick(t.Context()) // the group goes to the staff chat (due 5 s after its minute)
+	svc.Tick(t.Context()) // the group goes to the staff chat (due stormGather after its first member)
 	c.t = c.t.Add(11 * time.Minute)
 	svc.Tick(t.Context()) // the two alone escalate at 10 minutes, the group 10 minutes after it was due
 	var group *flows.Event
@@ -301,7 +301,7 @@ func TestEveryHazardHasAdvice(t *testing.T) {
 // An alert whose concern cannot be read is reported and holds up none of the others.
 func TestAnUnreadableAlertHoldsUpNoOther(t *testing.T) {
 	svc, st, box, c := setup(t, Config{StaffChat: -100})
-	if _, err := st.RaiseAlertLimited(t.Context(), "20261126-0099", "telegram", c.t, 0, 0, 0); err != nil {
+	if _, _, err := st.RaiseAlertLimited(t.Context(), "20261126-0099", "telegram", c.t, 0, 0, 0); err != nil {
 		t.Fatal(err)
 	}
 	r := saved(t, st, &concern.Report{DraftID: "d1", ReceivedAt: c.t, Text: gasLeak, Urgent: true, Status: concern.StatusReceived})

@@ -478,9 +478,11 @@ type Alert struct {
 }
 
 // Raises an alert once: due now while its channel has raised at most ARGV[4]
-// this minute (0: no limit); past that, it joins the minute's group, due at
-// ARGV[7]. An alert alone goes to the admins at ARGV[9], a group at ARGV[10]
-// (0: never). Returns how it was raised.
+// this minute (0: no limit); past that, it joins the minute's group. A new group
+// is due at ARGV[7] (soon: staff hear of the surge at once); a group already sent
+// that grows is due again by ARGV[11] (the minute's end), to list all of them. An
+// alert alone goes to the admins at ARGV[9], a group at ARGV[10] (0: never).
+// Returns how it was raised.
 var raiseAlertScript = redis.NewScript(`
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then
   return 'again'
@@ -496,15 +498,25 @@ if limit == 0 or n <= limit then
   end
   return 'alone'
 end
+local how = 'grouped'
 if redis.call('HSETNX', KEYS[1], ARGV[5], ARGV[6]) == 1 then
   redis.call('ZADD', KEYS[2], 'NX', ARGV[7], ARGV[5])
   if ARGV[10] ~= '0' then
     redis.call('ZADD', KEYS[5], 'NX', ARGV[10], ARGV[5])
   end
+  how = 'new group'
+else
+  local g = cjson.decode(redis.call('HGET', KEYS[1], ARGV[5]))
+  if (g['sent'] or 0) > 0 and not g['acked_by'] then
+    local due = redis.call('ZSCORE', KEYS[2], ARGV[5])
+    if not due or tonumber(due) > tonumber(ARGV[11]) then
+      redis.call('ZADD', KEYS[2], ARGV[11], ARGV[5])
+    end
+  end
 end
 redis.call('ZADD', KEYS[4], 'NX', ARGV[3], ARGV[1])
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[8])
-return 'grouped'
+return how
 `)
 
 // StormGroup names the group of a channel's alerts past the limit in a minute.
@@ -516,14 +528,16 @@ func membersKey(group string) string { return "minyi:{alerts}:members:" + group 
 
 // RaiseAlertLimited records a concern's alert, once. While its channel has raised
 // at most limit alerts in the current minute (limit 0: no limit) the alert is due
-// now; past that it joins the minute's storm group, due at the minute's end plus
-// gather, and only the group is sent. With escalate > 0 the alert (or its group)
-// also falls due for the admins that long after it is first sent, until
-// acknowledged (ClaimDueEscalations). It reports the group joined, if any.
-func (s *Store) RaiseAlertLimited(ctx context.Context, id, channel string, now time.Time, limit int, gather, escalate time.Duration) (string, error) {
+// now; past that it joins the minute's storm group, and only the group is sent:
+// gather after its first member, and again at the minute's end plus gather if
+// more joined after it was sent. With escalate > 0 the alert (or its group) also
+// falls due for the admins that long after it is first due, until acknowledged
+// (ClaimDueEscalations). It reports the group joined, if any, and whether this
+// alert began it.
+func (s *Store) RaiseAlertLimited(ctx context.Context, id, channel string, now time.Time, limit int, gather, escalate time.Duration) (string, bool, error) {
 	minute := now.Truncate(time.Minute)
 	group := StormGroup(channel, minute)
-	groupDue := minute.Add(time.Minute + gather)
+	groupDue, grownDue := now.Add(gather), minute.Add(time.Minute+gather)
 	single, _ := json.Marshal(Alert{ID: id, Raised: now})
 	groupInfo, _ := json.Marshal(Alert{ID: group, Raised: now, Channel: channel, Storm: true})
 	member, _ := json.Marshal(Alert{ID: id, Raised: now, Group: group})
@@ -533,14 +547,17 @@ func (s *Store) RaiseAlertLimited(ctx context.Context, id, channel string, now t
 		escAlone, escGroup = now.Add(escalate).UnixMilli(), groupDue.Add(escalate).UnixMilli()
 	}
 	how, err := raiseAlertScript.Run(ctx, s.rdb, []string{keyAlertsInfo, keyAlertsDue, counter, membersKey(group), keyAlertsEsc},
-		id, single, now.UnixMilli(), limit, group, groupInfo, groupDue.UnixMilli(), member, escAlone, escGroup).Text()
+		id, single, now.UnixMilli(), limit, group, groupInfo, groupDue.UnixMilli(), member, escAlone, escGroup, grownDue.UnixMilli()).Text()
 	if err != nil {
-		return "", fmt.Errorf("raise alert: %w", err)
+		return "", false, fmt.Errorf("raise alert: %w", err)
 	}
-	if how == "grouped" {
-		return group, nil
+	switch how {
+	case "new group":
+		return group, true, nil
+	case "grouped":
+		return group, false, nil
 	}
-	return "", nil
+	return "", false, nil
 }
 
 // AlertMembers lists the concerns of a storm group, in the order they came.
