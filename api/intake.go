@@ -373,7 +373,7 @@ func (a *API) getConcern(w http.ResponseWriter, r *http.Request) {
 	}
 	updated := rep.ReceivedAt
 	for _, h := range rep.History {
-		out.History = append(out.History, changeOut{At: h.At, Status: string(h.Status), Label: h.Status.Label("zh"), Note: h.Note})
+		out.History = append(out.History, changeOut{At: h.At, Status: string(h.Status), Label: h.Status.Label("zh"), Note: h.Text("zh")})
 		updated = h.At
 	}
 	out.UpdatedAt = &updated

@@ -320,9 +320,9 @@ func (a *API) serviceRequest(r *concern.Report) serviceRequest {
 	updated := r.ReceivedAt
 	for _, h := range r.History {
 		updated = h.At
-		if h.Note != "" {
+		if text := h.Text("zh"); text != "" {
 			// masked as the text is: numbers, and the reporter's and resident's names
-			notes = h.Status.Label("zh") + "：" + r.MaskedNote(h.Note)
+			notes = h.Status.Label("zh") + "：" + r.MaskedNote(text)
 		}
 	}
 	description := r.MaskedText()

@@ -412,3 +412,54 @@ func TestUrgentAlert(t *testing.T) {
 		t.Fatalf("trail: %+v", trail)
 	}
 }
+
+// An English-speaking admin reads a concern's card and audit trail in English:
+// steps written before history had codes (Chinese sentences, Chinese role
+// names) as well as new ones. Only what staff wrote stays as written.
+func TestEnglishAdminReadsHistoryInEnglish(t *testing.T) {
+	h := newHarness(t, false)
+	id := h.reportAs(resident, "小区东门的路灯坏了一个多月，晚上很黑。", true)
+	at := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	if _, err := h.st.UpdateReport(t.Context(), id, func(r *concern.Report) error {
+		r.History = append(r.History,
+			concern.StatusChange{At: at, Status: concern.StatusTransferred, By: "工作人员 张三", Note: "转交 区住建局"},
+			concern.StatusChange{At: at, Status: concern.StatusTransferred, By: "管理员 9001", Note: "时限调整为复杂"},
+			concern.StatusChange{At: at, Status: concern.StatusInProgress, By: "居民评价", Note: "群众不满意，重新办理"})
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.st.Audit(t.Context(), "old/setstat/"+id, concern.AuditEntry{At: at, By: 9001, Role: concern.RoleAdmin, Action: "status", Concern: id, Detail: "办理中 已派人查看"}); err != nil {
+		t.Fatal(err)
+	}
+	h.as(admin, "/lang en")
+	h.as(admin, "/level "+id+" urgent")
+	h.as(admin, "/status "+id+" 已办结 路灯已更换")
+	card := texts(h.as(admin, "/show "+id), admin)
+	trail := texts(h.as(admin, "/audit "+id), admin)
+	for _, want := range []string{"transferred to 区住建局", "staff 张三", "time limit set to complex", "the reporter's rating · the reporter was not satisfied: handled again",
+		"time limit set to urgent", "admin 9001", "路灯已更换"} {
+		if !strings.Contains(card, want) {
+			t.Errorf("/show lacks %q:\n%s", want, card)
+		}
+	}
+	for _, unwanted := range []string{"转交", "工作人员", "管理员", "时限调整", "群众不满意", "居民评价", "已办结", "办理中"} {
+		if strings.Contains(card, unwanted) || strings.Contains(trail, unwanted) {
+			t.Errorf("Chinese wording %q in an English admin's reading:\n%s\n%s", unwanted, card, trail)
+		}
+	}
+	if !strings.Contains(trail, "status in progress 已派人查看") || !strings.Contains(trail, "status closed 路灯已更换") || !strings.Contains(trail, "level urgent") {
+		t.Errorf("/audit's status changes not worded in English:\n%s", trail)
+	}
+}
+
+// texts joins the texts of the messages among calls sent to chat.
+func texts(calls []apiCall, chat int64) string {
+	var out []string
+	for _, c := range calls {
+		if c.Params["text"] != "" && c.Params["chat_id"] == strconv.FormatInt(chat, 10) {
+			out = append(out, c.Params["text"])
+		}
+	}
+	return strings.Join(out, "\n")
+}

@@ -354,7 +354,8 @@ func byLine(in flows.Input) string {
 	if name == "" {
 		name = strconv.FormatInt(in.UserID, 10)
 	}
-	return concern.Role(in.Role).Label("zh") + " " + name
+	// the role's code: each reader sees it in their language (StatusChange.ByLabel)
+	return string(concern.Role(in.Role)) + " " + name
 }
 
 // change carries out /assign, /status, /dup and /level. Doing one again (the same
@@ -385,7 +386,7 @@ func (s *Service) change(ctx context.Context, in flows.Input, cmd string, args [
 				return refusal("finished_already")
 			}
 			r.Unit = args[1]
-			step.Status, step.Note = r.Status, "转交 "+args[1]
+			step.Status, step.Code, step.Args = r.Status, concern.HistAssigned, []string{args[1]}
 			if r.Status == concern.StatusReceived || r.Status == concern.StatusAccepted {
 				step.Status = concern.StatusTransferred
 			}
@@ -402,13 +403,13 @@ func (s *Service) change(ctx context.Context, in flows.Input, cmd string, args [
 				return refusal("note_required", "status", string(st))
 			}
 			step.Status, step.Note = st, args[2]
-			detail = st.Label("zh") + " " + args[2]
+			detail = strings.TrimSpace(string(st) + " " + args[2]) // the status's code: worded for each reader
 		case "dup":
 			if r.Status.Finished() {
 				return refusal("finished_already")
 			}
 			r.DuplicateOf = args[1]
-			step.Status, step.Note = concern.StatusDuplicate, "与 "+args[1]+" 重复"
+			step.Status, step.Code, step.Args = concern.StatusDuplicate, concern.HistDuplicate, []string{args[1]}
 			detail = args[1]
 		case "level":
 			if r.Status.Finished() {
@@ -416,7 +417,7 @@ func (s *Service) change(ctx context.Context, in flows.Input, cmd string, args [
 			}
 			r.Level = concern.Level(args[1])
 			r.Deadline = s.Deadline(r.Level, r.ReceivedAt)
-			step.Status, step.Note = r.Status, "时限调整为"+r.Level.Label("zh")
+			step.Status, step.Code, step.Args = r.Status, concern.HistLevel, []string{string(r.Level)}
 			detail = args[1]
 		}
 		statusChanged = step.Status != r.Status || cmd == "assign"
@@ -461,7 +462,7 @@ func (s *Service) tell(ctx context.Context, r *concern.Report, hist int) (bool, 
 	if h.Status == concern.StatusRejected || h.Status == concern.StatusClosed || h.Status == concern.StatusInProgress {
 		ev.Note = h.Note
 	}
-	if h.Status != concern.StatusTransferred {
+	if h.Status != concern.StatusTransferred && h.Code != concern.HistAssigned {
 		ev.Unit = ""
 	}
 	if h.Status != concern.StatusDuplicate {
@@ -715,7 +716,7 @@ func (s *Service) rate(ctx context.Context, in flows.Input, id string, rating co
 		r.Rating = rating
 		if rating == concern.Unsatisfied {
 			r.Status = concern.StatusInProgress
-			r.History = append(r.History, concern.StatusChange{At: now, Status: concern.StatusInProgress, By: "居民评价", Note: "群众不满意，重新办理", Input: in.ID})
+			r.History = append(r.History, concern.StatusChange{At: now, Status: concern.StatusInProgress, By: concern.ByRating, Code: concern.HistReopened, Input: in.ID})
 		}
 		return nil
 	})

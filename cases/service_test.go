@@ -168,7 +168,7 @@ func TestChangeIsIdempotent(t *testing.T) {
 		}
 	}
 	got, _ := st.Report(t.Context(), r.ID)
-	if len(got.History) != 2 || got.Status != concern.StatusClosed || got.History[1].By != "工作人员 李四" {
+	if len(got.History) != 2 || got.Status != concern.StatusClosed || got.History[1].By != "staff 李四" || got.History[1].ByLabel("zh") != "工作人员 李四" || got.History[1].ByLabel("en") != "staff 李四" {
 		t.Fatalf("history: %+v", got.History)
 	}
 	if told := box.to(1001); len(told) != 1 || !told[0].Event.Rate || told[0].Event.Note != "已修复" {

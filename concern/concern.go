@@ -66,8 +66,14 @@ type Location struct {
 type StatusChange struct {
 	At     time.Time `json:"at"`
 	Status Status    `json:"status"`
-	By     string    `json:"by,omitempty"`
-	Note   string    `json:"note,omitempty"`
+	// By is who made it: a role and a name or id ("staff 3001"), ByRating, or a
+	// channel. Steps written before this hold the role's Chinese label.
+	By string `json:"by,omitempty"`
+	// Code and Args say what it did (Hist…), worded for each reader; Note is what
+	// staff wrote with it, as written.
+	Code string   `json:"code,omitempty"`
+	Args []string `json:"args,omitempty"`
+	Note string   `json:"note,omitempty"`
 	// Input names the update that made the change, so that doing it again is a no-op.
 	Input string `json:"input,omitempty"`
 }

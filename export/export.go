@@ -112,10 +112,10 @@ func history(r *concern.Report, o Options) string {
 	for _, h := range r.History {
 		line := h.At.In(o.Location).Format("2006-01-02 15:04") + " " + h.Status.Label("zh")
 		if h.By != "" {
-			line += "（" + h.By + "）"
+			line += "（" + h.ByLabel("zh") + "）"
 		}
-		if h.Note != "" {
-			line += "：" + note(r, h.Note, o)
+		if text := h.Text("zh"); text != "" {
+			line += "：" + note(r, text, o)
 		}
 		lines = append(lines, line)
 	}
@@ -245,10 +245,10 @@ func writeJSONL(w io.Writer, reports []*concern.Report, o Options) error {
 		for _, h := range r.History {
 			e := map[string]any{"at": h.At.In(o.Location).Format(time.RFC3339), "status": string(h.Status), "label": h.Status.Label("zh")}
 			if h.By != "" {
-				e["by"] = h.By
+				e["by"] = h.ByLabel("zh")
 			}
-			if h.Note != "" {
-				e["note"] = note(r, h.Note, o)
+			if text := h.Text("zh"); text != "" {
+				e["note"] = note(r, text, o)
 			}
 			hist = append(hist, e)
 		}

@@ -344,7 +344,7 @@ func (r *run) commandResult(res *EffectResult) {
 				who = r.t("audit_system")
 			}
 			lines = append(lines, strings.TrimSpace(r.t("audit_line", "at", r.when(e.At), "who", who,
-				"action", r.actionLabel(e.Action), "detail", e.Detail)))
+				"action", r.actionLabel(e.Action), "detail", r.auditDetail(e))))
 		}
 		r.say(strings.Join(lines, "\n"))
 	case "invite":
@@ -530,17 +530,34 @@ func (r *run) caseCard(c *concern.Report) string {
 	}
 	lines = append(lines, t("card_history"))
 	for _, h := range c.History {
-		by := ""
+		line := "  " + r.when(h.At) + " " + h.Status.Label(r.lang)
 		if h.By != "" {
-			by = " · " + h.By
+			line += " · " + h.ByLabel(r.lang)
 		}
-		note := ""
-		if h.Note != "" {
-			note = " · " + h.Note
+		if text := h.Text(r.lang); text != "" {
+			line += " · " + text
 		}
-		lines = append(lines, "  "+r.when(h.At)+" "+h.Status.Label(r.lang)+by+note)
+		lines = append(lines, line)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// auditDetail words an audit entry's detail for the reader: a status change
+// names its status by code (or, written before, by its Chinese label), a level
+// change its level by code.
+func (r *run) auditDetail(e concern.AuditEntry) string {
+	switch e.Action {
+	case "status":
+		word, note, _ := strings.Cut(e.Detail, " ")
+		if st, ok := concern.ParseStatus(word); ok {
+			return strings.TrimSpace(st.Label(r.lang) + " " + note)
+		}
+	case "level":
+		if validLevel(e.Detail) {
+			return concern.Level(e.Detail).Label(r.lang)
+		}
+	}
+	return e.Detail
 }
 
 // listConcerns renders a list of concerns with the menu.

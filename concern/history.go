@@ -1,0 +1,112 @@
+package concern
+
+import (
+	"strings"
+)
+
+// What a step of a concern's history did, kept as a code and its arguments so
+// that each reader reads it in their own language (HistoryStep.Words). Steps
+// written before codes hold the same as a Chinese sentence in Note; Words reads
+// those too.
+const (
+	HistAssigned  = "assigned"  // Args: the unit it went to
+	HistDuplicate = "duplicate" // Args: the concern it repeats
+	HistLevel     = "level"     // Args: the new level
+	HistReopened  = "reopened"  // the reporter was not satisfied
+)
+
+// ByRating is who made a step the reporter's rating made.
+const ByRating = "rating"
+
+var historyWords = map[string][2]string{
+	HistAssigned:  {"转交 %s", "transferred to %s"},
+	HistDuplicate: {"与 %s 重复", "duplicate of %s"},
+	HistLevel:     {"时限调整为%s", "time limit set to %s"},
+	HistReopened:  {"群众不满意，重新办理", "the reporter was not satisfied: handled again"},
+	ByRating:      {"居民评价", "the reporter's rating"},
+}
+
+// Words are what the step did, in lang, and the note written with it (as
+// written: staff's own words are not translated).
+func (h StatusChange) Words(lang string) (did, note string) {
+	code, args, note := h.Code, h.Args, h.Note
+	if code == "" {
+		code, args, note = legacyStep(h.Note)
+	}
+	if code == "" {
+		return "", note
+	}
+	w := historyWords[code][0]
+	if lang == "en" {
+		w = historyWords[code][1]
+	}
+	if code == HistLevel && len(args) == 1 {
+		args = []string{Level(args[0]).Label(lang)}
+	}
+	if strings.Contains(w, "%s") {
+		if len(args) == 0 {
+			return "", note
+		}
+		w = strings.Replace(w, "%s", args[0], 1)
+	}
+	return w, note
+}
+
+// Text is what the step did and its note, in one line.
+func (h StatusChange) Text(lang string) string {
+	did, note := h.Words(lang)
+	switch {
+	case did == "":
+		return note
+	case note == "":
+		return did
+	case lang == "en":
+		return did + "; " + note
+	}
+	return did + "；" + note
+}
+
+// ByLabel is who made the step, in lang: a role and a name or user id, the
+// reporter's rating, or the channel a concern came in by.
+func (h StatusChange) ByLabel(lang string) string {
+	if h.By == ByRating || h.By == historyWords[ByRating][0] {
+		return historyWords[ByRating][langIndex(lang)]
+	}
+	head, rest, ok := strings.Cut(h.By, " ")
+	if !ok {
+		return h.By
+	}
+	for r, l := range roleLabels {
+		if head == string(r) || head == l[0] {
+			return r.Label(lang) + " " + rest
+		}
+	}
+	return h.By
+}
+
+func langIndex(lang string) int {
+	if lang == "en" {
+		return 1
+	}
+	return 0
+}
+
+// legacyStep reads a step written as a Chinese sentence before steps had codes.
+func legacyStep(note string) (code string, args []string, rest string) {
+	switch {
+	case note == historyWords[HistReopened][0]:
+		return HistReopened, nil, ""
+	case strings.HasPrefix(note, "转交 "):
+		return HistAssigned, []string{strings.TrimPrefix(note, "转交 ")}, ""
+	case strings.HasPrefix(note, "与 ") && strings.HasSuffix(note, " 重复"):
+		return HistDuplicate, []string{strings.TrimSuffix(strings.TrimPrefix(note, "与 "), " 重复")}, ""
+	case strings.HasPrefix(note, "时限调整为"):
+		label := strings.TrimPrefix(note, "时限调整为")
+		for _, l := range Levels {
+			if l.Label("zh") == label {
+				return HistLevel, []string{string(l)}, ""
+			}
+		}
+	}
+	return "", nil, note
+}
