@@ -6,7 +6,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"math"
 	"net"
@@ -21,7 +20,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/minyi-project/minyi/telemetry"
+	"github.com/minyi-project/minyi/concern"
 )
 
 // Config is minyi's configuration.
@@ -120,13 +119,7 @@ var (
 	channelPattern = regexp.MustCompile(`^[a-z][a-z0-9_-]{1,31}$`)
 	keyPattern     = regexp.MustCompile(`^[A-Za-z0-9_-]{24,256}$`)
 	// the channels minyi names itself
-	reservedChannels = map[string]bool{concernChannelTelegram: true, concernChannelConsole: true, "grid": true, "event": true}
-)
-
-// the names of minyi's own channels (as in package concern, which config does not import)
-const (
-	concernChannelTelegram = "telegram"
-	concernChannelConsole  = "console"
+	reservedChannels = map[string]bool{concern.ChannelTelegram: true, concern.ChannelConsole: true, "grid": true, "event": true}
 )
 
 // textSetting is a text of at most limit characters (Telegram's), with a default.
@@ -888,14 +881,4 @@ func (c *Config) RequireTelegram() error {
 		return errors.New("MINYI_TELEGRAM_TOKEN (or MINYI_TELEGRAM_TOKEN_FILE) is not set: create a bot with @BotFather and put its token there; `minyi console` needs none")
 	}
 	return nil
-}
-
-// Logger makes the logger the configuration asks for, writing to w.
-func (c *Config) Logger(w io.Writer) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: c.LogLevel}
-	// every line logged with an update's context names the update
-	if c.LogFormat == "json" {
-		return slog.New(telemetry.LogHandler{Handler: slog.NewJSONHandler(w, opts)})
-	}
-	return slog.New(telemetry.LogHandler{Handler: slog.NewTextHandler(w, opts)})
 }

@@ -4,6 +4,7 @@ package telemetry
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -256,4 +257,14 @@ func (h LogHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 // WithGroup keeps the wrapping.
 func (h LogHandler) WithGroup(name string) slog.Handler {
 	return LogHandler{h.Handler.WithGroup(name)}
+}
+
+// Logger makes minyi's logger at level, as text or (format "json") JSON lines,
+// writing to w: every line logged with an update's context names the update.
+func Logger(w io.Writer, level slog.Level, format string) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if format == "json" {
+		return slog.New(LogHandler{Handler: slog.NewJSONHandler(w, opts)})
+	}
+	return slog.New(LogHandler{Handler: slog.NewTextHandler(w, opts)})
 }

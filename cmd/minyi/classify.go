@@ -297,7 +297,7 @@ func classifyTag(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	if err != nil {
 		return err
 	}
-	cs, err := loadClassifiers(cfg, cfg.Logger(stderr))
+	cs, err := loadClassifiers(cfg, logger(cfg, stderr))
 	if err != nil {
 		return err
 	}

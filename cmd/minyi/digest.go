@@ -69,7 +69,7 @@ func runDigest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	log := cfg.Logger(stderr)
+	log := logger(cfg, stderr)
 	a, err := setupDurable(ctx, cfg, log, "a digest of the embedded store is always empty")
 	if err != nil {
 		return err
@@ -133,7 +133,7 @@ func runDemoData(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	a, err := setupDurable(ctx, cfg, cfg.Logger(stderr), "demonstration data in the embedded store would vanish at once (try `minyi console --demo 500` instead)")
+	a, err := setupDurable(ctx, cfg, logger(cfg, stderr), "demonstration data in the embedded store would vanish at once (try `minyi console --demo 500` instead)")
 	if err != nil {
 		return err
 	}

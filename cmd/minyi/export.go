@@ -58,7 +58,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	a, err := setupDurable(ctx, cfg, cfg.Logger(stderr), "the embedded store holds no concerns to export")
+	a, err := setupDurable(ctx, cfg, logger(cfg, stderr), "the embedded store holds no concerns to export")
 	if err != nil {
 		return err
 	}

@@ -123,6 +123,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return 0
 }
 
+// logger makes the logger the configuration asks for, writing to w.
+func logger(cfg *config.Config, w io.Writer) *slog.Logger {
+	return telemetry.Logger(w, cfg.LogLevel, cfg.LogFormat)
+}
+
 // app is what both transports share: configuration, store and flow engine.
 type app struct {
 	cfg     *config.Config
@@ -322,7 +327,7 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if os.Getenv("MINYI_LOG_LEVEL") == "" {
 		cfg.LogLevel = slog.LevelWarn // keep the terminal for the conversation
 	}
-	log := cfg.Logger(stderr)
+	log := logger(cfg, stderr)
 	store.RouteDriverLogs(log)
 	if len(cfg.Communities) == 0 {
 		cfg.Communities = demoCommunities
@@ -375,7 +380,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := cfg.RequireTelegram(); err != nil {
 		return err
 	}
-	log := cfg.Logger(stderr)
+	log := logger(cfg, stderr)
 	store.RouteDriverLogs(log)
 	var tr *bot.Transport // made below, before anything is processed
 	menus := cases.WithMenus(func(ctx context.Context, userID int64, role concern.Role) error {

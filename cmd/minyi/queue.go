@@ -33,7 +33,7 @@ func runQueue(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if cfg.RedisURL == "" {
 		return errors.New("MINYI_REDIS_URL is not set: the queue lives in the Redis that minyi serve uses")
 	}
-	st, err := store.Open(ctx, cfg.RedisURL, store.WithShards(cfg.Shards), store.WithLocation(cfg.Location), store.WithLogger(cfg.Logger(stderr)))
+	st, err := store.Open(ctx, cfg.RedisURL, store.WithShards(cfg.Shards), store.WithLocation(cfg.Location), store.WithLogger(logger(cfg, stderr)))
 	if err != nil {
 		return fmt.Errorf("redis: %w", err)
 	}
