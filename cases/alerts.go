@@ -23,9 +23,10 @@ const stormGather = 2 * time.Second
 // each admin privately. Past AlertStorm alerts a minute from one channel (a flood
 // of submissions), the rest of that minute's are gathered into one alert that says
 // how many and lists them, sent stormGather after the first of them, and once
-// more after the minute if more joined. A concern for admins only (collective action) goes to
-// each admin privately and never to the staff chat, one by one. When the LLM, not
-// the rules, judged the concern urgent, its reporter hears now what to do.
+// more after the minute if more joined. A concern for admins only (collective
+// action) goes to each admin privately and never to the staff chat, one by one.
+// When the LLM, not the rules, judged the concern urgent, its reporter hears now
+// what to do.
 func (s *Service) RaiseAlert(ctx context.Context, r *concern.Report) error {
 	channel, limit, escalate := r.Channel, s.cfg.AlertStorm, s.cfg.Escalate
 	if s.cfg.StaffChat == 0 {
