@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -241,5 +242,50 @@ func TestWriterGathersConcurrentCalls(t *testing.T) {
 		if errs[i] != nil || len(results[i]) != 1 || results[i][0] != (i%2 == 1) {
 			t.Fatalf("call %d (new: %v): %v %v", i, i%2 == 1, results[i], errs[i])
 		}
+	}
+}
+
+// gate is a send budget that lets nothing through while shut.
+type gate struct{ open atomic.Bool }
+
+func (g *gate) Take(context.Context) (time.Duration, error) {
+	if g.open.Load() {
+		return 0, nil
+	}
+	return 5 * time.Millisecond, nil
+}
+
+func (g *gate) Pause(context.Context, time.Duration) error { return nil }
+
+// A shard's lease is lost while its replies wait for the budget, and taken back:
+// the replies the scheduler still holds are not handed to it a second time
+// from the outbox, so each goes out once.
+func TestShardRetakenSendsHeldRepliesOnce(t *testing.T) {
+	srv.Flush(t)
+	st := openStore(t)
+	ctx := t.Context()
+	chat := int64(78)
+	shard := st.ShardOf(chat)
+	g := &gate{}
+	c := &collector{}
+	start(t, New(st, machine(t), executor(st), c, WithLogger(quiet), WithLeaseTTL(600*time.Millisecond), WithOwner("p"),
+		WithSending(dispatch.WithBudget(g))))
+	if _, err := NewWriter(st).Ingest(ctx, input(chat, 1, "/nosuch")); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the reply committed", func() bool {
+		out, _ := st.PendingOutbox(ctx, shard)
+		return len(out) == 1
+	})
+	// another instance holds the shard for a while, as after a Redis pause
+	key := fmt.Sprintf("minyi:{s%02d}:lease", shard)
+	srv.Do(t, "SET", key, "thief", "PX", "1500")
+	waitFor(t, "the shard taken back", func() bool { return srv.Do(t, "GET", key) == "p" })
+	time.Sleep(200 * time.Millisecond) // its outbox read again meanwhile
+	g.open.Store(true)
+	waitFor(t, "the reply sent", func() bool { return len(c.all()) >= 1 })
+	time.Sleep(300 * time.Millisecond)
+	if got := c.all(); len(got) != 1 || got[0].InputID != "t:78:1" {
+		t.Fatalf("deliveries: %d (%+v), want the reply once", len(got), got)
 	}
 }
