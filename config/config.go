@@ -287,7 +287,7 @@ var settings = []setting{
 		seen := map[string]bool{}
 		for _, name := range splitList(v) {
 			switch {
-			case len(name) > 40:
+			case len(name) > 40: // readable on a button; flows checks that its data fits too
 				return fmt.Errorf("%q is too long for a button (40 bytes, about 13 Chinese characters)", name)
 			case seen[name]:
 				return fmt.Errorf("%q is listed twice", name)
@@ -436,7 +436,7 @@ var settings = []setting{
 				switch {
 				case seen[path]:
 					return fmt.Errorf("%q is listed twice", path)
-				case len(path) > 45:
+				case len(path) > 45: // readable on a button; flows checks that its data fits too
 					return fmt.Errorf("%q is too long for a button (45 bytes)", path)
 				case strings.ContainsAny(g, "/:"):
 					return fmt.Errorf("grid %q may not hold / or :", g)

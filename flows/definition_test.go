@@ -184,3 +184,17 @@ func TestLocationWithoutCommunities(t *testing.T) {
 		}
 	}
 }
+
+// A community or grid that cannot travel in a button's data is refused at start.
+func TestButtonDataMustFit(t *testing.T) {
+	long := strings.Repeat("长", 21) // 63 bytes
+	if _, err := NewDefault(WithCommunities(long)); err == nil || !strings.Contains(err.Error(), "button's data") {
+		t.Errorf("a community of 63 bytes: %v", err)
+	}
+	if _, err := NewDefault(WithGrids("阳光社区/第一:网格")); err == nil || !strings.Contains(err.Error(), "no ':'") {
+		t.Errorf("a grid with ':': %v", err)
+	}
+	if _, err := NewDefault(WithCommunities(strings.Repeat("长", 20)), WithGrids(strings.Repeat("网", 21))); err != nil {
+		t.Errorf("what fits is refused: %v", err)
+	}
+}

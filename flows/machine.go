@@ -133,6 +133,18 @@ func NewMachine(defs []*Definition, cat Catalog, opts ...Option) (*Machine, erro
 	if m.expiry < time.Minute {
 		missing = append(missing, fmt.Errorf("flow expiry %v is under a minute", m.expiry))
 	}
+	// a community or grid travels in a button's data (c:NAME, the grid's path as
+	// it is), which Telegram keeps to 64 bytes; the data is read up to its first ':'
+	for _, c := range m.communities {
+		if len("c:"+c) > maxButtonData {
+			missing = append(missing, fmt.Errorf("community %q: %d bytes, more than a button's data holds (%d)", c, len(c), maxButtonData-len("c:")))
+		}
+	}
+	for _, g := range m.grids {
+		if len(g) > maxButtonData || strings.Contains(g, ":") {
+			missing = append(missing, fmt.Errorf("grid %q: a button's data holds at most %d bytes and no ':'", g, maxButtonData))
+		}
+	}
 	for k, v := range m.numbers {
 		switch {
 		case !slices.Contains(EmergencyServices(), k):
@@ -144,6 +156,9 @@ func NewMachine(defs []*Definition, cat Catalog, opts ...Option) (*Machine, erro
 	sortErrors(missing)
 	return m, errors.Join(missing...)
 }
+
+// maxButtonData is how many bytes Telegram keeps of an inline button's data.
+const maxButtonData = 64
 
 // NewDefault makes a Machine over the embedded flows and catalog.
 func NewDefault(opts ...Option) (*Machine, error) {
