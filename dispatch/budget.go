@@ -6,6 +6,8 @@ import (
 	"math"
 	"sync"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // Budget is the bot's allowance of messages, shared by whatever sends for it.
@@ -26,21 +28,19 @@ func DefaultBurst(perSecond float64) int {
 // NewBudget is a budget of perSecond messages a second, burst at once, for
 // this process alone. perSecond <= 0 is no limit.
 func NewBudget(perSecond float64, burst int) Budget {
-	b := &localBudget{burst: max(burst, 1), now: time.Now}
+	b := &localBudget{now: time.Now}
 	if perSecond > 0 && !math.IsInf(perSecond, 1) {
-		b.interval = time.Duration(float64(time.Second) / perSecond)
+		b.bucket = rate.NewLimiter(rate.Limit(perSecond), max(burst, 1))
 	}
 	return b
 }
 
-// localBudget is a GCRA token bucket: tat is when the bucket would be full again.
+// localBudget is a token bucket (x/time/rate's, as the API's local limits) and a pause.
 type localBudget struct {
-	interval time.Duration // between messages; 0: no limit
-	burst    int
-	now      func() time.Time
+	bucket *rate.Limiter // nil: no limit
+	now    func() time.Time
 
 	mu     sync.Mutex
-	tat    time.Time
 	paused time.Time
 }
 
@@ -51,17 +51,14 @@ func (b *localBudget) Take(context.Context) (time.Duration, error) {
 	if now.Before(b.paused) {
 		return b.paused.Sub(now), nil
 	}
-	if b.interval == 0 {
+	if b.bucket == nil {
 		return 0, nil
 	}
-	tat := b.tat
-	if tat.Before(now) {
-		tat = now
-	}
-	if wait := tat.Sub(now) - time.Duration(b.burst-1)*b.interval; wait > 0 {
+	r := b.bucket.ReserveN(now, 1)
+	if wait := r.DelayFrom(now); wait > 0 {
+		r.CancelAt(now) // nothing taken: the caller asks again after wait
 		return wait, nil
 	}
-	b.tat = tat.Add(b.interval)
 	return 0, nil
 }
 
