@@ -7,28 +7,16 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/minyi-project/minyi/dispatch"
+	"github.com/minyi-project/minyi/dispatch/dispatchtest"
 	"github.com/minyi-project/minyi/flows"
 	"github.com/minyi-project/minyi/telemetry"
 )
 
-// gate is a send budget that lets nothing through while shut.
-type gate struct{ open atomic.Bool }
-
-func (g *gate) Take(context.Context) (time.Duration, error) {
-	if g.open.Load() {
-		return 0, nil
-	}
-	return 5 * time.Millisecond, nil
-}
-
-func (g *gate) Pause(context.Context, time.Duration) error { return nil }
-
-func gated(g *gate) func(*harnessConfig) {
+func gated(g *dispatchtest.Gate) func(*harnessConfig) {
 	return func(c *harnessConfig) { c.sending = []dispatch.Option{dispatch.WithBudget(g)} }
 }
 
@@ -48,11 +36,11 @@ func count(calls []apiCall, method string) int {
 // A resident taps the same button five times while its answer waits behind the
 // budget: every tap's spinner stops at once, and the answer is sent once.
 func TestSameTapFiveTimesOneAnswer(t *testing.T) {
-	g := &gate{}
-	g.open.Store(true)
+	g := &dispatchtest.Gate{}
+	g.Open()
 	h := newHarness(t, false, gated(g))
 	h.say("小区东门的路灯坏了一个多月，晚上很黑，老人出门不安全。")
-	g.open.Store(false)
+	g.Shut()
 	from := len(h.api.snapshot())
 	var presses []map[string]any
 	for range 5 {
@@ -63,7 +51,7 @@ func TestSameTapFiveTimesOneAnswer(t *testing.T) {
 	if n := count(h.since(from), "sendMessage"); n != 0 {
 		t.Fatalf("%d messages sent through a shut budget", n)
 	}
-	g.open.Store(true)
+	g.Open()
 	for _, id := range ids {
 		h.waitDelivered(id)
 	}
@@ -80,12 +68,12 @@ func TestSameTapFiveTimesOneAnswer(t *testing.T) {
 // only the newer prompt is. A receipt waiting the same way is sent, before what
 // follows it.
 func TestObsoletePromptNotSentReceiptIs(t *testing.T) {
-	g := &gate{}
+	g := &dispatchtest.Gate{}
 	h := newHarness(t, false, gated(g))
 	from := len(h.api.snapshot())
 	ids := h.api.push(textUpdate(resident, "楼道里的灯坏了两周了，请尽快维修。"), textUpdate(resident, "跳过"))
 	time.Sleep(300 * time.Millisecond) // both processed, both answers waiting
-	g.open.Store(true)
+	g.Open()
 	for _, id := range ids {
 		h.waitDelivered(id)
 	}
@@ -95,12 +83,12 @@ func TestObsoletePromptNotSentReceiptIs(t *testing.T) {
 	}
 	h.press("和平社区")
 	h.press("匿名")
-	g.open.Store(false)
+	g.Shut()
 	from = len(h.api.snapshot())
 	submit := h.button("提交")
 	ids = h.api.push(submit, textUpdate(resident, "/status"))
 	time.Sleep(300 * time.Millisecond)
-	g.open.Store(true)
+	g.Open()
 	for _, id := range ids {
 		h.waitDelivered(id)
 	}
@@ -162,12 +150,12 @@ func TestTooManyRequestsPausesAllChats(t *testing.T) {
 // invite codes): each gets its answer. Only inputs whose answer has not been
 // tried at all are taken for repeats.
 func TestCommandTwiceTwoAnswers(t *testing.T) {
-	g := &gate{}
+	g := &dispatchtest.Gate{}
 	h := newHarness(t, false, gated(g))
 	from := len(h.api.snapshot())
 	ids := h.api.push(textUpdate(resident, "/help"), textUpdate(resident, "/help"))
 	time.Sleep(100 * time.Millisecond)
-	g.open.Store(true)
+	g.Open()
 	for _, id := range ids {
 		h.waitDelivered(id)
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minyi-project/minyi/dispatch/dispatchtest"
 	"github.com/minyi-project/minyi/flows"
 )
 
@@ -76,18 +77,7 @@ func (f *fakeTransport) texts(chat int64) []string {
 	return out
 }
 
-// gate is a budget that lets nothing through until opened.
-type gate struct{ open atomic.Bool }
-
-func (g *gate) Take(context.Context) (time.Duration, error) {
-	if g.open.Load() {
-		return 0, nil
-	}
-	return 5 * time.Millisecond, nil
-}
-
-func (g *gate) Pause(context.Context, time.Duration) error { return nil }
-
+// run runs s until the test ends.
 func run(t *testing.T, s *Scheduler) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -177,7 +167,7 @@ func TestEachChatInOrder(t *testing.T) {
 // receipt waiting the same way is, and before the newer answer.
 func TestObsoletePromptDroppedReceiptKept(t *testing.T) {
 	ft := &fakeTransport{}
-	g := &gate{}
+	g := &dispatchtest.Gate{}
 	s := New(ft, WithLogger(quiet), WithBudget(g))
 	run(t, s)
 	var c counter
@@ -195,7 +185,7 @@ func TestObsoletePromptDroppedReceiptKept(t *testing.T) {
 	if n := c.count(); n != 1 {
 		t.Fatalf("%d deliveries done before anything was sent; want 1 (the dropped prompt)", n)
 	}
-	g.open.Store(true)
+	g.Open()
 	waitFor(t, "all nine", func() bool { return c.count() == 9 })
 	for chat, want := range map[int64]string{1: "[第3步：位置]", 2: "[✅ 您的诉求已收到 第1步：描述]", 3: "[第4步：联系方式 诉求已受理]", 4: "[第3步：位置 您发送得太快了]"} {
 		if got := fmt.Sprint(ft.texts(chat)); got != want {
@@ -270,7 +260,7 @@ func TestTooManyPausesEverything(t *testing.T) {
 // Alerts go before everything that waits; within a class chats take turns.
 func TestAlertsFirstChatsTakeTurns(t *testing.T) {
 	ft := &fakeTransport{}
-	g := &gate{}
+	g := &dispatchtest.Gate{}
 	s := New(ft, WithLogger(quiet), WithBudget(g), WithWorkers(1))
 	run(t, s)
 	var c counter
@@ -282,7 +272,7 @@ func TestAlertsFirstChatsTakeTurns(t *testing.T) {
 	s.Enqueue(Delivery{ChatID: 4, InputID: "b", Messages: []flows.Message{msg("日报")}, Class: ClassBulk}, c.done)
 	s.Enqueue(Delivery{ChatID: 5, InputID: "n", Messages: []flows.Message{msg("已受理")}, Class: ClassNotice}, c.done)
 	s.Enqueue(Delivery{ChatID: -100, InputID: "al", Messages: []flows.Message{msg("🚨 紧急诉求")}, Class: ClassAlert}, c.done)
-	g.open.Store(true)
+	g.Open()
 	waitFor(t, "all", func() bool { return c.count() == 12 })
 	var order []string
 	for _, call := range ft.snapshot() {
@@ -298,7 +288,7 @@ func TestAlertsFirstChatsTakeTurns(t *testing.T) {
 // class: its order is kept, and the alert does not wait behind other chats.
 func TestUrgentBehindOrdinaryInOneChat(t *testing.T) {
 	ft := &fakeTransport{}
-	g := &gate{}
+	g := &dispatchtest.Gate{}
 	s := New(ft, WithLogger(quiet), WithBudget(g), WithWorkers(1))
 	run(t, s)
 	var c counter
@@ -307,7 +297,7 @@ func TestUrgentBehindOrdinaryInOneChat(t *testing.T) {
 	}
 	s.Enqueue(Delivery{ChatID: 9, InputID: "d", Messages: []flows.Message{msg("日报")}, Class: ClassBulk}, c.done)
 	s.Enqueue(Delivery{ChatID: 9, InputID: "a", Messages: []flows.Message{msg("⏫ 升级提醒")}, Class: ClassAlert}, c.done)
-	g.open.Store(true)
+	g.Open()
 	waitFor(t, "all", func() bool { return c.count() == 7 })
 	var order []string
 	for _, call := range ft.snapshot() {
@@ -324,7 +314,7 @@ func TestUrgentBehindOrdinaryInOneChat(t *testing.T) {
 // for the budget.
 func TestButtonsAnsweredAtOnce(t *testing.T) {
 	ft := &fakeTransport{}
-	g := &gate{}
+	g := &dispatchtest.Gate{}
 	s := New(ft, WithLogger(quiet), WithBudget(g))
 	run(t, s)
 	var c counter
@@ -336,7 +326,7 @@ func TestButtonsAnsweredAtOnce(t *testing.T) {
 	if c.count() != 0 {
 		t.Fatal("done before its message was sent")
 	}
-	g.open.Store(true)
+	g.Open()
 	waitFor(t, "the message", func() bool { return c.count() == 1 })
 	if got := fmt.Sprint(ft.texts(1)); got != "[下一步]" {
 		t.Fatalf("sent %s", got)
@@ -352,7 +342,7 @@ func TestUnreachable(t *testing.T) {
 		}
 		return nil
 	}}
-	g := &gate{}
+	g := &dispatchtest.Gate{}
 	s := New(ft, WithLogger(quiet), WithBudget(g))
 	run(t, s)
 	var c counter
@@ -360,7 +350,7 @@ func TestUnreachable(t *testing.T) {
 	s.Enqueue(Delivery{ChatID: 1, InputID: "2", Messages: []flows.Message{msg("c")}}, c.done)
 	s.Enqueue(Delivery{ChatID: -5, InputID: "3", Messages: []flows.Message{msg("g1"), msg("g2")}}, c.done)
 	s.Enqueue(Delivery{ChatID: -5, InputID: "4", Messages: []flows.Message{msg("g3")}}, c.done)
-	g.open.Store(true)
+	g.Open()
 	waitFor(t, "all four", func() bool { return c.count() == 4 })
 	if len(c.errs) != 3 || !errors.Is(c.errs[0], ErrUnreachable) {
 		t.Fatalf("errors %v", c.errs)

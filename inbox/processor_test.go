@@ -9,12 +9,12 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/minyi-project/minyi/cases"
 	"github.com/minyi-project/minyi/dispatch"
+	"github.com/minyi-project/minyi/dispatch/dispatchtest"
 	"github.com/minyi-project/minyi/flows"
 	. "github.com/minyi-project/minyi/inbox"
 	"github.com/minyi-project/minyi/store"
@@ -245,18 +245,6 @@ func TestWriterGathersConcurrentCalls(t *testing.T) {
 	}
 }
 
-// gate is a send budget that lets nothing through while shut.
-type gate struct{ open atomic.Bool }
-
-func (g *gate) Take(context.Context) (time.Duration, error) {
-	if g.open.Load() {
-		return 0, nil
-	}
-	return 5 * time.Millisecond, nil
-}
-
-func (g *gate) Pause(context.Context, time.Duration) error { return nil }
-
 // A shard's lease is lost while its replies wait for the budget, and taken back:
 // the replies the scheduler still holds are not handed to it a second time
 // from the outbox, so each goes out once.
@@ -266,7 +254,7 @@ func TestShardRetakenSendsHeldRepliesOnce(t *testing.T) {
 	ctx := t.Context()
 	chat := int64(78)
 	shard := st.ShardOf(chat)
-	g := &gate{}
+	g := &dispatchtest.Gate{}
 	c := &collector{}
 	start(t, New(st, machine(t), executor(st), c, WithLogger(quiet), WithLeaseTTL(600*time.Millisecond), WithOwner("p"),
 		WithSending(dispatch.WithBudget(g))))
@@ -282,7 +270,7 @@ func TestShardRetakenSendsHeldRepliesOnce(t *testing.T) {
 	srv.Do(t, "SET", key, "thief", "PX", "1500")
 	waitFor(t, "the shard taken back", func() bool { return srv.Do(t, "GET", key) == "p" })
 	time.Sleep(200 * time.Millisecond) // its outbox read again meanwhile
-	g.open.Store(true)
+	g.Open()
 	waitFor(t, "the reply sent", func() bool { return len(c.all()) >= 1 })
 	time.Sleep(300 * time.Millisecond)
 	if got := c.all(); len(got) != 1 || got[0].InputID != "t:78:1" {
