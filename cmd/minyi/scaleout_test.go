@@ -119,6 +119,22 @@ func reportSteps(words string) []string {
 	return []string{"/report", words, "跳过", "阳光社区", "匿名", "提交"}
 }
 
+// inOrderWithin reports whether got is want with some messages left out: the
+// same messages, in the same order, none twice.
+func inOrderWithin(got, want []string) bool {
+	j := 0
+	for _, m := range got {
+		for j < len(want) && want[j] != m {
+			j++
+		}
+		if j == len(want) {
+			return false
+		}
+		j++
+	}
+	return true
+}
+
 func typedBy(chat int64, text string) map[string]any {
 	return map[string]any{"message": map[string]any{"message_id": 1, "date": time.Now().Unix(), "text": text,
 		"chat": map[string]any{"id": chat, "type": "private"},
@@ -205,18 +221,26 @@ func TestTwoInstancesInOrderExactlyOnce(t *testing.T) {
 	defer st.Close()
 	o := tally(t, st, api)
 	want := api.transcript(first, words(first))
-	differ := 0
+	differ, leftOut := 0, 0
 	for r := 1; r <= residents; r++ {
 		chat := first + int64(r)
-		if got := api.transcript(chat, words(chat)); !slices.Equal(got, want) {
+		// sent all at once, a step's prompt may be made obsolete by the next answer
+		// before it goes out, and is then not sent (issue 15): the chat reads as the
+		// step-by-step one with such prompts left out, in order, each once, ending
+		// with the receipt
+		got := api.transcript(chat, words(chat))
+		if len(got) < len(want) {
+			leftOut++
+		}
+		if !inOrderWithin(got, want) || len(got) == 0 || got[len(got)-1] != want[len(want)-1] {
 			differ++
 			if differ <= 3 {
-				t.Errorf("resident %d's chat differs from one who went step by step:\n got  %q\n want %q", chat, got, want)
+				t.Errorf("resident %d's chat is not the step-by-step one (obsolete prompts aside):\n got  %q\n want %q", chat, got, want)
 			}
 		}
 	}
-	t.Logf("two instances: %d residents, each update posted to both; %d concerns stored, %d classified, %d receipts, %d stored twice, %d chats out of order, %d replies repeated",
-		residents+1, o.stored, o.classified, o.receipts, o.twice, differ, api.repeats())
+	t.Logf("two instances: %d residents, each update posted to both; %d concerns stored, %d classified, %d receipts, %d stored twice, %d chats out of order, %d replies repeated, %d chats with an obsolete prompt left out",
+		residents+1, o.stored, o.classified, o.receipts, o.twice, differ, api.repeats(), leftOut)
 	if o.stored != residents+1 || o.classified != o.stored || o.receipts != o.stored {
 		t.Errorf("concerns %d, classified %d, receipts %d; want %d of each", o.stored, o.classified, o.receipts, residents+1)
 	}
