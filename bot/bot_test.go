@@ -16,6 +16,7 @@ import (
 
 	"github.com/minyi-project/minyi/cases"
 	"github.com/minyi-project/minyi/classify"
+	"github.com/minyi-project/minyi/commands"
 	"github.com/minyi-project/minyi/concern"
 	"github.com/minyi-project/minyi/digest"
 	"github.com/minyi-project/minyi/dispatch"
@@ -132,11 +133,6 @@ func newHarness(t *testing.T, webhook bool, tweaks ...func(*harnessConfig)) *har
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := flows.NewDefault(flows.WithCommunities("阳光社区", "和平社区"), flows.WithOrgName("幸福街道", "Xingfu"),
-		flows.WithLocation(shanghai), flows.WithGrids("阳光社区/第一网格", "和平社区/第一网格"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	cc := harnessConfig{Config: cases.Config{Admins: []int64{admin}, StaffChat: staffChat}}
 	for _, tw := range tweaks {
 		tw(&cc)
@@ -146,12 +142,6 @@ func newHarness(t *testing.T, webhook bool, tweaks ...func(*harnessConfig)) *har
 		logger = slog.New(slog.NewJSONHandler(cc.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	h := &harness{t: t, api: newFakeAPI(t), st: st, clock: newClock()}
-	h.tr, err = New(testToken, inbox.NewWriter(st), m, WithServerURL(h.api.srv.URL), WithClock(h.clock.now),
-		WithPollTimeout(time.Second), WithLogger(logger), WithStaffChat(staffChat))
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.rec = &recorder{Transport: h.tr, t: t, done: map[string]chan struct{}{}}
 	h.intake = &flakyIntake{Intake: st}
 	tax, err := classify.DefaultTaxonomy()
 	if err != nil {
@@ -168,7 +158,18 @@ func newHarness(t *testing.T, webhook bool, tweaks ...func(*harnessConfig)) *har
 		cases.WithIntake(h.intake), cases.WithLogger(logger), cases.WithClock(h.clock.now), cases.WithScreener(screen),
 		cases.WithDigests(digest.NewBuilder(st, tax.Sectors, shanghai, digest.WithClock(h.clock.now))))
 	h.cases = svc
-	proc := inbox.New(st, m, svc, h.rec, inbox.WithLogger(logger), inbox.WithLeaseTTL(3*time.Second), inbox.WithAdmins(cc.Admins...),
+	m, reg, err := commands.NewEngine(svc, []flows.Option{flows.WithCommunities("阳光社区", "和平社区"), flows.WithOrgName("幸福街道", "Xingfu"),
+		flows.WithLocation(shanghai), flows.WithGrids("阳光社区/第一网格", "和平社区/第一网格")}, commands.WithLogger(logger))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.tr, err = New(testToken, inbox.NewWriter(st), m, WithServerURL(h.api.srv.URL), WithClock(h.clock.now),
+		WithPollTimeout(time.Second), WithLogger(logger), WithStaffChat(staffChat))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.rec = &recorder{Transport: h.tr, t: t, done: map[string]chan struct{}{}}
+	proc := inbox.New(st, m, svc, h.rec, inbox.WithCommands(reg), inbox.WithLogger(logger), inbox.WithLeaseTTL(3*time.Second), inbox.WithAdmins(cc.Admins...),
 		inbox.WithMessageLimit(cc.perMinute), inbox.WithClock(h.clock.now), inbox.WithDraftSweep(50*time.Millisecond),
 		inbox.WithSending(cc.sending...))
 	worker := intake.New(st, lex, intake.WithLogger(logger), intake.WithScreener(screen),

@@ -463,3 +463,51 @@ func texts(calls []apiCall, chat int64) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// /dup with an original that does not exist says so, in the reader's language,
+// and changes nothing.
+func TestDuplicateOfNothing(t *testing.T) {
+	h := newHarness(t, false)
+	id := h.reportAs(resident, "小区东门的路灯坏了一个多月，晚上很黑。", false)
+	mustContain(t, h.as(admin, "/dup "+id+" 20261126-9999"), "没有编号为 20261126-9999 的诉求，"+id+" 没有改动。")
+	h.as(admin, "/lang en")
+	mustContain(t, h.as(admin, "/dup "+id+" 20261126-9999"), "There is no concern 20261126-9999; "+id+" is unchanged.")
+	if r, _ := h.st.Report(t.Context(), id); r.Status != concern.StatusReceived || r.DuplicateOf != "" || len(r.History) != 1 {
+		t.Fatalf("changed: %+v", r)
+	}
+}
+
+// An internal note stays on the history and tells nobody; a reply reaches the
+// reporter in their chat and is kept on the history too; both are audited.
+func TestNoteAndReply(t *testing.T) {
+	h := newHarness(t, false)
+	id := h.reportAs(resident, "小区东门的路灯坏了一个多月，晚上很黑。", false)
+	before := h.sendsTo(resident)
+	mustContain(t, h.as(admin, "/note "+id+" 已电话联系物业经理"), "已在 "+id+" 记下内部备注")
+	mustContain(t, h.as(admin, "/reply "+id+" 明天上午派电工查看"), "已把答复发给 "+id+" 的反映人")
+	h.waitText(resident, "明天上午派电工查看")
+	for _, c := range h.api.snapshot() {
+		if c.Params["chat_id"] == strconv.FormatInt(resident, 10) && strings.Contains(c.Params["text"], "物业经理") {
+			t.Fatalf("the internal note reached the reporter: %s", c.Params["text"])
+		}
+	}
+	if n := h.sendsTo(resident) - before; n != 1 {
+		t.Fatalf("the reporter got %d messages, want the one reply", n)
+	}
+	card := texts(h.as(admin, "/show "+id), admin)
+	for _, want := range []string{"内部备注；已电话联系物业经理", "答复反映人；明天上午派电工查看"} {
+		if !strings.Contains(card, want) {
+			t.Errorf("card lacks %q:\n%s", want, card)
+		}
+	}
+	trail, _ := h.st.AuditTrail(t.Context(), id)
+	var actions []string
+	for _, e := range trail {
+		actions = append(actions, e.Action)
+	}
+	if got := strings.Join(actions, " "); !strings.Contains(got, "note") || !strings.Contains(got, "reply") {
+		t.Fatalf("audit: %s", got)
+	}
+	mustContain(t, h.as(admin, "/reply "+id), "用法：/reply 编号 内容")
+	mustContain(t, h.as(resident, "/note "+id+" 我自己写的"), "没有 /note 这个命令")
+}

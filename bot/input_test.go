@@ -5,7 +5,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"github.com/minyi-project/minyi/digest"
+	"github.com/minyi-project/minyi/tghtml"
 )
 
 // The fake Bot API refuses HTML as Telegram does, so that the tests below mean something.
@@ -49,7 +49,7 @@ func TestUnusualTextIsShownAsTyped(t *testing.T) {
 			t.Fatalf("Telegram refused the digest: %s %v", c.Method, c.Params)
 		}
 		if c.Method == "sendMessage" {
-			digestText.WriteString(digest.StripTags(c.Params["text"]))
+			digestText.WriteString(tghtml.StripTags(c.Params["text"]))
 		}
 	}
 	if !strings.Contains(digestText.String(), "<b>路灯</b> & *坏了*") {

@@ -8,7 +8,6 @@ import (
 	"github.com/go-telegram/bot/models"
 
 	"github.com/minyi-project/minyi/concern"
-	"github.com/minyi-project/minyi/flows"
 )
 
 // Profile is what the bot says of itself before a chat starts, in zh and en.
@@ -67,7 +66,7 @@ func (t *Transport) SetRoleMenu(ctx context.Context, userID int64, role concern.
 func (t *Transport) setMenus(ctx context.Context, scope models.BotCommandScope, role concern.Role) error {
 	for _, lang := range []struct{ code, lang string }{{"", "zh"}, {"en", "en"}} {
 		var cmds []models.BotCommand
-		for _, c := range flows.Menu(role) {
+		for _, c := range t.texts.Menu(role) {
 			cmds = append(cmds, models.BotCommand{Command: c.Command, Description: c.Description.In(lang.lang)})
 		}
 		if err := t.call(ctx, func(ctx context.Context) error {

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/minyi-project/minyi/commands"
+	"github.com/minyi-project/minyi/commands/commandstest"
 	"github.com/minyi-project/minyi/concern"
 	"github.com/minyi-project/minyi/flows"
 )
@@ -38,9 +40,9 @@ func menuCalls(t *testing.T, calls []apiCall) []menuCall {
 	return out
 }
 
-func wantMenu(role concern.Role, lang string) []string {
+func wantMenu(m *flows.Machine, role concern.Role, lang string) []string {
 	var out []string
-	for _, c := range flows.Menu(role) {
+	for _, c := range m.Menu(role) {
 		out = append(out, c.Command+"="+c.Description.In(lang))
 	}
 	return out
@@ -52,7 +54,11 @@ func wantMenu(role concern.Role, lang string) []string {
 // revocation the member's menus are deleted, so the residents' applies again.
 func TestCommandMenus(t *testing.T) {
 	api := newFakeAPI(t)
-	tr, err := New(testToken, nil, nil, WithServerURL(api.srv.URL), WithLogger(testLogger()), WithStaffChat(-1001))
+	m, _, err := commands.NewEngine(&commandstest.Fake{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := New(testToken, nil, m, WithServerURL(api.srv.URL), WithLogger(testLogger()), WithStaffChat(-1001))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,8 +82,8 @@ func TestCommandMenus(t *testing.T) {
 	menus := menuCalls(t, calls)
 	private := `{"type":"all_private_chats"}`
 	if len(menus) != 2 || menus[0].scope != private || menus[0].lang != "" || menus[1].scope != private || menus[1].lang != "en" ||
-		fmt.Sprint(menus[0].commands) != fmt.Sprint(wantMenu(concern.RoleResident, "zh")) ||
-		fmt.Sprint(menus[1].commands) != fmt.Sprint(wantMenu(concern.RoleResident, "en")) {
+		fmt.Sprint(menus[0].commands) != fmt.Sprint(wantMenu(m, concern.RoleResident, "zh")) ||
+		fmt.Sprint(menus[1].commands) != fmt.Sprint(wantMenu(m, concern.RoleResident, "en")) {
 		t.Fatalf("residents' menus: %+v", menus)
 	}
 
@@ -97,11 +103,11 @@ func TestCommandMenus(t *testing.T) {
 		if len(got) != 2*len(c.scopes) {
 			t.Fatalf("%s: %d menu calls, want %d: %+v", c.role, len(got), 2*len(c.scopes), got)
 		}
-		for i, m := range got {
+		for i, call := range got {
 			scope, lang := c.scopes[i/2], []string{"zh", "en"}[i%2]
-			if m.method != "setMyCommands" || m.scope != scope || m.lang != map[string]string{"zh": "", "en": "en"}[lang] ||
-				fmt.Sprint(m.commands) != fmt.Sprint(wantMenu(c.role, lang)) {
-				t.Errorf("%s call %d: %+v, want scope %s, %s menu", c.role, i, m, scope, lang)
+			if call.method != "setMyCommands" || call.scope != scope || call.lang != map[string]string{"zh": "", "en": "en"}[lang] ||
+				fmt.Sprint(call.commands) != fmt.Sprint(wantMenu(m, c.role, lang)) {
+				t.Errorf("%s call %d: %+v, want scope %s, %s menu", c.role, i, call, scope, lang)
 			}
 		}
 	}

@@ -24,6 +24,7 @@ import (
 	tgbot "github.com/go-telegram/bot"
 
 	"github.com/minyi-project/minyi/backoff"
+	"github.com/minyi-project/minyi/concern"
 	"github.com/minyi-project/minyi/dispatch"
 	"github.com/minyi-project/minyi/flows"
 	"github.com/minyi-project/minyi/tasks"
@@ -35,9 +36,11 @@ type Ingester interface {
 	Ingest(ctx context.Context, inputs ...flows.Input) ([]bool, error)
 }
 
-// Texts renders the bot's own wording, for what the transport says by itself.
+// Texts renders the bot's own wording, for what the transport says by itself,
+// and the command menu of each role (the engine, flows.Machine).
 type Texts interface {
 	Text(lang, key string, args ...string) string
+	Menu(role concern.Role) []flows.MenuCommand
 }
 
 // Transport connects minyi to Telegram.

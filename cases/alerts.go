@@ -256,15 +256,18 @@ func (s *Service) auditEscalation(ctx context.Context, a store.Alert, members []
 	return nil
 }
 
-// ack stops an alert's repetition and escalation, and records who acknowledged it
+// Ack stops an alert's repetition and escalation, and records who acknowledged it
 // and how long after it was raised: in the audit (its detail is the delay, as
 // 4m12s), on the alert, and on the concern (for the digest). Acknowledging a storm
 // group acknowledges each of its concerns; an alert for admins only is theirs to
 // acknowledge.
-func (s *Service) ack(ctx context.Context, in flows.Input, id string) error {
+func (s *Service) Ack(ctx context.Context, in Actor, id string) error {
+	if !in.Staff() {
+		return refuse(NotAllowed)
+	}
 	if concern.ValidID(id) {
 		if r, err := s.st.Report(ctx, id); err == nil && r.AdminsOnly && in.Role != concern.RoleAdmin {
-			return refusal("restricted")
+			return &Refusal{Reason: Restricted, ID: id}
 		} else if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
@@ -302,7 +305,7 @@ func (s *Service) ack(ctx context.Context, in flows.Input, id string) error {
 }
 
 // acked audits one concern's acknowledgement and keeps it on the concern.
-func (s *Service) acked(ctx context.Context, in flows.Input, a store.Alert, prefix string) error {
+func (s *Service) acked(ctx context.Context, in Actor, a store.Alert, prefix string) error {
 	after := time.Duration(a.AckAfterMS) * time.Millisecond
 	if err := s.audit(ctx, in, "ack", a.ID, prefix+shortDuration(after)); err != nil {
 		return err

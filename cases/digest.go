@@ -2,7 +2,6 @@ package cases
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"time"
 
@@ -14,70 +13,37 @@ import (
 // WithDigests lets staff ask for digests, and sends the scheduled one.
 func WithDigests(b *digest.Builder) Option { return func(s *Service) { s.digests = b } }
 
-// maxDocument is the largest file sent to a chat; larger ones are left to the command line.
-const maxDocument = 40 << 20
+// DigestRequest is the period a digest covers, and whether it is the scheduled
+// one sent late (the program was down when it was due).
+type DigestRequest struct {
+	Period period.Period
+	Late   bool
+}
 
-// digest builds and renders a digest: Telegram text, the HTML brief and the workbook.
-func (s *Service) digest(ctx context.Context, in flows.Input, args []string, res *flows.EffectResult) error {
+// Digest builds the digest of a period, summarized, for staff to read or send.
+func (s *Service) Digest(ctx context.Context, a Actor, req DigestRequest) (*digest.Digest, error) {
+	if !a.Staff() && !a.Scheduled {
+		return nil, refuse(NotAllowed)
+	}
 	if s.digests == nil {
-		return refusal("digest_unavailable")
+		return nil, refuse(DigestUnavailable)
 	}
-	p, err := period.Parse(args[0]+".."+args[1], s.now(), s.cfg.Location)
+	d, err := s.digests.Build(ctx, req.Period)
 	if err != nil {
-		return refusal("digest_unavailable")
+		return nil, err
 	}
-	lang := "zh"
-	if len(args) > 2 && args[2] == "en" {
-		lang = "en"
-	}
-	d, err := s.digests.Build(ctx, p)
-	if err != nil {
-		return err
-	}
-	d.Late = len(args) > 3 && args[3] == "late"
+	d.Late = req.Late
 	s.digests.Summarize(ctx, d)
-	for _, chunk := range d.Telegram(lang, s.cfg.Location) {
-		res.Messages = append(res.Messages, flows.Message{Text: chunk, HTML: true})
-	}
-	name := "minyi-" + p.String()
-	res.Messages = append(res.Messages, flows.Message{Text: brief(lang), Document: &flows.Document{Name: name + ".html", Data: d.HTML(lang, s.cfg.Location)}})
-	book, err := d.XLSX(lang, s.cfg.Location)
-	if err != nil {
-		return fmt.Errorf("digest workbook: %w", err)
-	}
-	if len(book) > maxDocument {
-		res.Messages = append(res.Messages, flows.Message{Text: fmt.Sprintf("%s（%d MB）：minyi digest --from %s --to %s --format xlsx", workbookTooBig(lang), len(book)>>20, d.From, d.To)})
-	} else {
-		res.Messages = append(res.Messages, flows.Message{Text: workbook(lang), Document: &flows.Document{Name: name + ".xlsx", Data: book}})
-	}
-	if in.Kind == flows.InputEvent {
+	if a.Scheduled {
 		s.metrics.DigestSent("scheduled")
 	} else {
 		s.metrics.DigestSent("requested")
 	}
-	return s.audit(ctx, in, "digest", "", p.String())
+	return d, s.audit(ctx, a, "digest", "", req.Period.String())
 }
 
-func brief(lang string) string {
-	if lang == "en" {
-		return "Printable brief (open in any browser)"
-	}
-	return "可打印简报（任意浏览器打开）"
-}
-
-func workbook(lang string) string {
-	if lang == "en" {
-		return "Every concern of the period (XLSX)"
-	}
-	return "本期全部诉求明细（XLSX）"
-}
-
-func workbookTooBig(lang string) string {
-	if lang == "en" {
-		return "The workbook is too large to send here; make it on the command line"
-	}
-	return "明细表过大，无法在此发送，请在命令行生成"
-}
+// Location is the office's time zone, which digests and dates are shown in.
+func (s *Service) Location() *time.Location { return s.cfg.Location }
 
 // scheduleDigest puts the previous day's digest in each digest chat once it is
 // due. The event's id is the day's, so instances racing, or a restart, cannot send

@@ -40,8 +40,11 @@ func (q *queued) Submit(ctx context.Context, draft string, r *concern.Report, pe
 	return q.Intake.Submit(ctx, draft, r, perDay)
 }
 
+// reportMap is the built-in report flow's: text, photos, place, contact.
+var reportMap = flows.ConcernMap{Fields: map[string]string{flows.AttrText: "text", flows.AttrPhotos: "photos", flows.AttrPlace: "place", flows.AttrContact: "contact"}}
+
 func draftOf(text string) *flows.Draft {
-	return &flows.Draft{ID: "1001-" + fmt.Sprint(len(text)), Flow: flows.ReportFlow, Fields: map[string]flows.Answer{
+	return &flows.Draft{ID: "1001-" + fmt.Sprint(len(text)), Flow: flows.ReportFlow, Map: reportMap, Fields: map[string]flows.Answer{
 		"text": {Text: text}, "place": {Choice: "和平社区"}, "contact": {Choice: "anonymous"},
 	}}
 }
@@ -121,10 +124,9 @@ func TestAlertEscalatesToAdminsUntilAcknowledged(t *testing.T) {
 		t.Fatalf("at 25 minutes the admin was told %+v", got)
 	}
 	c.t = c.t.Add(time.Minute)
-	res, _ := svc.Execute(t.Context(), flows.Input{ID: "tg:9", ChatID: 7, UserID: 7, Role: concern.RoleAdmin},
-		"zh", flows.Effect{Kind: flows.EffectCommand, Command: "ack", Args: []string{r.ID}})
-	if res.Failed || res.Refused != "" {
-		t.Fatalf("ack: %+v", res)
+	ackErr := svc.Ack(t.Context(), ActorOf(flows.Input{ID: "tg:9", ChatID: 7, UserID: 7, Role: concern.RoleAdmin}, "zh"), r.ID)
+	if ackErr != nil {
+		t.Fatalf("ack: %v", ackErr)
 	}
 	staff, admins := len(box.to(-100)), len(box.to(7))+len(box.to(8))
 	for range 6 {
@@ -146,8 +148,7 @@ func TestAlertEscalatesToAdminsUntilAcknowledged(t *testing.T) {
 		t.Fatalf("the alert's record: %+v %v %v", a, already, err)
 	}
 	// a second press is answered, and the first acknowledgement stays the one on record
-	svc.Execute(t.Context(), flows.Input{ID: "tg:10", ChatID: -100, UserID: 3001, Role: concern.RoleStaff},
-		"zh", flows.Effect{Kind: flows.EffectCommand, Command: "ack", Args: []string{r.ID}})
+	svc.Ack(t.Context(), ActorOf(flows.Input{ID: "tg:10", ChatID: -100, UserID: 3001, Role: concern.RoleStaff}, "zh"), r.ID)
 	if trail, _ := st.AuditTrail(t.Context(), r.ID); len(trail) != 2 {
 		t.Fatalf("a late press audited as the acknowledgement: %+v", trail)
 	}
@@ -190,10 +191,9 @@ func TestStormGroupEscalates(t *testing.T) {
 		t.Fatalf("admin told %+v", box.to(7))
 	}
 	c.t = c.t.Add(2 * time.Minute)
-	res, _ := svc.Execute(t.Context(), flows.Input{ID: "tg:1", ChatID: 7, UserID: 7, Role: concern.RoleAdmin},
-		"zh", flows.Effect{Kind: flows.EffectCommand, Command: "ack", Args: []string{group.Concern}})
-	if res.Failed || res.Refused != "" {
-		t.Fatalf("ack: %+v", res)
+	ackErr := svc.Ack(t.Context(), ActorOf(flows.Input{ID: "tg:1", ChatID: 7, UserID: 7, Role: concern.RoleAdmin}, "zh"), group.Concern)
+	if ackErr != nil {
+		t.Fatalf("ack: %v", ackErr)
 	}
 	r, _ := st.Report(t.Context(), ids[3])
 	if r.Ack == nil || r.Ack.By != 7 || r.Ack.After != 14*time.Minute {
@@ -240,15 +240,13 @@ func TestAdminsOnlyAlert(t *testing.T) {
 		}
 	}
 	id := got[0].Event.Concern
-	res, _ := svc.Execute(t.Context(), flows.Input{ID: "tg:1", ChatID: 3001, UserID: 3001, Role: concern.RoleStaff},
-		"zh", flows.Effect{Kind: flows.EffectCommand, Command: "ack", Args: []string{id}})
-	if res.Refused != "restricted" {
-		t.Fatalf("staff acknowledged an admins' alert: %+v", res)
+	ackErr := svc.Ack(t.Context(), ActorOf(flows.Input{ID: "tg:1", ChatID: 3001, UserID: 3001, Role: concern.RoleStaff}, "zh"), id)
+	if ref, ok := AsRefusal(ackErr); !ok || ref.Reason != Restricted {
+		t.Fatalf("staff acknowledged an admins' alert: %v", ackErr)
 	}
-	res, _ = svc.Execute(t.Context(), flows.Input{ID: "tg:2", ChatID: 8, UserID: 8, Role: concern.RoleAdmin},
-		"zh", flows.Effect{Kind: flows.EffectCommand, Command: "ack", Args: []string{id}})
-	if res.Failed || res.Refused != "" {
-		t.Fatalf("admin ack: %+v", res)
+	ackErr = svc.Ack(t.Context(), ActorOf(flows.Input{ID: "tg:2", ChatID: 8, UserID: 8, Role: concern.RoleAdmin}, "zh"), id)
+	if ackErr != nil {
+		t.Fatalf("admin ack: %v", ackErr)
 	}
 }
 

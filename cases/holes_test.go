@@ -70,10 +70,9 @@ func TestAlertStormIsGrouped(t *testing.T) {
 	if n := len(box.to(-100)); n != 8+7 {
 		t.Fatalf("%d alerts after 16 minutes, want every one repeated once (group included)", n)
 	}
-	res, _ := svc.Execute(t.Context(), flows.Input{ID: "tg:1", ChatID: -100, UserID: 3001, Role: concern.RoleStaff},
-		"zh", flows.Effect{Kind: flows.EffectCommand, Command: "ack", Args: []string{g.Concern}})
-	if res.Failed || res.Refused != "" {
-		t.Fatalf("ack of the group: %+v", res)
+	ackErr := svc.Ack(t.Context(), ActorOf(flows.Input{ID: "tg:1", ChatID: -100, UserID: 3001, Role: concern.RoleStaff}, "zh"), g.Concern)
+	if ackErr != nil {
+		t.Fatalf("ack of the group: %v", ackErr)
 	}
 	if trail, _ := st.AuditTrail(t.Context(), ids[10]); len(trail) != 1 || trail[0].Action != "ack" {
 		t.Fatalf("a grouped concern's trail: %+v", trail)

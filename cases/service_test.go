@@ -113,10 +113,9 @@ func TestAlertsRepeatUntilAcknowledged(t *testing.T) {
 	if got := box.to(-100); len(got) != 2 || got[1].Event.Count != 2 {
 		t.Fatalf("after 16 minutes: %+v", got)
 	}
-	res, _ := svc.Execute(t.Context(), flows.Input{ID: "tg:9", ChatID: -100, UserID: 3001, Role: concern.RoleStaff},
-		"zh", flows.Effect{Kind: flows.EffectCommand, Command: "ack", Args: []string{r.ID}})
-	if res.Failed || res.Refused != "" {
-		t.Fatalf("ack: %+v", res)
+	ackErr := svc.Ack(t.Context(), ActorOf(flows.Input{ID: "tg:9", ChatID: -100, UserID: 3001, Role: concern.RoleStaff}, "zh"), r.ID)
+	if ackErr != nil {
+		t.Fatalf("ack: %v", ackErr)
 	}
 	for range 4 {
 		c.t = c.t.Add(15 * time.Minute)
@@ -159,12 +158,11 @@ func TestChangeIsIdempotent(t *testing.T) {
 	svc, st, box, c := setup(t, Config{})
 	r := saved(t, st, &concern.Report{DraftID: "d1", ReceivedAt: c.t, Text: "路灯坏了", ReplyChat: 1001, Status: concern.StatusReceived,
 		History: []concern.StatusChange{{At: c.t, Status: concern.StatusReceived}}})
-	in := flows.Input{ID: "tg:50", ChatID: 9001, UserID: 9001, UserName: "李四", Role: concern.RoleStaff}
-	e := flows.Effect{Kind: flows.EffectCommand, Command: "setstat", Args: []string{r.ID, string(concern.StatusClosed), "已修复"}}
+	a := ActorOf(flows.Input{ID: "tg:50", ChatID: 9001, UserID: 9001, UserName: "李四", Role: concern.RoleStaff}, "zh")
 	for range 2 {
-		res, _ := svc.Execute(t.Context(), in, "zh", e)
-		if res.Failed || res.Refused != "" || !res.Notified {
-			t.Fatalf("result %+v", res)
+		ch, err := svc.SetStatus(t.Context(), a, r.ID, concern.StatusClosed, "已修复")
+		if err != nil || !ch.Notified {
+			t.Fatalf("result %+v, %v", ch, err)
 		}
 	}
 	got, _ := st.Report(t.Context(), r.ID)
@@ -188,19 +186,21 @@ func TestOverdueAndSensitive(t *testing.T) {
 	plain := saved(t, st, &concern.Report{DraftID: "d1", ReceivedAt: c.t, Text: "路灯坏了", Status: concern.StatusReceived, Deadline: c.t.Add(time.Hour)})
 	secret := saved(t, st, &concern.Report{DraftID: "d2", ReceivedAt: c.t, Text: "村支书贪污", Sensitive: true, Status: concern.StatusReceived, Deadline: c.t.Add(time.Hour)})
 	c.t = c.t.Add(2 * time.Hour)
-	staff := flows.Input{ID: "x", UserID: 5, Role: concern.RoleStaff}
-	res, _ := svc.Execute(t.Context(), staff, "zh", flows.Effect{Kind: flows.EffectCommand, Command: "overdue"})
-	if len(res.Reports) != 1 || res.Reports[0].ID != plain.ID || res.Total != 2 {
-		t.Fatalf("staff see overdue %+v (total %d)", res.Reports, res.Total)
+	staff := Actor{Request: "x", UserID: 5, Role: concern.RoleStaff}
+	page, err := svc.Overdue(t.Context(), staff, 20)
+	if err != nil || len(page.Reports) != 1 || page.Reports[0].ID != plain.ID || page.Total != 2 {
+		t.Fatalf("staff see overdue %+v (total %d), %v", page.Reports, page.Total, err)
 	}
-	res, _ = svc.Execute(t.Context(), staff, "zh", flows.Effect{Kind: flows.EffectCommand, Command: "show", Args: []string{secret.ID}})
-	if res.Refused != "restricted" {
-		t.Fatalf("staff saw a sensitive concern: %+v", res)
+	if _, err := svc.Show(t.Context(), staff, secret.ID); !refusedFor(err, Restricted) {
+		t.Fatalf("staff saw a sensitive concern: %v", err)
 	}
-	admin := flows.Input{ID: "y", UserID: 6, Role: concern.RoleAdmin}
-	res, _ = svc.Execute(t.Context(), admin, "zh", flows.Effect{Kind: flows.EffectCommand, Command: "show", Args: []string{secret.ID}})
-	if res.Report == nil || res.Report.ID != secret.ID {
-		t.Fatalf("admin: %+v", res)
+	admin := Actor{Request: "y", UserID: 6, Role: concern.RoleAdmin}
+	if r, err := svc.Show(t.Context(), admin, secret.ID); err != nil || r.ID != secret.ID {
+		t.Fatalf("admin: %+v, %v", r, err)
+	}
+	resident := Actor{Request: "z", UserID: 7, Role: concern.RoleResident}
+	if _, err := svc.Show(t.Context(), resident, plain.ID); !refusedFor(err, NotAllowed) {
+		t.Fatalf("a resident was shown a concern: %v", err)
 	}
 }
 
@@ -229,7 +229,7 @@ func TestRetentionSweep(t *testing.T) {
 func TestReportFromDraft(t *testing.T) {
 	at := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
 	in := flows.Input{ID: "tg:9", Time: at, Channel: "telegram", ChatID: 5, UserID: 5, UserName: "张三"}
-	d := &flows.Draft{ID: "5-tg:1", Flow: flows.ReportFlow, Fields: map[string]flows.Answer{
+	d := &flows.Draft{ID: "5-tg:1", Flow: flows.ReportFlow, Map: concernMap(t, flows.ReportFlow), Fields: map[string]flows.Answer{
 		"text":    {Text: "路灯坏了一个多月"},
 		"photos":  {Photos: []string{"p1"}},
 		"place":   {Choice: "阳光社区"},
@@ -248,7 +248,7 @@ func TestReportFromDraft(t *testing.T) {
 	if r.ReporterID != 5 || r.ReporterName != "张三" || r.Phone != "13800001234" || r.Location == nil || r.Lang != "en" {
 		t.Fatalf("named report: %+v", r)
 	}
-	filed := &flows.Draft{ID: "7-tg:2", Flow: flows.FileFlow, Fields: map[string]flows.Answer{
+	filed := &flows.Draft{ID: "7-tg:2", Flow: flows.FileFlow, Map: concernMap(t, flows.FileFlow), Fields: map[string]flows.Answer{
 		"consent": {Choice: "yes"}, "name": {Skipped: true}, "phone": {Text: "13900001111"}, "grid": {Choice: "阳光社区/第一网格"},
 		"text": {Text: "楼道灯坏了"}, "capacity": {Choice: "paraphrase"}, "heard": {Choice: "today"},
 	}}
@@ -257,4 +257,25 @@ func TestReportFromDraft(t *testing.T) {
 		r.Community != "阳光社区" || r.Grid != "第一网格" || r.Capacity != concern.Paraphrase || r.ReplyChat != 0 || r.ReporterID != 0 {
 		t.Fatalf("filed report: %+v", r)
 	}
+}
+
+// concernMap is how the built-in flow id maps its fields onto a concern.
+func concernMap(t testing.TB, id string) flows.ConcernMap {
+	t.Helper()
+	defs, _, err := flows.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range defs {
+		if d.ID == id {
+			return d.Concern
+		}
+	}
+	t.Fatalf("no flow %q", id)
+	return flows.ConcernMap{}
+}
+
+func refusedFor(err error, reason Reason) bool {
+	ref, ok := AsRefusal(err)
+	return ok && ref.Reason == reason
 }

@@ -234,6 +234,9 @@ const (
 	RoleAdmin    Role = "admin"
 )
 
+// Roles are every role, from least to most.
+var Roles = []Role{RoleResident, RoleGrid, RoleStaff, RoleAdmin}
+
 var roleLabels = map[Role][2]string{
 	RoleResident: {"居民", "resident"}, RoleGrid: {"网格员", "grid worker"},
 	RoleStaff: {"工作人员", "staff"}, RoleAdmin: {"管理员", "admin"},

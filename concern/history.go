@@ -13,6 +13,8 @@ const (
 	HistDuplicate = "duplicate" // Args: the concern it repeats
 	HistLevel     = "level"     // Args: the new level
 	HistReopened  = "reopened"  // the reporter was not satisfied
+	HistNote      = "note"      // an internal note, in Note: staff's only, never sent
+	HistReplied   = "replied"   // staff answered the reporter in their chat, in Note
 )
 
 // ByRating is who made a step the reporter's rating made.
@@ -23,6 +25,8 @@ var historyWords = map[string][2]string{
 	HistDuplicate: {"与 %s 重复", "duplicate of %s"},
 	HistLevel:     {"时限调整为%s", "time limit set to %s"},
 	HistReopened:  {"群众不满意，重新办理", "the reporter was not satisfied: handled again"},
+	HistNote:      {"内部备注", "internal note"},
+	HistReplied:   {"答复反映人", "replied to the reporter"},
 	ByRating:      {"居民评价", "the reporter's rating"},
 }
 

@@ -16,9 +16,9 @@ import (
 	"time"
 
 	"github.com/minyi-project/minyi/concern"
-	"github.com/minyi-project/minyi/digest"
 	"github.com/minyi-project/minyi/dispatch"
 	"github.com/minyi-project/minyi/flows"
+	"github.com/minyi-project/minyi/tghtml"
 )
 
 // Ingester persists inputs for processing.
@@ -90,7 +90,7 @@ func (c *Console) Send(_ context.Context, o dispatch.Out) error {
 		prefix = fmt.Sprintf("🤖 [→ %d] ", o.ChatID)
 	}
 	if m.HTML {
-		m.Text = digest.StripTags(m.Text)
+		m.Text = tghtml.StripTags(m.Text)
 	}
 	if m.Document != nil {
 		m.Text += " " + c.save(m.Document)

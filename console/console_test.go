@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/minyi-project/minyi/cases"
+	"github.com/minyi-project/minyi/commands"
 	"github.com/minyi-project/minyi/classify"
 	"github.com/minyi-project/minyi/dispatch"
 	"github.com/minyi-project/minyi/flows"
@@ -39,14 +40,14 @@ func session(t *testing.T, url, script string) string {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	m, err := flows.NewDefault(flows.WithCommunities("阳光社区", "和平社区"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out bytes.Buffer
 	con := New(&out, WithUser(10001, "居民", "zh"), WithReplyTimeout(10*time.Second))
 	svc := cases.New(st, inbox.NewWriter(st), cases.Config{}, cases.WithLogger(quiet))
-	proc := inbox.New(st, m, svc, con, inbox.WithLogger(quiet))
+	m, reg, err := commands.NewEngine(svc, []flows.Option{flows.WithCommunities("阳光社区", "和平社区")}, commands.WithLogger(quiet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	proc := inbox.New(st, m, svc, con, inbox.WithCommands(reg), inbox.WithLogger(quiet))
 	worker := intake.New(st, lexicon(t), intake.WithLogger(quiet))
 	ctx, cancel := context.WithCancel(t.Context())
 	var wg sync.WaitGroup

@@ -11,6 +11,7 @@ import (
 
 	"github.com/minyi-project/minyi/cases"
 	"github.com/minyi-project/minyi/classify"
+	"github.com/minyi-project/minyi/commands"
 	"github.com/minyi-project/minyi/flows"
 	"github.com/minyi-project/minyi/inbox"
 	"github.com/minyi-project/minyi/intake"
@@ -74,10 +75,6 @@ func TestGasLeakEscalatesUntilAcknowledged(t *testing.T) {
 	defer st.Close()
 	sh, _ := time.LoadLocation("Asia/Shanghai")
 	clock := &manualClock{t: time.Date(2026, 11, 26, 21, 0, 0, 0, sh)}
-	m, err := flows.NewDefault(flows.WithCommunities("阳光社区", "和平社区"), flows.WithLocation(sh), flows.WithDutyPhone("0731-88886666"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	out := &syncBuffer{}
 	con := New(out, WithUser(10001, "居民", "zh"), WithReplyTimeout(10*time.Second), WithClock(clock.now))
 	// the real screening: the acceptance is what it decides for this report, and all that follows
@@ -89,7 +86,12 @@ func TestGasLeakEscalatesUntilAcknowledged(t *testing.T) {
 	svc := cases.New(st, inbox.NewWriter(st), cases.Config{StaffChat: duty, Admins: []int64{admin1, admin2},
 		AlertEvery: 15 * time.Minute, Escalate: 10 * time.Minute, Location: sh},
 		cases.WithLogger(quiet), cases.WithClock(clock.now), cases.WithScreener(screen))
-	proc := inbox.New(st, m, svc, con, inbox.WithLogger(quiet), inbox.WithAdmins(admin1, admin2), inbox.WithClock(clock.now))
+	m, reg, err := commands.NewEngine(svc, []flows.Option{flows.WithCommunities("阳光社区", "和平社区"), flows.WithLocation(sh),
+		flows.WithDutyPhone("0731-88886666")}, commands.WithLogger(quiet))
+	if err != nil {
+		t.Fatal(err)
+	}
+	proc := inbox.New(st, m, svc, con, inbox.WithCommands(reg), inbox.WithLogger(quiet), inbox.WithAdmins(admin1, admin2), inbox.WithClock(clock.now))
 	worker := intake.New(st, lex, intake.WithLogger(quiet), intake.WithScreener(screen),
 		intake.WithDeadlines(svc.Deadline), intake.WithUrgent(svc.RaiseAlert))
 	ctx, cancel := context.WithCancel(t.Context())

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/minyi-project/minyi/tghtml"
 )
 
 // briefWords are the brief's headings, {Chinese, English}.
@@ -138,7 +140,7 @@ func between(lines []string, from, to string) []string {
 	var out []string
 	in := false
 	for _, l := range lines {
-		plain := StripTags(l)
+		plain := tghtml.StripTags(l)
 		switch {
 		case strings.HasPrefix(plain, from):
 			in = true

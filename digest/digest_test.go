@@ -20,6 +20,7 @@ import (
 	"github.com/minyi-project/minyi/period"
 	"github.com/minyi-project/minyi/store"
 	"github.com/minyi-project/minyi/store/storetest"
+	"github.com/minyi-project/minyi/tghtml"
 )
 
 var srv *storetest.Server
@@ -196,10 +197,10 @@ func TestSplitHTMLNeverCutsATagOrACharacter(t *testing.T) {
 				t.Fatalf("part cuts an entity or a tag: %q", p)
 			}
 		}
-		if StripTags(strings.Join(parts, "")) != strings.ReplaceAll(StripTags(text), "\n", "") && StripTags(strings.Join(parts, "\n")) != StripTags(text) {
+		if tghtml.StripTags(strings.Join(parts, "")) != strings.ReplaceAll(tghtml.StripTags(text), "\n", "") && tghtml.StripTags(strings.Join(parts, "\n")) != tghtml.StripTags(text) {
 			// lines too long for one message lose only their tags, never text
-			joined := strings.ReplaceAll(StripTags(strings.Join(parts, "")), "\n", "")
-			if joined != strings.ReplaceAll(StripTags(text), "\n", "") {
+			joined := strings.ReplaceAll(tghtml.StripTags(strings.Join(parts, "")), "\n", "")
+			if joined != strings.ReplaceAll(tghtml.StripTags(text), "\n", "") {
 				t.Fatalf("text lost in splitting")
 			}
 		}

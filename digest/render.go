@@ -4,11 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf16"
+
+	"github.com/minyi-project/minyi/tghtml"
 )
 
 // words are the digest's own wording, {Chinese, English}.
@@ -138,7 +139,7 @@ func (d *Digest) Telegram(lang string, loc *time.Location) []string {
 
 // Text renders the digest as plain text.
 func (d *Digest) Text(lang string, loc *time.Location) string {
-	return StripTags(strings.Join(d.htmlLines(lang, loc), "\n"))
+	return tghtml.StripTags(strings.Join(d.htmlLines(lang, loc), "\n"))
 }
 
 // htmlLines builds the Telegram text; every tag opens and closes on its own line,
@@ -257,7 +258,7 @@ func SplitHTML(text string, limit int) []string {
 		n := units(line) + 1
 		if n > limit {
 			flush()
-			for _, part := range cutPlain(stripOnlyTags(line), limit) {
+			for _, part := range cutPlain(tghtml.StripOnlyTags(line), limit) {
 				out = append(out, part)
 			}
 			continue
@@ -280,13 +281,6 @@ func units(s string) int {
 	}
 	return n
 }
-
-var tagPattern = regexp.MustCompile(`</?[a-z]+[^>]*>`)
-
-func stripOnlyTags(s string) string { return tagPattern.ReplaceAllString(s, "") }
-
-// StripTags turns Telegram HTML into plain text.
-func StripTags(s string) string { return html.UnescapeString(stripOnlyTags(s)) }
 
 // cutPlain cuts escaped text into pieces of at most limit units, not inside an entity.
 func cutPlain(s string, limit int) []string {

@@ -7,10 +7,13 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/minyi-project/minyi/concern"
 )
 
 //go:embed defs/*.yaml
@@ -84,11 +87,65 @@ type StepDef struct {
 
 // Definition is a flow: an ordered list of steps, held as data.
 type Definition struct {
-	ID      string    `yaml:"id"`
-	Version int       `yaml:"version"`
-	Name    Text      `yaml:"name"`
-	Steps   []StepDef `yaml:"steps"`
+	ID      string `yaml:"id"`
+	Version int    `yaml:"version"`
+	Name    Text   `yaml:"name"`
+	// Start says how the flow is started, Concern how its answers become a concern.
+	Start   Start      `yaml:"start"`
+	Concern ConcernMap `yaml:"concern"`
+	Steps   []StepDef  `yaml:"steps"`
 }
+
+// Start says how a flow is started and by whom.
+type Start struct {
+	// Command is the chat command that starts it (without the slash); Aliases start it too.
+	Command string   `yaml:"command"`
+	Aliases []string `yaml:"aliases"`
+	// Menu is the main-menu action (button data m:MENU) that starts it, if any.
+	Menu string `yaml:"menu"`
+	// Roles may start it; empty: everyone. A draft is submitted only while its
+	// sender still has one of them.
+	Roles []concern.Role `yaml:"roles"`
+	// FromText starts it when someone writes outside any flow, taking what they
+	// wrote as the first answer (at most one flow may).
+	FromText bool `yaml:"from_text"`
+	// Help is the flow's line in its roles' help.
+	Help Text `yaml:"help"`
+	// OnDraft is what starting it does to a draft in progress: "ask" whether to
+	// abandon it (the default), or "drop" it, saying so.
+	OnDraft string `yaml:"on_draft"`
+}
+
+// Allows reports whether role may start the flow.
+func (s Start) Allows(role concern.Role) bool {
+	return len(s.Roles) == 0 || slices.Contains(s.Roles, role)
+}
+
+// ConcernMap maps a finished draft's fields onto a concern.
+type ConcernMap struct {
+	// Fields gives, for each of a concern's attributes (Attr…), the field that fills it.
+	Fields map[string]string `yaml:"fields"`
+	// OnBehalf marks a concern filed by a grid worker for a resident: the worker,
+	// not the resident, hears back.
+	OnBehalf bool `yaml:"on_behalf"`
+}
+
+// The attributes of a concern a flow's fields can fill.
+const (
+	AttrText          = "text"           // what the concern is (text)
+	AttrPhotos        = "photos"         // photos
+	AttrPlace         = "place"          // a location step: community, address or a shared point
+	AttrContact       = "contact"        // the reporter's own phone, shared
+	AttrConsent       = "consent"        // a choice: "yes" when the resident agreed to be filed for
+	AttrResidentName  = "resident_name"  // text
+	AttrResidentPhone = "resident_phone" // text
+	AttrCapacity      = "capacity"       // a choice: verbatim or paraphrase
+	AttrHeard         = "heard"          // a choice: when the worker heard it
+	AttrGrid          = "grid"           // a choice of COMMUNITY/GRID
+)
+
+var attrs = []string{AttrText, AttrPhotos, AttrPlace, AttrContact, AttrConsent, AttrResidentName, AttrResidentPhone,
+	AttrCapacity, AttrHeard, AttrGrid}
 
 // Catalog holds the engine's own wording by key; {name} marks a placeholder.
 type Catalog map[string]Text
@@ -196,6 +253,25 @@ func (d *Definition) Validate() error {
 		}
 	}
 	checkText(fmt.Sprintf("flow %q name", d.ID), d.Name)
+	if d.Start.Command == "" && d.Start.Menu == "" && !d.Start.FromText {
+		bad("flow %q: start needs a command, a menu action or from_text", d.ID)
+	}
+	for _, c := range append([]string{d.Start.Command}, d.Start.Aliases...) {
+		if c != strings.ToLower(c) || strings.ContainsAny(c, " /@") {
+			bad("flow %q: start command %q must be lower case, without '/', '@' or spaces", d.ID, c)
+		}
+	}
+	if d.Start.OnDraft != "" && d.Start.OnDraft != "ask" && d.Start.OnDraft != "drop" {
+		bad("flow %q: start on_draft must be \"ask\" or \"drop\"", d.ID)
+	}
+	for _, r := range d.Start.Roles {
+		if !slices.Contains(concern.Roles, r) {
+			bad("flow %q: start role %q is not a role", d.ID, r)
+		}
+	}
+	if d.Concern.Fields[AttrText] == "" {
+		bad("flow %q: concern fields must map text", d.ID)
+	}
 	ids, fields := map[string]bool{}, map[string]bool{}
 	for i, s := range d.Steps {
 		where := fmt.Sprintf("flow %q step %d (%s)", d.ID, i+1, s.ID)
@@ -263,5 +339,14 @@ func (d *Definition) Validate() error {
 			bad("%s: unknown type %q", where, s.Type)
 		}
 	}
+	for attr, field := range d.Concern.Fields {
+		if !slices.Contains(attrs, attr) {
+			bad("flow %q: concern field %q is not an attribute of a concern (%s)", d.ID, attr, strings.Join(attrs, ", "))
+		}
+		if !fields[field] {
+			bad("flow %q: concern field %q maps %q, which no step fills", d.ID, attr, field)
+		}
+	}
+	sortErrors(errs)
 	return errors.Join(errs...)
 }

@@ -79,6 +79,7 @@ const (
 	EventDeadLetter EventType = "dead_letter" // a queued concern failed too often, for staff
 	EventExpire     EventType = "expire"      // the chat's draft may have sat idle past its expiry
 	EventAdvice     EventType = "advice"      // a concern the chat reported was judged urgent after its receipt
+	EventReply      EventType = "reply"       // staff answered a concern the chat reported or filed (Note)
 )
 
 // Event is news for a chat from outside its own conversation.
@@ -173,9 +174,11 @@ const (
 type Effect struct {
 	Kind  EffectKind `json:"kind"`
 	Draft *Draft     `json:"draft,omitempty"`
-	// Command and Args, for EffectCommand, are checked and normalised by the engine.
-	Command string   `json:"command,omitempty"`
-	Args    []string `json:"args,omitempty"`
+	// Command, for EffectCommand, names a command of the registry (Commands) and
+	// Line is what followed it, as typed; for a button, the button's data after
+	// its kind; for an event, empty (the command reads the event).
+	Command string `json:"command,omitempty"`
+	Line    string `json:"line,omitempty"`
 }
 
 // EffectResult is the outcome of an Effect.
@@ -192,37 +195,19 @@ type EffectResult struct {
 	Concerns []concern.Summary `json:"concerns,omitempty"`
 	// Total counts all of the user's concerns when Concerns holds only the latest.
 	Total int `json:"total,omitempty"`
+	// Refused names why a submission was not taken (the catalog key).
+	Refused string `json:"refused,omitempty"`
+	Count   int    `json:"count,omitempty"`
 
-	// Command and Args echo the command carried out.
-	Command string   `json:"command,omitempty"`
-	Args    []string `json:"args,omitempty"`
-	// Refused names the catalog message explaining why a command changed nothing,
-	// RefusedArgs its arguments (name, value pairs) beyond the id.
-	Refused     string   `json:"refused,omitempty"`
-	RefusedArgs []string `json:"refused_args,omitempty"`
-	// Report is the concern a command showed or changed; Reports a list of them.
-	Report  *concern.Report      `json:"report,omitempty"`
-	Reports []concern.Report     `json:"reports,omitempty"`
-	Audit   []concern.AuditEntry `json:"audit,omitempty"`
-	Member  *concern.Member      `json:"member,omitempty"`
-	Code    string               `json:"code,omitempty"`
-	Invites []InviteInfo         `json:"invites,omitempty"`
-	Expires time.Time            `json:"expires,omitzero"`
-	// Notified says whether the reporter (or filing worker) could be told.
-	Notified bool `json:"notified,omitempty"`
-	Count    int  `json:"count,omitempty"`
-	// Messages are sent as they are (a digest, rendered by the runner).
+	// Messages are a command's answer, sent as they are.
 	Messages []Message `json:"messages,omitempty"`
-}
-
-// InviteInfo is an outstanding invite code, for admins.
-type InviteInfo struct {
-	Code      string       `json:"code"`
-	Role      concern.Role `json:"role"`
-	Community string       `json:"community,omitempty"`
-	Grid      string       `json:"grid,omitempty"`
-	By        int64        `json:"by"`
-	Expires   time.Time    `json:"expires"`
+	// Menu puts the main menu under the last of Messages.
+	Menu bool `json:"menu,omitempty"`
+	// Help follows the last of Messages with the help of this role.
+	Help concern.Role `json:"help,omitempty"`
+	// Reprompt follows Messages with what the chat was asked last (an unknown
+	// command, a command refused to the sender's role).
+	Reprompt bool `json:"reprompt,omitempty"`
 }
 
 // Draft is a finished flow's answers, ready to be submitted.
@@ -233,7 +218,13 @@ type Draft struct {
 	Started time.Time `json:"started"`
 	// Fields holds the answers by the field they fill (text, photos, place, contact…).
 	Fields map[string]Answer `json:"fields"`
+	// Map is how the fields become a concern, and Roles who may submit it, as the flow declares.
+	Map   ConcernMap     `json:"map"`
+	Roles []concern.Role `json:"roles,omitempty"`
 }
+
+// Value is the answer that fills a concern's attribute (Attr…).
+func (d *Draft) Value(attr string) Answer { return d.Fields[d.Map.Fields[attr]] }
 
 // Result is what one Step produced.
 type Result struct {

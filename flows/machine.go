@@ -13,13 +13,17 @@ import (
 	"github.com/minyi-project/minyi/concern"
 )
 
-// ReportFlow is the id of the flow behind the "report a concern" menu entry.
-const ReportFlow = "report"
+// The ids of the built-in flows: a resident's report, and a grid worker's filing
+// for a resident. How a flow starts and what it fills is its definition's (Start,
+// Concern), not the engine's.
+const (
+	ReportFlow = "report"
+	FileFlow   = "file"
+)
 
-// FileFlow is the id of the flow a grid worker files a concern for a resident with.
-const FileFlow = "file"
-
-// Menu actions, reachable by command or by the main menu's buttons.
+// Menu actions, reachable by command or by the main menu's buttons. A flow's
+// Start.Menu is an action too (actionReport is the built-in report's); "f:ID"
+// starts flow ID once a draft in progress is abandoned.
 const (
 	actionStart   = "start"
 	actionReport  = "report"
@@ -45,7 +49,32 @@ type Machine struct {
 	// (EmergencyServices); duty is the office's own duty phone, when it has one.
 	numbers map[string]string
 	duty    string
+	// commands are the typed commands beyond the conversation (nil: none).
+	commands Commands
 }
+
+// Commands is the registry of typed commands (package commands): the engine
+// asks it which commands exist and for whom, and hands it, as an effect, the
+// ones it has. It is pure, as the engine is.
+type Commands interface {
+	// Allows reports whether role may type /name (group: in the staff group chat).
+	Allows(name string, role concern.Role, group bool) bool
+	// Button names the command a button of kind runs (the data up to its first ':').
+	Button(kind string) (name string, ok bool)
+	// Section lists, in order, the help lines and menu entries of role's own
+	// commands (not those of the roles below it).
+	Section(role concern.Role) []Entry
+}
+
+// Entry is one command's line in help and in the command menu, by catalog key
+// (empty: not shown there).
+type Entry struct {
+	Name       string
+	Help, Menu string
+}
+
+// WithCommands gives the engine the registry of typed commands.
+func WithCommands(c Commands) Option { return func(m *Machine) { m.commands = c } }
 
 // EmergencyServices are the services whose numbers advice names: fire, medical
 // (ambulance), police, traffic police, the gas company's emergency line, the power
@@ -119,12 +148,28 @@ func NewMachine(defs []*Definition, cat Catalog, opts ...Option) (*Machine, erro
 	for _, o := range opts {
 		o(m)
 	}
-	for _, id := range []string{ReportFlow, FileFlow} {
-		if m.flows[id] == nil {
-			return nil, fmt.Errorf("no %q flow", id)
+	var missing []error
+	starts, fromText := map[string]string{}, 0
+	for _, c := range ownCommands {
+		starts[c] = "the engine"
+	}
+	for _, d := range defs {
+		for _, c := range append([]string{d.Start.Command, "m:" + d.Start.Menu}, d.Start.Aliases...) {
+			if c == "" || c == "m:" {
+				continue
+			}
+			if by, dup := starts[c]; dup {
+				missing = append(missing, fmt.Errorf("flow %q: start %q is %s's already", d.ID, c, by))
+			}
+			starts[c] = "flow " + d.ID
+		}
+		if d.Start.FromText {
+			fromText++
 		}
 	}
-	var missing []error
+	if fromText > 1 {
+		missing = append(missing, fmt.Errorf("%d flows start from text; at most one may", fromText))
+	}
 	for _, key := range catalogKeys {
 		if _, ok := cat[key]; !ok {
 			missing = append(missing, fmt.Errorf("catalog has no %q message", key))
@@ -168,6 +213,12 @@ func NewDefault(opts ...Option) (*Machine, error) {
 	}
 	return NewMachine(defs, cat, opts...)
 }
+
+// Location is the time zone dates are shown in.
+func (m *Machine) Location() *time.Location { return m.loc }
+
+// Grids are the configured grids ("社区/网格").
+func (m *Machine) Grids() []string { return slices.Clone(m.grids) }
 
 // Expiry is how long a draft may sit idle before it is discarded.
 func (m *Machine) Expiry() time.Duration { return m.expiry }
@@ -281,15 +332,15 @@ func (r *run) dispatch() {
 // wait for, and a step the fewer to take. They are told, and can change it at
 // the summary or /cancel.
 func (r *run) describedFirst() bool {
-	d := r.m.flows[ReportFlow]
-	if r.in.Kind != InputText || role(r.in) != concern.RoleResident || len(d.Steps) == 0 {
+	d := r.m.fromText()
+	if d == nil || r.in.Kind != InputText || role(r.in) != concern.RoleResident || !d.Start.Allows(concern.RoleResident) || len(d.Steps) == 0 {
 		return false
 	}
 	st := &d.Steps[0]
 	if st.Type != StepText || concern.VisibleLen(strings.TrimSpace(r.in.Text)) < st.MinLen {
 		return false
 	}
-	r.beginFlow(ReportFlow)
+	r.beginFlow(d.ID)
 	first := len(r.out)
 	r.onText(st)
 	if r.s.Flow.Step > 0 && first < len(r.out) {
@@ -306,22 +357,23 @@ func (r *run) idle() bool {
 // group handles a message in the staff chat: staff commands and alert buttons
 // only; the rest of the chat's talk is not the bot's business.
 func (r *run) group() {
-	if cmd, args, ok := parseCommand(r.in); ok && isStaff(r.in) {
-		if cmd == "status" && args != "" {
-			cmd = "setstat"
-		}
-		if spec, ok := commands[cmd]; ok && spec.allows(role(r.in)) {
-			r.runCommand(cmd, cmd, args)
+	if cmd, args, ok := parseCommand(r.in); ok {
+		// /status alone is a resident's own list, which has no place in the group
+		if r.m.commands != nil && !(cmd == "status" && args == "") && r.m.commands.Allows(cmd, role(r.in), true) {
+			r.effect = &Effect{Kind: EffectCommand, Command: cmd, Line: args}
 		}
 		return
 	}
 	if r.in.Kind == InputButton {
 		kind, rest, _ := strings.Cut(r.in.Data, ":")
-		if kind == "k" {
-			r.commandButton(kind, rest)
+		if name, ok := r.buttonCommand(kind); ok && name == "ack" {
+			r.effect = &Effect{Kind: EffectCommand, Command: name, Line: rest}
 		}
 	}
 }
+
+// ownCommands are the conversation's own commands, which no flow or typed command may take.
+var ownCommands = []string{"start", "menu", "privacy", "cancel", "help", "lang", "status", "mine"}
 
 func parseCommand(in Input) (cmd, args string, ok bool) {
 	if in.Kind != InputText || !strings.HasPrefix(in.Text, "/") {
@@ -333,22 +385,29 @@ func parseCommand(in Input) (cmd, args string, ok bool) {
 }
 
 func (r *run) command(cmd, args string) {
+	if d := r.m.flowStartedBy(cmd); d != nil {
+		if !d.Start.Allows(role(r.in)) {
+			r.unknownCommand(cmd)
+			return
+		}
+		r.start(d)
+		return
+	}
+	// a typed command of the sender's role; /status alone (and /mine, for those
+	// who have no command of that name) is the sender's own list
+	if r.m.commands != nil && !(cmd == "status" && args == "") && r.m.commands.Allows(cmd, role(r.in), false) {
+		r.effect = &Effect{Kind: EffectCommand, Command: cmd, Line: args}
+		return
+	}
 	switch cmd {
 	case "start", "menu":
 		r.menuAction(actionStart)
-	case "report", "new":
-		r.menuAction(actionReport)
 	case "status", "mine":
-		switch {
-		case cmd == "status" && args != "":
-			if !r.runCommand("setstat", cmd, args) {
-				r.unknownCommand(cmd)
-			}
-		case cmd == "mine" && role(r.in) == concern.RoleGrid:
-			r.runCommand("filed", cmd, args)
-		default:
-			r.menuAction(actionMine)
+		if args != "" && cmd == "status" {
+			r.unknownCommand(cmd)
+			return
 		}
+		r.menuAction(actionMine)
 	case "privacy":
 		r.menuAction(actionPrivacy)
 	case "cancel":
@@ -369,10 +428,70 @@ func (r *run) command(cmd, args string) {
 	case "lang":
 		r.setLang(args)
 	default:
-		if !r.runCommand(cmd, cmd, args) {
-			r.unknownCommand(cmd)
+		r.unknownCommand(cmd)
+	}
+}
+
+// flowStartedBy is the flow a command starts, if any.
+func (m *Machine) flowStartedBy(cmd string) *Definition {
+	for _, d := range m.sorted() {
+		if d.Start.Command == cmd || slices.Contains(d.Start.Aliases, cmd) {
+			return d
 		}
 	}
+	return nil
+}
+
+// flowOfMenu is the flow a main-menu action starts, if any.
+func (m *Machine) flowOfMenu(action string) *Definition {
+	if id, ok := strings.CutPrefix(action, "f:"); ok {
+		return m.flows[id]
+	}
+	for _, d := range m.sorted() {
+		if d.Start.Menu == action {
+			return d
+		}
+	}
+	return nil
+}
+
+// fromText is the flow a message written outside any flow starts, if any.
+func (m *Machine) fromText() *Definition {
+	for _, d := range m.sorted() {
+		if d.Start.FromText {
+			return d
+		}
+	}
+	return nil
+}
+
+// sorted are the flows by id, so that every lookup goes the same way.
+func (m *Machine) sorted() []*Definition {
+	out := make([]*Definition, 0, len(m.flows))
+	for _, d := range m.flows {
+		out = append(out, d)
+	}
+	slices.SortFunc(out, func(a, b *Definition) int { return strings.Compare(a.ID, b.ID) })
+	return out
+}
+
+// start starts flow d as its definition says: asking first whether to abandon a
+// draft in progress, or dropping it, saying so.
+func (r *run) start(d *Definition) {
+	if d.Start.OnDraft == "drop" {
+		if r.s.Flow != nil {
+			r.s.Pending = ""
+			r.s.Flow = nil
+			r.say(r.t("abandoned"))
+		}
+		r.startFlow(d.ID)
+		return
+	}
+	action := d.Start.Menu
+	if action == "" {
+		action = "f:" + d.ID
+	}
+	r.menuAction(action)
 }
 
 // menuAction runs a main-menu action, first asking to abandon a draft in progress.
@@ -392,12 +511,14 @@ func (r *run) menuAction(action string) {
 			text += "\n\n" + r.roleHelp()
 		}
 		r.menu(text)
-	case actionReport:
-		r.startFlow(ReportFlow)
 	case actionMine:
 		r.effect = &Effect{Kind: EffectListMine}
 	case actionPrivacy:
 		r.menu(r.t("privacy", "days", strconv.Itoa(r.m.retention)))
+	default:
+		if d := r.m.flowOfMenu(action); d != nil && d.Start.Allows(role(r.in)) {
+			r.startFlow(d.ID)
+		}
 	}
 }
 
@@ -449,7 +570,7 @@ func (r *run) button() {
 	kind, rest, _ := strings.Cut(r.in.Data, ":")
 	switch kind {
 	case "m":
-		if rest == actionStart || rest == actionReport || rest == actionMine || rest == actionPrivacy {
+		if rest == actionStart || rest == actionMine || rest == actionPrivacy || r.m.flowOfMenu(rest) != nil && !strings.HasPrefix(rest, "f:") {
 			r.s.Pending = ""
 			r.menuAction(rest)
 			return
@@ -478,7 +599,8 @@ func (r *run) button() {
 			return
 		}
 	default:
-		if r.commandButton(kind, rest) {
+		if name, ok := r.buttonCommand(kind); ok {
+			r.effect = &Effect{Kind: EffectCommand, Command: name, Line: rest}
 			return
 		}
 	}
@@ -1026,6 +1148,7 @@ func (r *run) submit() {
 	}
 	r.effect = &Effect{Kind: EffectSubmit, Draft: &Draft{
 		ID: f.DraftID, Flow: f.Flow, Version: f.Version, Started: f.Started, Fields: fields,
+		Map: d.Concern, Roles: d.Start.Roles,
 	}}
 }
 
@@ -1041,7 +1164,7 @@ func (r *run) result() {
 			r.prompt()
 			return
 		}
-		if res.Refused == "file_not_allowed" {
+		if res.Refused == "file_not_allowed" { // the sender's role may no longer use the flow
 			r.s.Flow = nil
 			r.menu(r.t("file_not_allowed"))
 			return
@@ -1053,7 +1176,7 @@ func (r *run) result() {
 			return
 		}
 		key := "receipt"
-		if r.s.Flow.Flow == FileFlow {
+		if d, ok := r.def(); ok && d.Concern.OnBehalf {
 			key = "receipt_file"
 		}
 		r.s.Flow = nil
@@ -1123,23 +1246,16 @@ var catalogKeys = []string{
 	"btn_anonymous", "contact_anonymous", "contact_phone", "contact_not_own", "contact_typed",
 	"photos_count", "summary_foot", "btn_submit", "btn_edit", "btn_cancel", "btn_back", "edit_which",
 	"confirm_hint", "choice_hint", "submit_failed", "receipt", "mine_none", "mine_head", "mine_line",
-	"mine_failed", "mine_topic", "mine_untagged", "busy", "private_only",
-	"usage", "bad_id", "bad_level", "bad_status", "reason_required", "bad_grid", "bad_user", "bad_phone",
-	"whoami", "whoami_grid", "help_grid", "help_staff", "help_admin", "forget_ask", "forget_yes", "forget_no",
-	"forget_kept", "forgotten", "staff_only_button", "command_failed", "changed_notified", "changed_unnotified",
-	"overdue_none", "overdue_head", "overdue_line", "audit_none", "audit_head", "audit_line", "invite_made",
-	"joined", "revoked", "filed_none", "filed_head", "rated", "rated_reopened", "acked", "anonymous",
-	"card_head", "card_received", "card_filed", "card_forgotten", "card_reporter", "card_place", "card_tags",
-	"card_urgent", "card_sensitive", "card_late", "card_deadline", "card_unit", "card_dup", "card_text",
-	"card_photos", "card_rating", "card_history", "event_status", "event_status_filed", "event_unit",
-	"event_dup", "event_note", "rate_ask", "alert", "alert_again", "alert_ack", "event_role",
-	"event_role_revoked", "own_grid", "not_found", "not_yours", "not_closed", "already_rated",
-	"invite_invalid", "too_many_attempts", "receipt_file", "dup_self", "level_changed", "changed_notified_filed", "bad_period", "period_bad_date", "period_bad_days", "period_reversed", "period_too_long", "period_future", "digest_unavailable", "dead_letter", "limit_concerns", "limit_messages", "not_member", "same_status", "finished_already", "restricted",
-	"urgent_general", "advice_gas", "advice_fire", "advice_electric", "advice_collapse", "advice_trapped", "advice_flood",
+	"mine_failed", "mine_topic", "mine_untagged", "busy", "private_only", "bad_phone", "command_failed",
+	"help_head_grid", "help_head_staff", "help_head_admin", "menu_cmd_status", "menu_cmd_privacy", "menu_cmd_cancel",
+	"menu_cmd_start", "menu_cmd_lang", "menu_cmd_help", "event_status", "event_status_filed", "event_unit",
+	"event_dup", "event_note", "event_reply", "event_reply_filed", "rate_ask", "alert", "alert_again", "alert_ack", "alert_storm",
+	"event_role", "event_role_revoked", "own_grid", "receipt_file", "file_not_allowed", "limit_concerns", "limit_messages",
+	"dead_letter", "urgent_general", "advice_gas", "advice_fire", "advice_electric", "advice_collapse", "advice_trapped", "advice_flood",
 	"advice_violence", "advice_selfharm", "advice_missing", "advice_medical", "advice_toxic", "advice_crowd",
 	"advice_suspicious", "advice_traffic", "urgent_gas_line", "urgent_gas_line_none", "urgent_crisis_line",
 	"urgent_crisis_line_none", "urgent_duty", "urgent_alerted", "urgent_later", "urgent_later_filed",
-	"alert_model", "alert_admins", "alert_escalated", "card_ack", "dur_seconds", "dur_minutes", "dur_hours",
+	"alert_model", "alert_admins", "alert_escalated", "dur_seconds", "dur_minutes", "dur_hours",
 }
 
 // Run steps a session with one input and carries out the effects the engine asks

@@ -35,11 +35,20 @@ type Executor interface {
 	Execute(ctx context.Context, in flows.Input, lang string, e flows.Effect) (flows.EffectResult, *store.Listing)
 }
 
+// Commands carries out the typed commands the engine hands over (commands.Registry).
+type Commands interface {
+	Run(ctx context.Context, in flows.Input, lang string, e flows.Effect) flows.EffectResult
+}
+
+// WithCommands carries out the engine's typed commands through c.
+func WithCommands(c Commands) Option { return func(p *Processor) { p.cmds = c } }
+
 // Processor drains the inbox.
 type Processor struct {
 	st         *store.Store
 	m          *flows.Machine
 	exec       Executor
+	cmds       Commands
 	sched      *dispatch.Scheduler
 	sending    []dispatch.Option
 	admins     map[int64]bool
@@ -504,6 +513,9 @@ func (p *Processor) process(ctx context.Context, shard int, entryID string, in f
 	var listing *store.Listing
 	submitted, urgent := false, false
 	res := p.m.Run(sess, in, func(e flows.Effect) flows.EffectResult {
+		if e.Kind == flows.EffectCommand && p.cmds != nil {
+			return p.cmds.Run(ctx, in, lang, e)
+		}
 		out, l := p.exec.Execute(ctx, in, lang, e)
 		submitted = submitted || e.Kind == flows.EffectSubmit && !out.Failed
 		urgent = urgent || e.Kind == flows.EffectSubmit && out.Urgent

@@ -28,6 +28,7 @@ import (
 	"github.com/minyi-project/minyi/api"
 	"github.com/minyi-project/minyi/bot"
 	"github.com/minyi-project/minyi/cases"
+	"github.com/minyi-project/minyi/commands"
 	"github.com/minyi-project/minyi/concern"
 	"github.com/minyi-project/minyi/config"
 	"github.com/minyi-project/minyi/console"
@@ -130,14 +131,15 @@ func logger(cfg *config.Config, w io.Writer) *slog.Logger {
 
 // app is what both transports share: configuration, store and flow engine.
 type app struct {
-	cfg     *config.Config
-	log     *slog.Logger
-	st      *store.Store
-	machine *flows.Machine
-	cls     *classifiers
-	cases   *cases.Service
-	metrics *telemetry.Metrics
-	events  *inbox.Writer // the case service's events into the inbox
+	cfg      *config.Config
+	log      *slog.Logger
+	st       *store.Store
+	machine  *flows.Machine
+	commands *commands.Registry
+	cls      *classifiers
+	cases    *cases.Service
+	metrics  *telemetry.Metrics
+	events   *inbox.Writer // the case service's events into the inbox
 	// index is the concerns' read model for lists (Open311's requests)
 	index *index.Index
 }
@@ -164,20 +166,6 @@ func setup(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...ca
 	if st.Embedded() {
 		log.Warn("MINYI_REDIS_URL is not set: using an embedded in-process Redis. NOTHING IS DURABLE — every concern is lost when minyi stops. Set MINYI_REDIS_URL to a Redis with AOF on for real use.")
 	}
-	m, err := flows.NewDefault(
-		flows.WithCommunities(cfg.Communities...),
-		flows.WithGrids(cfg.GridPaths()...),
-		flows.WithRetentionDays(cfg.RetentionDays),
-		flows.WithExpiry(cfg.FlowExpiry),
-		flows.WithOrgName(cfg.OrgName, cfg.OrgNameEN),
-		flows.WithLocation(cfg.Location),
-		flows.WithEmergencyNumbers(cfg.EmergencyNumbers),
-		flows.WithDutyPhone(cfg.DutyPhone),
-	)
-	if err != nil {
-		st.Close()
-		return nil, fmt.Errorf("flows: %w", err)
-	}
 	log.Info("classifiers", "order", strings.Join(cfg.Classifiers(), " → "))
 	levels := map[concern.Level]time.Duration{}
 	for k, d := range cfg.ServiceLevels {
@@ -189,6 +177,7 @@ func setup(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...ca
 		return telemetry.QueueFigures{Length: q.Length, Pending: q.Pending, Dead: q.Dead, OldestPending: q.OldestPending}, err
 	})
 	events := inbox.NewWriter(st)
+	ix := index.New(st, index.WithLogger(log))
 	svc := cases.New(st, events, cases.Config{
 		Admins: cfg.Admins, StaffChat: cfg.StaffChat, Levels: levels, AlertEvery: cfg.AlertRepeat, AlertStorm: cfg.AlertStorm,
 		Escalate:  cfg.AlertEscalate,
@@ -196,9 +185,23 @@ func setup(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...ca
 		Location:  cfg.Location, DigestAt: cfg.DigestAt, DigestChats: cfg.DigestChats,
 		ConcernsPerDay: cfg.ConcernsPerDay,
 	}, append([]cases.Option{cases.WithLogger(log), cases.WithDigests(digestBuilder(cfg, cls, st, log)), cases.WithMetrics(metrics),
-		cases.WithScreener(cls.screen)}, opts...)...)
-	return &app{cfg: cfg, log: log, st: st, machine: m, cls: cls, cases: svc, metrics: metrics, events: events,
-		index: index.New(st, index.WithLogger(log))}, nil
+		cases.WithScreener(cls.screen), cases.WithIndex(ix)}, opts...)...)
+	m, reg, err := commands.NewEngine(svc, []flows.Option{
+		flows.WithCommunities(cfg.Communities...),
+		flows.WithGrids(cfg.GridPaths()...),
+		flows.WithRetentionDays(cfg.RetentionDays),
+		flows.WithExpiry(cfg.FlowExpiry),
+		flows.WithOrgName(cfg.OrgName, cfg.OrgNameEN),
+		flows.WithLocation(cfg.Location),
+		flows.WithEmergencyNumbers(cfg.EmergencyNumbers),
+		flows.WithDutyPhone(cfg.DutyPhone),
+	}, commands.WithLogger(log))
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("flows: %w", err)
+	}
+	return &app{cfg: cfg, log: log, st: st, machine: m, commands: reg, cls: cls, cases: svc, metrics: metrics, events: events,
+		index: ix}, nil
 }
 
 // digestBuilder builds digests from st, with the LLM's brief when one is configured.
@@ -222,7 +225,7 @@ func (a *app) worker(name string) *intake.Worker {
 // processor makes the inbox's processor, replying through t by a send
 // scheduler configured with sending.
 func (a *app) processor(t dispatch.Transport, name string, sending ...dispatch.Option) *inbox.Processor {
-	return inbox.New(a.st, a.machine, a.cases, t, inbox.WithLogger(a.log), inbox.WithMetrics(a.metrics),
+	return inbox.New(a.st, a.machine, a.cases, t, inbox.WithCommands(a.commands), inbox.WithLogger(a.log), inbox.WithMetrics(a.metrics),
 		inbox.WithSessionTTL(a.cfg.SessionTTL), inbox.WithOwner(name), inbox.WithAdmins(a.cfg.Admins...), inbox.WithLeaseTTL(a.cfg.LeaseTTL),
 		inbox.WithMessageLimit(a.cfg.MessagesPerMinute), inbox.WithSending(sending...))
 }

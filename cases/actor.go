@@ -1,0 +1,125 @@
+package cases
+
+import (
+	"errors"
+	"strconv"
+
+	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/flows"
+	"github.com/minyi-project/minyi/store"
+)
+
+// Actor is who asks the service for something, from whichever front end: a
+// chat, the console, the web workbench, the intake API.
+type Actor struct {
+	UserID int64
+	// Name is how the history names them; empty: their user id.
+	Name string
+	Role concern.Role
+	// Lang is the language they read (zh or en).
+	Lang string
+	// Community and Grid are a grid worker's own.
+	Community, Grid string
+	// Chat is the chat they act from (0: none, as on the web).
+	Chat int64
+	// Request is unique per request: the same request again (an update
+	// redelivered after a crash) changes nothing more and tells nobody twice.
+	Request string
+	// Scheduled marks the program's own doing on a schedule (the daily digest).
+	Scheduled bool
+}
+
+// ActorOf is the sender of a chat's input.
+func ActorOf(in flows.Input, lang string) Actor {
+	role := in.Role
+	if role == "" {
+		role = concern.RoleResident
+	}
+	return Actor{UserID: in.UserID, Name: in.UserName, Role: role, Lang: lang, Community: in.Community, Grid: in.Grid,
+		Chat: in.ChatID, Request: in.ID, Scheduled: in.Kind == flows.InputEvent}
+}
+
+// Staff reports whether the actor handles concerns (staff or admin).
+func (a Actor) Staff() bool { return a.Role == concern.RoleStaff || a.Role == concern.RoleAdmin }
+
+// byLine names the actor in a concern's history: the role's code (each reader
+// sees it in their language, StatusChange.ByLabel) and their name.
+func (a Actor) byLine() string {
+	name := a.Name
+	if name == "" {
+		name = strconv.FormatInt(a.UserID, 10)
+	}
+	return string(a.Role) + " " + name
+}
+
+// Reason is why the service changed nothing. Its value is the catalog key of
+// the sentence that says so.
+type Reason string
+
+// The reasons for refusing.
+const (
+	NotFound             Reason = "not_found"       // no concern of that id
+	NotFoundOther        Reason = "not_found_other" // the other concern (of a duplicate) does not exist
+	NotAllowed           Reason = "not_allowed"     // the actor's role may not do this
+	Restricted           Reason = "restricted"      // a sensitive concern, for admins only
+	FinishedAlready      Reason = "finished_already"
+	SameStatus           Reason = "same_status"
+	BadTransition        Reason = "bad_transition" // From → To is not allowed; Allowed are
+	BadStatus            Reason = "bad_status"
+	BadLevel             Reason = "bad_level"
+	NoteRequired         Reason = "note_required" // Status needs a note
+	ReasonRequired       Reason = "reason_required"
+	DupSelf              Reason = "dup_self"
+	AdminsOnly           Reason = "admins_only"
+	InviteStaffAdminOnly Reason = "invite_staff_admin_only"
+	InviteNotOutstanding Reason = "invite_not_outstanding" // Code
+	InviteInvalid        Reason = "invite_invalid"
+	TooManyAttempts      Reason = "too_many_attempts"
+	NotMember            Reason = "not_member"
+	NotYours             Reason = "not_yours"
+	AlreadyRated         Reason = "already_rated"
+	NotClosed            Reason = "not_closed"
+	DigestUnavailable    Reason = "digest_unavailable"
+	ListUnavailable      Reason = "list_unavailable"
+	EmptyText            Reason = "empty_text"
+	FileNotAllowed       Reason = "file_not_allowed"
+	LimitConcerns        Reason = "limit_concerns"
+)
+
+// Reasons are every reason the service gives, for the catalog test.
+var Reasons = []Reason{NotFound, NotFoundOther, NotAllowed, Restricted, FinishedAlready, SameStatus, BadTransition,
+	BadStatus, BadLevel, NoteRequired, ReasonRequired, DupSelf, AdminsOnly, InviteStaffAdminOnly, InviteNotOutstanding,
+	InviteInvalid, TooManyAttempts, NotMember, NotYours, AlreadyRated, NotClosed, DigestUnavailable, ListUnavailable,
+	EmptyText, FileNotAllowed, LimitConcerns}
+
+// Refusal is a request that changed nothing, and why; the fields beyond Reason
+// are set for the reasons that name them.
+type Refusal struct {
+	Reason Reason
+	// ID is the concern refused; Other the second one named (a duplicate's original).
+	ID, Other string
+	// Status needs a note; From → To is not a transition, Allowed are.
+	Status, From, To concern.Status
+	Allowed          []concern.Status
+	// Value is the refused argument as given (a status or level word, an invite code).
+	Value string
+}
+
+func (r *Refusal) Error() string { return "refused: " + string(r.Reason) }
+
+func refuse(reason Reason) *Refusal { return &Refusal{Reason: reason} }
+
+// AsRefusal reports the refusal err is or wraps.
+func AsRefusal(err error) (*Refusal, bool) {
+	var r *Refusal
+	ok := errors.As(err, &r)
+	return r, ok
+}
+
+// missing turns the store's "not found" into the refusal of id.
+func missing(err error, id string) error {
+	if errors.Is(err, store.ErrNotFound) {
+		return &Refusal{Reason: NotFound, ID: id}
+	}
+	return err
+}

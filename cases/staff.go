@@ -1,0 +1,302 @@
+package cases
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+
+	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/index"
+	"github.com/minyi-project/minyi/store"
+)
+
+// Change is the outcome of an action on one concern.
+type Change struct {
+	Report *concern.Report
+	// Notified says whether the reporter (or the grid worker who filed it) could
+	// be told; for a change nobody is told of, whether anyone could have been.
+	Notified bool
+}
+
+// Reports is a page of concerns, and how many there are in all.
+type Reports struct {
+	Reports []concern.Report
+	Total   int
+}
+
+// ListQuery selects concerns for a work list.
+type ListQuery struct {
+	// Statuses match any of theirs; empty: the running ones.
+	Statuses []concern.Status
+	// Community, when set, is the only community listed.
+	Community string
+	// Text is a substring of the concern's text.
+	Text          string
+	Offset, Limit int
+}
+
+// WithIndex lets staff list and search concerns through the read model.
+func WithIndex(ix *index.Index) Option { return func(s *Service) { s.index = ix } }
+
+// Show is one concern in full, for staff; being looked at is audited.
+func (s *Service) Show(ctx context.Context, a Actor, id string) (*concern.Report, error) {
+	if !a.Staff() {
+		return nil, refuse(NotAllowed)
+	}
+	r, err := s.st.Report(ctx, id)
+	if err != nil {
+		return nil, missing(err, id)
+	}
+	if !a.Role.MayHandle(r) {
+		return nil, &Refusal{Reason: Restricted, ID: id}
+	}
+	return r, s.audit(ctx, a, "view", r.ID, "")
+}
+
+// List is a page of the concerns the actor may handle, newest first.
+func (s *Service) List(ctx context.Context, a Actor, q ListQuery) (Reports, error) {
+	if !a.Staff() {
+		return Reports{}, refuse(NotAllowed)
+	}
+	if s.index == nil {
+		return Reports{}, refuse(ListUnavailable)
+	}
+	iq := index.Query{Text: q.Text, Sort: index.ReceivedDesc, Offset: q.Offset, Limit: q.Limit,
+		Visible: func(r *index.Row) bool { return !r.Sensitive || a.Role == concern.RoleAdmin }}
+	for _, st := range q.Statuses {
+		iq.Statuses = append(iq.Statuses, string(st))
+	}
+	if len(q.Statuses) == 0 {
+		running := false
+		iq.Finished = &running
+	}
+	if q.Community != "" {
+		iq.Communities = []string{q.Community}
+	}
+	page, err := s.index.Query(ctx, iq)
+	if err != nil {
+		return Reports{}, err
+	}
+	list, err := s.st.Reports(ctx, page.IDs)
+	if err != nil {
+		return Reports{}, err
+	}
+	out := Reports{Total: page.Total}
+	for _, r := range list {
+		if a.Role.MayHandle(r) { // the record may have changed since the index read it
+			out.Reports = append(out.Reports, *r)
+		}
+	}
+	return out, nil
+}
+
+// Overdue lists the running concerns past their deadline, soonest first.
+func (s *Service) Overdue(ctx context.Context, a Actor, limit int) (Reports, error) {
+	if !a.Staff() {
+		return Reports{}, refuse(NotAllowed)
+	}
+	list, total, err := s.st.Overdue(ctx, s.now(), int64(limit))
+	if err != nil {
+		return Reports{}, err
+	}
+	out := Reports{Total: int(total)}
+	for _, r := range list {
+		if a.Role.MayHandle(r) {
+			out.Reports = append(out.Reports, *r)
+		}
+	}
+	return out, nil
+}
+
+// Audit is a concern's audit trail; a sensitive concern's is as restricted as
+// the concern.
+func (s *Service) Audit(ctx context.Context, a Actor, id string) ([]concern.AuditEntry, error) {
+	if !a.Staff() {
+		return nil, refuse(NotAllowed)
+	}
+	if r, err := s.st.Report(ctx, id); err == nil && !a.Role.MayHandle(r) {
+		return nil, &Refusal{Reason: Restricted, ID: id}
+	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	return s.st.AuditTrail(ctx, id)
+}
+
+// Assign refers a concern to the unit that handles it.
+func (s *Service) Assign(ctx context.Context, a Actor, id, unit string) (Change, error) {
+	unit = strings.TrimSpace(unit)
+	if unit == "" {
+		return Change{}, &Refusal{Reason: EmptyText, ID: id}
+	}
+	return s.change(ctx, a, id, "assign", unit, func(r *concern.Report, step *concern.StatusChange) error {
+		if r.Status.Finished() {
+			return refuse(FinishedAlready)
+		}
+		r.Unit = unit
+		step.Status, step.Code, step.Args = r.Status, concern.HistAssigned, []string{unit}
+		if r.Status == concern.StatusReceived || r.Status == concern.StatusAccepted {
+			step.Status = concern.StatusTransferred
+		}
+		return nil
+	})
+}
+
+// SetStatus moves a concern to status st; closing and rejecting need a note,
+// which the reporter reads. A duplicate is marked with LinkDuplicate.
+func (s *Service) SetStatus(ctx context.Context, a Actor, id string, st concern.Status, note string) (Change, error) {
+	note = strings.TrimSpace(note)
+	if err := CheckStatus(id, st, note); err != nil {
+		return Change{}, err
+	}
+	return s.change(ctx, a, id, "status", strings.TrimSpace(string(st)+" "+note), func(r *concern.Report, step *concern.StatusChange) error {
+		if st == r.Status {
+			return refuse(SameStatus)
+		}
+		if !r.Status.CanBecome(st) {
+			return &Refusal{Reason: BadTransition, From: r.Status, To: st, Allowed: r.Status.Next()}
+		}
+		step.Status, step.Note = st, note
+		return nil
+	})
+}
+
+// LinkDuplicate marks a concern as a repeat of another.
+func (s *Service) LinkDuplicate(ctx context.Context, a Actor, id, other string) (Change, error) {
+	if err := CheckDuplicate(id, other); err != nil {
+		return Change{}, err
+	}
+	if _, err := s.st.Report(ctx, other); errors.Is(err, store.ErrNotFound) {
+		return Change{}, &Refusal{Reason: NotFoundOther, ID: id, Other: other}
+	} else if err != nil {
+		return Change{}, err
+	}
+	return s.change(ctx, a, id, "dup", other, func(r *concern.Report, step *concern.StatusChange) error {
+		if r.Status.Finished() {
+			return refuse(FinishedAlready)
+		}
+		r.DuplicateOf = other
+		step.Status, step.Code, step.Args = concern.StatusDuplicate, concern.HistDuplicate, []string{other}
+		return nil
+	})
+}
+
+// SetLevel changes a concern's service level and so its deadline.
+func (s *Service) SetLevel(ctx context.Context, a Actor, id string, level concern.Level) (Change, error) {
+	if err := CheckLevel(id, level); err != nil {
+		return Change{}, err
+	}
+	return s.change(ctx, a, id, "level", string(level), func(r *concern.Report, step *concern.StatusChange) error {
+		if r.Status.Finished() {
+			return refuse(FinishedAlready)
+		}
+		r.Level = level
+		r.Deadline = s.Deadline(r.Level, r.ReceivedAt)
+		step.Status, step.Code, step.Args = r.Status, concern.HistLevel, []string{string(level)}
+		return nil
+	})
+}
+
+// AddNote keeps an internal note on a concern's history; nobody outside staff
+// is told or shown it.
+func (s *Service) AddNote(ctx context.Context, a Actor, id, note string) (Change, error) {
+	return s.annotate(ctx, a, id, "note", concern.HistNote, note)
+}
+
+// ReplyToReporter sends staff's words to whoever reported the concern (or the
+// grid worker who filed it) in their chat, and keeps them on its history.
+func (s *Service) ReplyToReporter(ctx context.Context, a Actor, id, text string) (Change, error) {
+	return s.annotate(ctx, a, id, "reply", concern.HistReplied, text)
+}
+
+// annotate puts staff's words on a concern's history as a step of code,
+// leaving its status as it is.
+func (s *Service) annotate(ctx context.Context, a Actor, id, action, code, text string) (Change, error) {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return Change{}, &Refusal{Reason: EmptyText, ID: id}
+	}
+	return s.change(ctx, a, id, action, text, func(r *concern.Report, step *concern.StatusChange) error {
+		step.Status, step.Code, step.Note = r.Status, code, text
+		return nil
+	})
+}
+
+// CheckStatus applies the rules a status change's words must keep, before
+// the concern is read: a status staff may set, and the note closing and
+// rejecting need (the reporter reads it). Front ends check with it as they parse.
+func CheckStatus(id string, st concern.Status, note string) error {
+	if _, ok := concern.ParseStatus(string(st)); !ok || st == concern.StatusReceived || st == concern.StatusDuplicate {
+		return &Refusal{Reason: BadStatus, ID: id, Value: string(st)}
+	}
+	switch {
+	case st == concern.StatusRejected && strings.TrimSpace(note) == "":
+		return &Refusal{Reason: ReasonRequired, ID: id}
+	case st.NeedsNote() && strings.TrimSpace(note) == "":
+		return &Refusal{Reason: NoteRequired, ID: id, Status: st}
+	}
+	return nil
+}
+
+// CheckLevel refuses what is not a service level.
+func CheckLevel(id string, l concern.Level) error {
+	if !slices.Contains(concern.Levels, l) {
+		return &Refusal{Reason: BadLevel, ID: id, Value: string(l)}
+	}
+	return nil
+}
+
+// CheckDuplicate refuses a concern marked a repeat of itself or of what is
+// not a concern's id.
+func CheckDuplicate(id, other string) error {
+	switch {
+	case id == other:
+		return &Refusal{Reason: DupSelf, ID: id}
+	case !concern.ValidID(other):
+		return &Refusal{Reason: NotFoundOther, ID: id, Other: other}
+	}
+	return nil
+}
+
+// change carries out one staff action on a concern: edit checks and fills in
+// the history step, the change is audited as action with detail, and the
+// reporter is told when the status moved, a unit was named or staff replied.
+// Doing one again (the same request, after a crash) changes nothing more and
+// tells nobody twice.
+func (s *Service) change(ctx context.Context, a Actor, id, action, detail string, edit func(*concern.Report, *concern.StatusChange) error) (Change, error) {
+	if !a.Staff() {
+		return Change{}, refuse(NotAllowed)
+	}
+	now := s.now()
+	tellable := false
+	r, err := s.st.UpdateReport(ctx, id, func(r *concern.Report) error {
+		if !a.Role.MayHandle(r) {
+			return refuse(Restricted)
+		}
+		if r.Changed(a.Request) {
+			return nil
+		}
+		step := concern.StatusChange{At: now, By: a.byLine(), Input: a.Request}
+		if err := edit(r, &step); err != nil {
+			return err
+		}
+		tellable = step.Status != r.Status || step.Code == concern.HistAssigned || step.Code == concern.HistReplied
+		r.Status = step.Status
+		r.History = append(r.History, step)
+		return nil
+	})
+	if ref, ok := AsRefusal(err); ok && ref.ID == "" {
+		ref.ID = id
+	}
+	if err != nil {
+		return Change{}, missing(err, id)
+	}
+	if err := s.audit(ctx, a, action, id, detail); err != nil {
+		return Change{}, err
+	}
+	if !tellable {
+		return Change{Report: r, Notified: r.ReplyChat != 0 || r.FiledBy != 0}, nil
+	}
+	notified, err := s.tell(ctx, r, len(r.History)-1)
+	return Change{Report: r, Notified: notified}, err
+}

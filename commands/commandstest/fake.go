@@ -1,0 +1,165 @@
+// Package commandstest is a case service with canned answers, for the engine's
+// golden scenarios and the registry's tests: it records each typed call, and
+// refuses the next one when told to.
+package commandstest
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/minyi-project/minyi/cases"
+	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/digest"
+	"github.com/minyi-project/minyi/flows"
+	"github.com/minyi-project/minyi/internal/flowplay"
+)
+
+// Fake is the case service with canned answers. Set Refuse to have the next
+// call refused for that reason; each call is written to Trace.
+type Fake struct {
+	Trace  io.Writer
+	Refuse cases.Reason
+	// Now is the clock (invite expiries).
+	Now func() time.Time
+	// Filings are what Filed lists.
+	Filings []concern.Summary
+	// Calls counts the calls made.
+	Calls int
+}
+
+// Effects carries out a golden scenario's command effects (flowplay.Play)
+// through run, the registry's, on f in the scenario's state.
+func Effects(f *Fake, run func(ctx context.Context, in flows.Input, lang string, e flows.Effect) flows.EffectResult) flowplay.Commands {
+	return func(in flows.Input, e flows.Effect, st flowplay.State) flows.EffectResult {
+		f.Trace, f.Refuse, f.Filings, f.Now = st.Trace, cases.Reason(st.Refuse), st.Concerns, func() time.Time { return in.Time }
+		return run(context.Background(), in, st.Lang, e)
+	}
+}
+
+func (f *Fake) call(name string, args ...any) error {
+	f.Calls++
+	if f.Trace != nil {
+		fmt.Fprintf(f.Trace, "    call %s %q\n", name, fmt.Sprint(args...))
+	}
+	if f.Refuse != "" {
+		r := &cases.Refusal{Reason: f.Refuse}
+		f.Refuse = ""
+		return r
+	}
+	return nil
+}
+
+// report is the one concern every canned answer is about.
+func (f *Fake) report() *concern.Report {
+	loc := time.UTC
+	if f.Now != nil {
+		loc = f.Now().Location()
+	}
+	at := time.Date(2026, 11, 26, 9, 30, 0, 0, loc)
+	return &concern.Report{
+		ID: "20261126-0001", ReceivedAt: at, Channel: "telegram", ReporterID: 1001, ReporterName: "张三", Phone: "13800001234",
+		Community: "阳光社区", Text: "小区东门的路灯坏了一个多月，晚上很黑，老人出门不安全。", Photos: []string{"P1"},
+		Sector: "社会建设", Topic: "城乡建设", Subtopic: "城市建设和市政管理", Classifier: "lexicon", Confidence: 0.82, Reason: "关键词：路灯",
+		Status: concern.StatusReceived, Level: concern.LevelGeneral, Deadline: at.Add(7 * 24 * time.Hour), ReplyChat: 1001,
+		History: []concern.StatusChange{{At: at, Status: concern.StatusReceived}},
+	}
+}
+
+func (f *Fake) changed(st concern.Status) cases.Change {
+	r := f.report()
+	r.Status, r.Unit = concern.StatusTransferred, "区住建局"
+	if st != "" {
+		r.Status = st
+	}
+	return cases.Change{Report: r, Notified: true}
+}
+
+func (f *Fake) Show(_ context.Context, _ cases.Actor, id string) (*concern.Report, error) {
+	return f.report(), f.call("Show", id)
+}
+
+func (f *Fake) List(_ context.Context, _ cases.Actor, q cases.ListQuery) (cases.Reports, error) {
+	return cases.Reports{Reports: []concern.Report{*f.report()}, Total: 1}, f.call("List", fmt.Sprintf("%v %s %d+%d", q.Statuses, q.Community, q.Offset, q.Limit))
+}
+
+func (f *Fake) Overdue(_ context.Context, _ cases.Actor, limit int) (cases.Reports, error) {
+	return cases.Reports{Reports: []concern.Report{*f.report()}, Total: 1}, f.call("Overdue", limit)
+}
+
+func (f *Fake) Audit(_ context.Context, _ cases.Actor, id string) ([]concern.AuditEntry, error) {
+	at := f.report().ReceivedAt
+	return []concern.AuditEntry{
+		{At: at.Add(time.Hour), By: 5001, Role: concern.RoleStaff, Action: "view", Concern: id},
+		{At: at.Add(2 * time.Hour), By: 5001, Role: concern.RoleStaff, Action: "status", Concern: id, Detail: "已办结 路灯已修复"},
+	}, f.call("Audit", id)
+}
+
+func (f *Fake) Assign(_ context.Context, _ cases.Actor, id, unit string) (cases.Change, error) {
+	return f.changed(""), f.call("Assign", id, " ", unit)
+}
+
+func (f *Fake) SetStatus(_ context.Context, _ cases.Actor, id string, st concern.Status, note string) (cases.Change, error) {
+	return f.changed(st), f.call("SetStatus", id, " ", st, " ", note)
+}
+
+func (f *Fake) LinkDuplicate(_ context.Context, _ cases.Actor, id, other string) (cases.Change, error) {
+	return f.changed(""), f.call("LinkDuplicate", id, " ", other)
+}
+
+func (f *Fake) SetLevel(_ context.Context, _ cases.Actor, id string, l concern.Level) (cases.Change, error) {
+	return f.changed(""), f.call("SetLevel", id, " ", l)
+}
+
+func (f *Fake) AddNote(_ context.Context, _ cases.Actor, id, note string) (cases.Change, error) {
+	return f.changed(concern.StatusReceived), f.call("AddNote", id, " ", note)
+}
+
+func (f *Fake) ReplyToReporter(_ context.Context, _ cases.Actor, id, text string) (cases.Change, error) {
+	return f.changed(concern.StatusReceived), f.call("ReplyToReporter", id, " ", text)
+}
+
+func (f *Fake) Invite(_ context.Context, a cases.Actor, spec cases.InviteSpec) (cases.Invitation, error) {
+	return cases.Invitation{Code: "K7M2P9QX", InviteSpec: spec, By: a.UserID, Expires: f.Now().Add(72 * time.Hour)},
+		f.call("Invite", spec.Role, " ", spec.Community, "/", spec.Grid)
+}
+
+func (f *Fake) CancelInvite(_ context.Context, _ cases.Actor, code string) (string, error) {
+	return code, f.call("CancelInvite", code)
+}
+
+func (f *Fake) Invites(_ context.Context, _ cases.Actor) ([]cases.Invitation, error) {
+	return nil, f.call("Invites")
+}
+
+func (f *Fake) Join(_ context.Context, a cases.Actor, code string) (concern.Member, error) {
+	return concern.Member{UserID: a.UserID, Role: concern.RoleGrid, Community: "阳光社区", Grid: "第一网格"}, f.call("Join", code)
+}
+
+func (f *Fake) Revoke(_ context.Context, _ cases.Actor, user int64) (concern.Member, error) {
+	return concern.Member{UserID: user, Role: concern.RoleStaff}, f.call("Revoke", user)
+}
+
+func (f *Fake) Filed(_ context.Context, _ cases.Actor) (cases.Summaries, error) {
+	return cases.Summaries{List: f.Filings, Total: len(f.Filings)}, f.call("Filed")
+}
+
+func (f *Fake) Forget(_ context.Context, _ cases.Actor) (int, error) {
+	return len(f.Filings), f.call("Forget")
+}
+
+func (f *Fake) Rate(_ context.Context, _ cases.Actor, id string, r concern.Rating) (*concern.Report, error) {
+	rep := f.report()
+	rep.Status, rep.Rating = concern.StatusClosed, r
+	return rep, f.call("Rate", id, " ", r)
+}
+
+func (f *Fake) Ack(_ context.Context, _ cases.Actor, id string) error { return f.call("Ack", id) }
+
+func (f *Fake) Digest(_ context.Context, _ cases.Actor, req cases.DigestRequest) (*digest.Digest, error) {
+	if err := f.call("Digest", req.Period.String(), " late=", req.Late); err != nil {
+		return nil, err
+	}
+	return &digest.Digest{Period: req.Period, From: req.Period.From.Format("2006-01-02"), To: req.Period.To.Format("2006-01-02"), Reconciled: true}, nil
+}

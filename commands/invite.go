@@ -1,0 +1,54 @@
+package commands
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/minyi-project/minyi/cases"
+	"github.com/minyi-project/minyi/concern"
+)
+
+// /invite grid 社区/网格, /invite staff (admins), /invite cancel 邀请码 (admins):
+// make or cancel an invite code.
+var invite = Command{
+	Name:  "invite",
+	Roles: []concern.Role{concern.RoleStaff, concern.RoleAdmin},
+	Help:  []Line{{concern.RoleStaff, "help_invite_grid"}, {concern.RoleAdmin, "help_invite_staff"}},
+	Menu:  "menu_cmd_invite",
+	Keys:  []string{"usage_invite", "bad_grid", "invite_made", "invite_cancelled"},
+	Run: func(ctx context.Context, c *Call) error {
+		args := c.args()
+		var spec cases.InviteSpec
+		switch {
+		case len(args) == 1 && args[0] == "staff":
+			spec.Role = concern.RoleStaff
+		case len(args) == 2 && args[0] == "grid" && slices.Contains(c.reg.grids, args[1]):
+			spec.Role = concern.RoleGrid
+			spec.Community, spec.Grid, _ = strings.Cut(args[1], "/")
+		case len(args) == 2 && args[0] == "grid":
+			c.say(c.t("bad_grid", "grid", args[1], "grids", strings.Join(c.reg.grids, "、")))
+			return nil
+		case len(args) == 2 && args[0] == "cancel":
+			code, err := c.reg.svc.CancelInvite(ctx, c.Actor, args[1])
+			if err != nil {
+				return err
+			}
+			c.say(c.t("invite_cancelled", "code", code))
+			return nil
+		default:
+			c.usage()
+			return nil
+		}
+		inv, err := c.reg.svc.Invite(ctx, c.Actor, spec)
+		if err != nil {
+			return err
+		}
+		who := inv.Role.Label(c.Lang)
+		if inv.Role == concern.RoleGrid {
+			who += " " + inv.Community + "/" + inv.Grid
+		}
+		c.say(c.t("invite_made", "code", inv.Code, "role", who, "expires", c.when(inv.Expires)))
+		return nil
+	},
+}

@@ -1,0 +1,254 @@
+// Package commands is the registry of chat commands beyond the conversation.
+// Each command is one file: its name, the roles that may use it, its argument
+// parser, the call on the case service and the renderer of what it answers.
+// All lists them; help, the per-role menus, /help, the group chat's rules and
+// the access test derive from that list. Adding a command is a file, a line in
+// All and its sentences in the catalog (flows/defs/messages.yaml).
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/minyi-project/minyi/cases"
+	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/digest"
+	"github.com/minyi-project/minyi/flows"
+)
+
+// Command is one chat command.
+type Command struct {
+	Name string
+	// Roles may use it; empty: everyone. The first is the section of help and
+	// of the menu it is listed in.
+	Roles []concern.Role
+	// Button is the kind of button (data KIND:…) that runs it, if any.
+	Button string
+	// Help are its lines in help, each in the section of a role; Menu is the
+	// catalog key of its menu entry (empty: none).
+	Help []Line
+	Menu string
+	// Keys are the catalog keys it words its answers with, checked at start.
+	Keys []string
+	// Run parses c.Line, calls the case service and says what it answered.
+	Run func(ctx context.Context, c *Call) error
+}
+
+// Line is a command's line in the help of a role.
+type Line struct {
+	For concern.Role
+	Key string
+}
+
+// All are the commands, in the order help lists them.
+func All() []Command {
+	return []Command{
+		show, assign, status, dup, level, overdue, audit, invite, invites, revoke, digestCmd, note, reply,
+		mine, whoami, join, forget, ack, rate,
+	}
+}
+
+func (c *Command) allows(r concern.Role) bool {
+	return len(c.Roles) == 0 || slices.Contains(c.Roles, r)
+}
+
+func (c *Command) section() concern.Role {
+	if len(c.Roles) == 0 {
+		return concern.RoleResident
+	}
+	return c.Roles[0]
+}
+
+// Service is what the commands call: the case service.
+type Service interface {
+	Show(ctx context.Context, a cases.Actor, id string) (*concern.Report, error)
+	List(ctx context.Context, a cases.Actor, q cases.ListQuery) (cases.Reports, error)
+	Overdue(ctx context.Context, a cases.Actor, limit int) (cases.Reports, error)
+	Audit(ctx context.Context, a cases.Actor, id string) ([]concern.AuditEntry, error)
+	Assign(ctx context.Context, a cases.Actor, id, unit string) (cases.Change, error)
+	SetStatus(ctx context.Context, a cases.Actor, id string, st concern.Status, note string) (cases.Change, error)
+	LinkDuplicate(ctx context.Context, a cases.Actor, id, other string) (cases.Change, error)
+	SetLevel(ctx context.Context, a cases.Actor, id string, l concern.Level) (cases.Change, error)
+	AddNote(ctx context.Context, a cases.Actor, id, note string) (cases.Change, error)
+	ReplyToReporter(ctx context.Context, a cases.Actor, id, text string) (cases.Change, error)
+	Invite(ctx context.Context, a cases.Actor, spec cases.InviteSpec) (cases.Invitation, error)
+	CancelInvite(ctx context.Context, a cases.Actor, code string) (string, error)
+	Invites(ctx context.Context, a cases.Actor) ([]cases.Invitation, error)
+	Join(ctx context.Context, a cases.Actor, code string) (concern.Member, error)
+	Revoke(ctx context.Context, a cases.Actor, user int64) (concern.Member, error)
+	Filed(ctx context.Context, a cases.Actor) (cases.Summaries, error)
+	Forget(ctx context.Context, a cases.Actor) (int, error)
+	Rate(ctx context.Context, a cases.Actor, id string, r concern.Rating) (*concern.Report, error)
+	Ack(ctx context.Context, a cases.Actor, id string) error
+	Digest(ctx context.Context, a cases.Actor, req cases.DigestRequest) (*digest.Digest, error)
+}
+
+// Registry runs the commands. It implements flows.Commands for the engine.
+type Registry struct {
+	cmds     []Command
+	svc      Service
+	cat      flows.Catalog
+	loc      *time.Location
+	grids    []string
+	log      *slog.Logger
+	byName   map[string]*Command
+	byButton map[string]*Command
+}
+
+// Option configures a Registry.
+type Option func(*Registry)
+
+// WithLogger sets the logger.
+func WithLogger(l *slog.Logger) Option { return func(r *Registry) { r.log = l } }
+
+// WithCommands replaces the commands (tests).
+func WithCommands(cmds ...Command) Option { return func(r *Registry) { r.cmds = cmds } }
+
+// New makes the registry over svc, wording its answers from cat. It refuses
+// commands that clash, or that word anything with a key missing from the catalog.
+func New(svc Service, cat flows.Catalog, opts ...Option) (*Registry, error) {
+	r := &Registry{cmds: All(), svc: svc, cat: cat, loc: time.UTC, log: slog.Default(),
+		byName: map[string]*Command{}, byButton: map[string]*Command{}}
+	for _, o := range opts {
+		o(r)
+	}
+	var errs []error
+	for i := range r.cmds {
+		c := &r.cmds[i]
+		if _, dup := r.byName[c.Name]; dup || c.Name == "" || c.Run == nil {
+			errs = append(errs, fmt.Errorf("command %q: named twice, unnamed or without Run", c.Name))
+		}
+		r.byName[c.Name] = c
+		if c.Button != "" {
+			if _, dup := r.byButton[c.Button]; dup {
+				errs = append(errs, fmt.Errorf("command %q: button kind %q is taken", c.Name, c.Button))
+			}
+			r.byButton[c.Button] = c
+		}
+		keys := slices.Clone(c.Keys)
+		for _, l := range c.Help {
+			keys = append(keys, l.Key)
+		}
+		if c.Menu != "" {
+			keys = append(keys, c.Menu)
+		}
+		for _, k := range append(keys, commonKeys...) {
+			for _, lang := range flows.Languages {
+				if cat[k][lang] == "" {
+					errs = append(errs, fmt.Errorf("command %q: catalog has no %s wording of %q", c.Name, lang, k))
+				}
+			}
+		}
+	}
+	for _, reason := range cases.Reasons {
+		if _, ok := cat[string(reason)]; !ok {
+			errs = append(errs, fmt.Errorf("catalog has no message for the refusal %q", reason))
+		}
+	}
+	return r, errors.Join(errs...)
+}
+
+// commonKeys are what every command may say (Call).
+var commonKeys = []string{"usage", "bad_id", "command_failed", "button_stale", "staff_only_button", "none", "list_sep"}
+
+// Allows reports whether role may type /name; in the staff group chat only
+// staff and admins may, and only their commands.
+func (r *Registry) Allows(name string, role concern.Role, group bool) bool {
+	c, ok := r.byName[name]
+	if !ok || group && role != concern.RoleStaff && role != concern.RoleAdmin {
+		return false
+	}
+	return c.allows(role)
+}
+
+// Button names the command a button of kind runs.
+func (r *Registry) Button(kind string) (string, bool) {
+	c, ok := r.byButton[kind]
+	if !ok {
+		return "", false
+	}
+	return c.Name, true
+}
+
+// Section lists the help lines and menu entries of role's own commands.
+func (r *Registry) Section(role concern.Role) []flows.Entry {
+	var out []flows.Entry
+	for _, c := range r.cmds {
+		first := true
+		for _, l := range c.Help {
+			if l.For != role {
+				continue
+			}
+			e := flows.Entry{Name: c.Name, Help: l.Key}
+			if first && c.section() == role {
+				e.Menu = c.Menu
+			}
+			first = false
+			out = append(out, e)
+		}
+		if first && c.section() == role && c.Menu != "" {
+			out = append(out, flows.Entry{Name: c.Name, Menu: c.Menu})
+		}
+	}
+	return out
+}
+
+// Commands are the registry's commands, for tests and documentation.
+func (r *Registry) Commands() []Command { return slices.Clone(r.cmds) }
+
+// Run carries out a command the engine handed over (flows.EffectCommand) for the
+// input that asked for it, and returns what to show.
+func (r *Registry) Run(ctx context.Context, in flows.Input, lang string, e flows.Effect) flows.EffectResult {
+	c := &Call{reg: r, In: in, Lang: lang, Line: e.Line, Actor: cases.ActorOf(in, lang)}
+	cmd, ok := r.byName[e.Command]
+	if !ok {
+		r.log.Error("unknown command", "command", e.Command)
+		return flows.EffectResult{Failed: true}
+	}
+	c.cmd = cmd
+	switch {
+	case in.Kind == flows.InputButton && !cmd.allows(c.Actor.Role):
+		// a notice on the button only: nothing is posted (into a group, say)
+		c.toast(c.t("staff_only_button"))
+		return c.result
+	case in.Kind != flows.InputButton && in.Kind != flows.InputEvent && !cmd.allows(c.Actor.Role):
+		// the engine asked the registry first; a role changed in between
+		c.say(c.t("unknown_command", "cmd", "/"+cmd.Name))
+		c.result.Reprompt = true
+		return c.result
+	}
+	err := cmd.Run(ctx, c)
+	if ref, ok := cases.AsRefusal(err); ok {
+		c.refused(ref)
+		return c.result
+	}
+	if err != nil {
+		r.log.Warn("command failed", "command", cmd.Name, "input", in.ID, "err", err)
+		return flows.EffectResult{Failed: true}
+	}
+	return c.result
+}
+
+// NewEngine makes what every front end runs: the engine over the built-in flows
+// and catalog, with the registry of typed commands on svc. Dates and grids are
+// the engine's (flows.WithLocation, flows.WithGrids).
+func NewEngine(svc Service, machine []flows.Option, opts ...Option) (*flows.Machine, *Registry, error) {
+	defs, cat, err := flows.Builtin()
+	if err != nil {
+		return nil, nil, err
+	}
+	reg, err := New(svc, cat, opts...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("commands: %w", err)
+	}
+	m, err := flows.NewMachine(defs, cat, append(slices.Clone(machine), flows.WithCommands(reg))...)
+	if err != nil {
+		return nil, nil, err
+	}
+	reg.loc, reg.grids = m.Location(), m.Grids()
+	return m, reg, nil
+}

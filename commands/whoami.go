@@ -1,0 +1,29 @@
+package commands
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/minyi-project/minyi/concern"
+)
+
+// /whoami: the sender's role and user id, and what they may do.
+var whoami = Command{
+	Name: "whoami",
+	Help: []Line{{concern.RoleGrid, "help_whoami"}},
+	Menu: "menu_cmd_whoami",
+	Keys: []string{"usage_whoami", "whoami", "whoami_grid"},
+	Run: func(ctx context.Context, c *Call) error {
+		if len(c.args()) != 0 {
+			c.usage()
+			return nil
+		}
+		where := ""
+		if c.Actor.Role == concern.RoleGrid && c.Actor.Grid != "" {
+			where = c.t("whoami_grid", "grid", c.Actor.Community+"/"+c.Actor.Grid)
+		}
+		c.say(c.t("whoami", "role", c.Actor.Role.Label(c.Lang), "where", where, "user", strconv.FormatInt(c.Actor.UserID, 10)))
+		c.withHelp(c.Actor.Role)
+		return nil
+	},
+}

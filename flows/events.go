@@ -1,0 +1,94 @@
+package flows
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/minyi-project/minyi/concern"
+)
+
+// event renders news from outside the conversation; a draft in progress is left as it was.
+func (r *run) event(e *Event) {
+	switch e.Type {
+	case EventStatus:
+		key := "event_status"
+		if e.Filed {
+			key = "event_status_filed"
+		}
+		extra := ""
+		if e.Unit != "" {
+			extra += r.t("event_unit", "unit", e.Unit)
+		}
+		if e.Other != "" {
+			extra += r.t("event_dup", "other", e.Other)
+		}
+		if e.Note != "" {
+			extra += r.t("event_note", "note", e.Note)
+		}
+		text := r.t(key, "id", e.Concern, "excerpt", e.Excerpt, "status", e.Status.Label(r.lang), "extra", extra)
+		if e.Rate {
+			r.say(text+"\n"+r.t("rate_ask"),
+				[]Button{
+					{Label: concern.Satisfied.Label(r.lang), Data: "r:" + e.Concern + ":" + string(concern.Satisfied)},
+					{Label: concern.FairlySatisfied.Label(r.lang), Data: "r:" + e.Concern + ":" + string(concern.FairlySatisfied)},
+					{Label: concern.Unsatisfied.Label(r.lang), Data: "r:" + e.Concern + ":" + string(concern.Unsatisfied)},
+				})
+			return
+		}
+		r.say(text)
+	case EventAlert:
+		again := ""
+		if e.Count > 1 {
+			again = r.t("alert_again", "n", strconv.Itoa(e.Count))
+		}
+		head := ""
+		if e.Escalated {
+			head = r.t("alert_escalated", "waited", r.duration(r.in.Time.Sub(e.Raised))) + "\n"
+		}
+		ack := []Button{{Label: r.t("alert_ack"), Data: "k:" + e.Concern}}
+		if len(e.Members) > 0 {
+			r.say(head+r.t("alert_storm", "n", strconv.Itoa(len(e.Members)), "channel", e.Channel, "again", again,
+				"ids", strings.Join(e.Members, "、")), ack)
+			return
+		}
+		key := "alert"
+		switch {
+		case e.AdminsOnly:
+			key = "alert_admins"
+		case e.ByModel:
+			key = "alert_model"
+		}
+		r.say(head+r.t(key, "id", e.Concern, "again", again, "excerpt", e.Excerpt, "reason", e.Reason, "place", orDash(e.Place)), ack)
+	case EventAdvice:
+		key := "urgent_later"
+		if e.Filed {
+			key = "urgent_later_filed"
+		}
+		r.say(r.t(key, "id", e.Concern) + "\n" + r.advice(e.Hazard))
+	case EventDeadLetter:
+		r.say(r.t("dead_letter", "id", e.Concern, "why", e.Reason))
+	case EventExpire:
+		// the draft's contents go now, not with the session weeks later; the
+		// resident hears of it when they next write
+		if r.idle() {
+			r.s.Flow, r.s.Pending, r.s.Expired = nil, "", true
+		}
+	case EventReply:
+		key := "event_reply"
+		if e.Filed {
+			key = "event_reply_filed"
+		}
+		r.say(r.t(key, "id", e.Concern, "excerpt", e.Excerpt, "note", e.Note))
+	case EventDigest:
+		// the digest command reads the period from the event
+		if r.m.commands != nil {
+			r.effect = &Effect{Kind: EffectCommand, Command: "digest"}
+		}
+	case EventRole:
+		if e.Member.Role == "" || e.Member.Role == concern.RoleResident {
+			r.say(r.t("event_role_revoked"))
+			return
+		}
+		r.say(r.t("event_role", "role", e.Member.Role.Label(r.lang)))
+	}
+}
