@@ -32,8 +32,8 @@ var (
 		// the registry calls the case service and renders; it knows no store or transport
 		"commands": {"cases", "concern", "digest", "flows", "period"},
 		// the case service does not know how it is called
-		"cases": {"backoff", "classify", "concern", "digest", "flows", "index", "intake", "period", "store", "tasks", "telemetry"},
-		"intake":   {"backoff", "classify", "concern", "minhash", "store", "telemetry"},
+		"cases":  {"backoff", "classify", "concern", "digest", "flows", "index", "intake", "period", "store", "tasks", "telemetry"},
+		"intake": {"backoff", "classify", "concern", "minhash", "store", "telemetry"},
 	}
 )
 

@@ -2,6 +2,7 @@ package cases
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/minyi-project/minyi/concern"
 	"github.com/minyi-project/minyi/flows"
+	"github.com/minyi-project/minyi/index"
 	"github.com/minyi-project/minyi/store"
 	"github.com/minyi-project/minyi/store/storetest"
 )
@@ -278,4 +280,57 @@ func concernMap(t testing.TB, id string) flows.ConcernMap {
 func refusedFor(err error, reason Reason) bool {
 	ref, ok := AsRefusal(err)
 	return ok && ref.Reason == reason
+}
+
+// The work list: newest first, by status and community, a page at a time; a
+// sensitive concern is listed for admins only; residents and grid workers get
+// no list; without the read model the list says it is unavailable.
+func TestList(t *testing.T) {
+	svc, st, _, c := setup(t, Config{})
+	for i, r := range []*concern.Report{
+		{Text: "路灯坏了", Community: "阳光社区", Status: concern.StatusReceived},
+		{Text: "垃圾没人清运", Community: "和平社区", Status: concern.StatusReceived},
+		{Text: "村支书贪污", Community: "阳光社区", Status: concern.StatusReceived, Sensitive: true},
+		{Text: "井盖丢了", Community: "阳光社区", Status: concern.StatusReceived},
+		{Text: "楼道堆物", Community: "阳光社区", Status: concern.StatusClosed},
+	} {
+		r.DraftID, r.ReceivedAt = fmt.Sprint("d", i), c.t.Add(time.Duration(i)*time.Minute)
+		saved(t, st, r)
+	}
+	staff := Actor{Request: "l1", UserID: 5, Role: concern.RoleStaff}
+	if _, err := svc.List(t.Context(), staff, ListQuery{Limit: 10}); !refusedFor(err, ListUnavailable) {
+		t.Fatalf("without the index: %v", err)
+	}
+	WithIndex(index.New(st))(svc)
+	got := func(a Actor, q ListQuery) string {
+		t.Helper()
+		page, err := svc.List(t.Context(), a, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, r := range page.Reports {
+			out = append(out, r.Text)
+		}
+		return fmt.Sprintf("%d: %s", page.Total, strings.Join(out, " "))
+	}
+	received := []concern.Status{concern.StatusReceived}
+	if s := got(staff, ListQuery{Statuses: received, Limit: 10}); s != "3: 井盖丢了 垃圾没人清运 路灯坏了" {
+		t.Errorf("staff, 待受理: %s", s)
+	}
+	if s := got(staff, ListQuery{Statuses: received, Community: "阳光社区", Limit: 1, Offset: 1}); s != "2: 路灯坏了" {
+		t.Errorf("staff, 阳光社区 page 2 of 1 each: %s", s)
+	}
+	if s := got(staff, ListQuery{Limit: 10}); s != "3: 井盖丢了 垃圾没人清运 路灯坏了" {
+		t.Errorf("staff, running: %s", s)
+	}
+	admin := Actor{Request: "l2", UserID: 6, Role: concern.RoleAdmin}
+	if s := got(admin, ListQuery{Statuses: received, Community: "阳光社区", Limit: 10}); s != "3: 井盖丢了 村支书贪污 路灯坏了" {
+		t.Errorf("admin, 阳光社区: %s", s)
+	}
+	for _, rl := range []concern.Role{concern.RoleResident, concern.RoleGrid} {
+		if _, err := svc.List(t.Context(), Actor{Request: "l3", UserID: 7, Role: rl}, ListQuery{Limit: 10}); !refusedFor(err, NotAllowed) {
+			t.Errorf("%s got a list: %v", rl, err)
+		}
+	}
 }

@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/minyi-project/minyi/cases"
-	"github.com/minyi-project/minyi/commands"
 	"github.com/minyi-project/minyi/classify"
+	"github.com/minyi-project/minyi/commands"
 	"github.com/minyi-project/minyi/dispatch"
 	"github.com/minyi-project/minyi/flows"
 	"github.com/minyi-project/minyi/inbox"
