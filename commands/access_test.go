@@ -38,7 +38,7 @@ func TestEveryCommandAsEveryRole(t *testing.T) {
 	walk := map[string]string{ // how each command is given
 		"show": "/show 20261126-0001", "assign": "/assign 20261126-0001 区住建局", "status": "/status 20261126-0001 已受理",
 		"dup": "/dup 20261126-0001 20261126-0002", "level": "/level 20261126-0001 complex", "overdue": "/overdue",
-		"note": "/note 20261126-0001 已电话联系物业", "reply": "/reply 20261126-0001 明天上午派人查看",
+		"note": "/note 20261126-0001 已电话联系物业", "reply": "/reply 20261126-0001 明天上午派人查看", "list": "/list",
 		"audit": "/audit 20261126-0001", "invite": "/invite staff", "invites": "/invites", "revoke": "/revoke 1001",
 		"mine": "/mine", "join": "/join ABCDEFGH", "whoami": "/whoami", "forget": "/forget", "digest": "/digest 7d",
 		"ack": "k:20261126-0001", "rate": "r:20261126-0001:satisfied",
@@ -48,7 +48,7 @@ func TestEveryCommandAsEveryRole(t *testing.T) {
 	policy := map[string]string{
 		"show": "staff admin", "assign": "staff admin", "status": "staff admin", "dup": "staff admin", "level": "staff admin",
 		"overdue": "staff admin", "audit": "staff admin", "invite": "staff admin", "digest": "staff admin", "ack": "staff admin",
-		"note": "staff admin", "reply": "staff admin",
+		"note": "staff admin", "reply": "staff admin", "list": "staff admin",
 		"revoke": "admin", "invites": "admin", "file": "grid", "mine": "grid",
 		"join": "resident grid staff admin", "whoami": "resident grid staff admin", "forget": "resident grid staff admin",
 		"rate": "resident grid staff admin", "report": "resident grid staff admin",

@@ -47,7 +47,7 @@ type Line struct {
 // All are the commands, in the order help lists them.
 func All() []Command {
 	return []Command{
-		show, assign, status, dup, level, overdue, audit, invite, invites, revoke, digestCmd, note, reply,
+		show, assign, status, dup, level, overdue, audit, invite, invites, revoke, digestCmd, note, reply, list,
 		mine, whoami, join, forget, ack, rate,
 	}
 }

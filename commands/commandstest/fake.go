@@ -81,7 +81,12 @@ func (f *Fake) Show(_ context.Context, _ cases.Actor, id string) (*concern.Repor
 }
 
 func (f *Fake) List(_ context.Context, _ cases.Actor, q cases.ListQuery) (cases.Reports, error) {
-	return cases.Reports{Reports: []concern.Report{*f.report()}, Total: 1}, f.call("List", fmt.Sprintf("%v %s %d+%d", q.Statuses, q.Community, q.Offset, q.Limit))
+	// 25 in all: a page from each end, and one between
+	page := cases.Reports{Total: 25}
+	if q.Offset < page.Total {
+		page.Reports = []concern.Report{*f.report()}
+	}
+	return page, f.call("List", fmt.Sprintf("%v %s %d+%d", q.Statuses, q.Community, q.Offset, q.Limit))
 }
 
 func (f *Fake) Overdue(_ context.Context, _ cases.Actor, limit int) (cases.Reports, error) {
