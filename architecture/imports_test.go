@@ -23,14 +23,15 @@ var (
 	}
 	// these import nothing of minyi but what is listed
 	mayUse = map[string][]string{
-		"concern": {}, "period": {}, "backoff": {}, "lease": {}, "tasks": {}, "minhash": {}, "tghtml": {},
-		"flows":    {"concern", "period"}, // the engine is pure: no store, transport or case service
+		"period": {}, "backoff": {}, "lease": {}, "tasks": {}, "minhash": {}, "tghtml": {}, "locale": {},
+		"concern":  {"locale"},
+		"flows":    {"concern", "locale", "period"}, // the engine is pure: no store, transport or case service
 		"config":   {"concern"},
 		"dispatch": {"backoff", "flows", "telemetry"},
-		"digest":   {"concern", "minhash", "period", "tghtml"},
+		"digest":   {"concern", "locale", "minhash", "period", "tghtml"},
 		"console":  {"concern", "dispatch", "flows", "tghtml"},
 		// the registry calls the case service and renders; it knows no store or transport
-		"commands": {"cases", "concern", "digest", "flows", "period"},
+		"commands": {"cases", "concern", "digest", "flows", "locale", "period"},
 		// the case service does not know how it is called
 		"cases":  {"backoff", "classify", "concern", "digest", "flows", "index", "intake", "period", "store", "tasks", "telemetry"},
 		"intake": {"backoff", "classify", "concern", "minhash", "store", "telemetry"},

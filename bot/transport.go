@@ -27,6 +27,7 @@ import (
 	"github.com/minyi-project/minyi/concern"
 	"github.com/minyi-project/minyi/dispatch"
 	"github.com/minyi-project/minyi/flows"
+	"github.com/minyi-project/minyi/locale"
 	"github.com/minyi-project/minyi/tasks"
 	"github.com/minyi-project/minyi/telemetry"
 )
@@ -39,7 +40,7 @@ type Ingester interface {
 // Texts renders the bot's own wording, for what the transport says by itself,
 // and the command menu of each role (the engine, flows.Machine).
 type Texts interface {
-	Text(lang, key string, args ...string) string
+	Text(lang string, key locale.Key, args ...string) string
 	Menu(role concern.Role) []flows.MenuCommand
 }
 

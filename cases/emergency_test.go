@@ -10,6 +10,7 @@ import (
 	"github.com/minyi-project/minyi/classify"
 	"github.com/minyi-project/minyi/concern"
 	"github.com/minyi-project/minyi/flows"
+	"github.com/minyi-project/minyi/locale"
 	"github.com/minyi-project/minyi/store"
 )
 
@@ -281,8 +282,8 @@ func TestEveryHazardHasAdvice(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, h := range classify.Hazards {
-		for _, lang := range flows.Languages {
-			got := m.Text(lang, "advice_"+string(h))
+		for _, lang := range locale.Languages {
+			got := m.Text(lang, locale.Key("advice_"+string(h)))
 			if h == classify.HazardCollective {
 				if got != "" {
 					t.Errorf("collective action has advice: %s", got)

@@ -5,6 +5,7 @@ import (
 	"regexp"
 
 	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/locale"
 )
 
 // stormPattern is the id of a storm of alerts (store.StormGroup).
@@ -16,7 +17,7 @@ var ack = Command{
 	Name:   "ack",
 	Roles:  []concern.Role{concern.RoleStaff, concern.RoleAdmin},
 	Button: "k",
-	Keys:   []string{"acked"},
+	Keys:   []locale.Key{"acked"},
 	Run: func(ctx context.Context, c *Call) error {
 		c.ID = c.Line
 		if !concern.ValidID(c.ID) && !stormPattern.MatchString(c.ID) {

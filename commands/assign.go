@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/locale"
 )
 
 // /assign 编号 承办单位: refer a concern to the unit that handles it.
@@ -12,7 +13,7 @@ var assign = Command{
 	Roles: []concern.Role{concern.RoleStaff, concern.RoleAdmin},
 	Help:  []Line{{concern.RoleStaff, "help_assign"}},
 	Menu:  "menu_cmd_assign",
-	Keys:  []string{"usage_assign", "changed_notified", "changed_unnotified", "changed_notified_filed"},
+	Keys:  []locale.Key{"usage_assign", "changed_notified", "changed_unnotified", "changed_notified_filed"},
 	Run: func(ctx context.Context, c *Call) error {
 		text, ok := c.idAndText()
 		if !ok {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/locale"
 )
 
 // /audit 编号: who did what to a concern, and when.
@@ -14,7 +15,7 @@ var audit = Command{
 	Roles: []concern.Role{concern.RoleStaff, concern.RoleAdmin},
 	Help:  []Line{{concern.RoleStaff, "help_audit"}},
 	Menu:  "menu_cmd_audit",
-	Keys:  []string{"usage_audit", "audit_none", "audit_head", "audit_line", "audit_system"},
+	Keys:  []locale.Key{"usage_audit", "audit_none", "audit_head", "audit_line", "audit_system"},
 	Run: func(ctx context.Context, c *Call) error {
 		if !c.oneID() {
 			return nil
@@ -42,8 +43,8 @@ var audit = Command{
 }
 
 func (c *Call) action(a string) string {
-	if _, ok := c.reg.cat["action_"+a]; ok {
-		return c.t("action_" + a)
+	if key := locale.Key("action_" + a); c.reg.cat.Has(key) {
+		return c.t(key)
 	}
 	return a
 }
@@ -66,7 +67,7 @@ func (c *Call) auditDetail(e concern.AuditEntry) string {
 		}
 	case "file":
 		if cp := concern.Capacity(e.Detail); cp == concern.Verbatim || cp == concern.Paraphrase {
-			return c.t("capacity_" + e.Detail)
+			return c.t(locale.Key("capacity_" + e.Detail))
 		}
 	}
 	return e.Detail

@@ -7,6 +7,7 @@ import (
 	"github.com/minyi-project/minyi/cases"
 	"github.com/minyi-project/minyi/concern"
 	"github.com/minyi-project/minyi/flows"
+	"github.com/minyi-project/minyi/locale"
 )
 
 // Call is one run of a command: who asked, what they typed after it, and the
@@ -25,7 +26,9 @@ type Call struct {
 }
 
 // t words a catalog message in the caller's language.
-func (c *Call) t(key string, args ...string) string { return c.reg.cat.Render(c.Lang, key, args...) }
+func (c *Call) t(key locale.Key, args ...string) string {
+	return c.reg.cat.Render(c.Lang, key, args...)
+}
 
 func (c *Call) say(text string, inline ...[]flows.Button) {
 	c.result.Messages = append(c.result.Messages, flows.Message{Text: text, Inline: inline})
@@ -48,7 +51,7 @@ func (c *Call) toast(text string) {
 func (c *Call) stale() { c.toast(c.t("button_stale")) }
 
 // usage says how the command is called.
-func (c *Call) usage() { c.say(c.t("usage", "usage", c.t("usage_"+c.cmd.Name))) }
+func (c *Call) usage() { c.say(c.t("usage", "usage", c.t(locale.Key("usage_"+c.cmd.Name)))) }
 
 // args are the words of the line.
 func (c *Call) args() []string { return strings.Fields(c.Line) }
@@ -129,7 +132,7 @@ func (c *Call) refused(r *cases.Refusal) {
 	if id == "" {
 		id = c.ID
 	}
-	c.say(c.t(string(r.Reason), "id", id, "other", r.Other,
+	c.say(c.t(locale.Key(r.Reason), "id", id, "other", r.Other,
 		"status", orValue(r.Status.Label(c.Lang), r.Value, r.Status == ""), "level", r.Value, "code", r.Value,
 		"from", r.From.Label(c.Lang), "to", r.To.Label(c.Lang), "allowed", c.statuses(r.Allowed)))
 }
@@ -151,7 +154,7 @@ func orDash(s string) string {
 // changed says a concern was changed, and whether whoever reported it was told.
 func (c *Call) changed(ch cases.Change) {
 	r := ch.Report
-	key := "changed_notified"
+	key := locale.Key("changed_notified")
 	switch {
 	case !ch.Notified:
 		key = "changed_unnotified"

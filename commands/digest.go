@@ -9,6 +9,7 @@ import (
 	"github.com/minyi-project/minyi/cases"
 	"github.com/minyi-project/minyi/concern"
 	"github.com/minyi-project/minyi/flows"
+	"github.com/minyi-project/minyi/locale"
 	"github.com/minyi-project/minyi/period"
 )
 
@@ -22,7 +23,7 @@ var digestCmd = Command{
 	Roles: []concern.Role{concern.RoleStaff, concern.RoleAdmin},
 	Help:  []Line{{concern.RoleStaff, "help_digest"}},
 	Menu:  "menu_cmd_digest",
-	Keys: []string{"usage_digest", "bad_period", "period_bad_date", "period_bad_days", "period_reversed", "period_too_long",
+	Keys: []locale.Key{"usage_digest", "bad_period", "period_bad_date", "period_bad_days", "period_reversed", "period_too_long",
 		"period_future", "digest_brief", "digest_workbook", "digest_workbook_too_big"},
 	Run: func(ctx context.Context, c *Call) error {
 		var req cases.DigestRequest
@@ -77,5 +78,5 @@ func (c *Call) periodProblem(err error) string {
 	if !errors.As(err, &perr) {
 		return err.Error()
 	}
-	return c.t("period_"+string(perr.Problem), "input", perr.Input, "max", strconv.Itoa(period.MaxDays))
+	return c.t(locale.Key("period_"+string(perr.Problem)), "input", perr.Input, "max", strconv.Itoa(period.MaxDays))
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/minyi-project/minyi/cases"
 	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/locale"
 )
 
 // /dup 编号 重复于的编号: mark a concern as a repeat of another.
@@ -13,7 +14,7 @@ var dup = Command{
 	Roles: []concern.Role{concern.RoleStaff, concern.RoleAdmin},
 	Help:  []Line{{concern.RoleStaff, "help_dup"}},
 	Menu:  "menu_cmd_dup",
-	Keys:  []string{"usage_dup", "changed_notified", "changed_unnotified", "changed_notified_filed"},
+	Keys:  []locale.Key{"usage_dup", "changed_notified", "changed_unnotified", "changed_notified_filed"},
 	Run: func(ctx context.Context, c *Call) error {
 		args := c.args()
 		if len(args) != 2 {

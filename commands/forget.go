@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/minyi-project/minyi/flows"
+	"github.com/minyi-project/minyi/locale"
 )
 
 // /forget: erase the sender's personal data from their concerns, once they
@@ -13,7 +14,7 @@ var forget = Command{
 	Name:   "forget",
 	Button: "g",
 	Menu:   "menu_cmd_forget",
-	Keys:   []string{"usage_forget", "forget_ask", "forget_yes", "forget_no", "forget_kept", "forgotten"},
+	Keys:   []locale.Key{"usage_forget", "forget_ask", "forget_yes", "forget_no", "forget_kept", "forgotten"},
 	Run: func(ctx context.Context, c *Call) error {
 		if c.In.Kind != flows.InputButton {
 			if len(c.args()) != 0 {

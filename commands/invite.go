@@ -7,6 +7,7 @@ import (
 
 	"github.com/minyi-project/minyi/cases"
 	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/locale"
 )
 
 // /invite grid 社区/网格, /invite staff (admins), /invite cancel 邀请码 (admins):
@@ -16,7 +17,7 @@ var invite = Command{
 	Roles: []concern.Role{concern.RoleStaff, concern.RoleAdmin},
 	Help:  []Line{{concern.RoleStaff, "help_invite_grid"}, {concern.RoleAdmin, "help_invite_staff"}},
 	Menu:  "menu_cmd_invite",
-	Keys:  []string{"usage_invite", "bad_grid", "invite_made", "invite_cancelled"},
+	Keys:  []locale.Key{"usage_invite", "bad_grid", "invite_made", "invite_cancelled"},
 	Run: func(ctx context.Context, c *Call) error {
 		args := c.args()
 		var spec cases.InviteSpec

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/locale"
 )
 
 // /invites: the outstanding invite codes, for admins.
@@ -14,7 +15,7 @@ var invites = Command{
 	Roles: []concern.Role{concern.RoleAdmin},
 	Help:  []Line{{concern.RoleAdmin, "help_invites"}, {concern.RoleAdmin, "help_invite_cancel"}}, // /invite cancel is read beside the list
 	Menu:  "menu_cmd_invites",
-	Keys:  []string{"usage_invites", "invites_none", "invites_head", "invites_line"},
+	Keys:  []locale.Key{"usage_invites", "invites_none", "invites_head", "invites_line"},
 	Run: func(ctx context.Context, c *Call) error {
 		if len(c.args()) != 0 {
 			c.usage()

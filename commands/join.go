@@ -1,11 +1,15 @@
 package commands
 
-import "context"
+import (
+	"context"
+
+	"github.com/minyi-project/minyi/locale"
+)
 
 // /join 邀请码: take the role an invite code gives.
 var join = Command{
 	Name: "join",
-	Keys: []string{"usage_join", "joined"},
+	Keys: []locale.Key{"usage_join", "joined"},
 	Run: func(ctx context.Context, c *Call) error {
 		args := c.args()
 		if len(args) != 1 {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/minyi-project/minyi/cases"
 	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/locale"
 )
 
 // /level 编号 urgent|utility|general|complex: a concern's service level, and so its deadline.
@@ -13,7 +14,7 @@ var level = Command{
 	Roles: []concern.Role{concern.RoleStaff, concern.RoleAdmin},
 	Help:  []Line{{concern.RoleStaff, "help_level"}},
 	Menu:  "menu_cmd_level",
-	Keys:  []string{"usage_level", "level_changed"},
+	Keys:  []locale.Key{"usage_level", "level_changed"},
 	Run: func(ctx context.Context, c *Call) error {
 		args := c.args()
 		if len(args) != 2 {

@@ -8,6 +8,7 @@ import (
 	"github.com/minyi-project/minyi/cases"
 	"github.com/minyi-project/minyi/concern"
 	"github.com/minyi-project/minyi/flows"
+	"github.com/minyi-project/minyi/locale"
 )
 
 // listShown is how many concerns a page of /list holds.
@@ -22,7 +23,7 @@ var list = Command{
 	Button: "p",
 	Help:   []Line{{concern.RoleStaff, "help_list"}},
 	Menu:   "menu_cmd_list",
-	Keys:   []string{"usage_list", "list_head", "list_line", "list_none", "list_all", "list_prev", "list_next", "list_bad_page", "list_past"},
+	Keys:   []locale.Key{"usage_list", "list_head", "list_line", "list_none", "list_all", "list_prev", "list_next", "list_bad_page", "list_past"},
 	Run: func(ctx context.Context, c *Call) error {
 		q, ok := c.listQuery()
 		if !ok {

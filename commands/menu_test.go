@@ -7,6 +7,7 @@ import (
 
 	"github.com/minyi-project/minyi/concern"
 	"github.com/minyi-project/minyi/flows"
+	"github.com/minyi-project/minyi/locale"
 )
 
 // Every command a role's menu offers is one the role may run, with a description
@@ -22,7 +23,7 @@ func TestMenusOfferOnlyWhatTheRoleMayDo(t *testing.T) {
 				t.Errorf("%s: command %q is not a Telegram command name, or comes twice", role, c.Command)
 			}
 			seen[c.Command] = true
-			for _, lang := range flows.Languages {
+			for _, lang := range locale.Languages {
 				if d := c.Description[lang]; d == "" || len([]rune(d)) > 256 {
 					t.Errorf("%s /%s: %s description %q (1–256 characters)", role, c.Command, lang, d)
 				}

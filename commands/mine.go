@@ -5,6 +5,7 @@ import (
 
 	"github.com/minyi-project/minyi/concern"
 	"github.com/minyi-project/minyi/flows"
+	"github.com/minyi-project/minyi/locale"
 )
 
 // /mine, for a grid worker: the concerns they filed for residents. (For
@@ -14,7 +15,7 @@ var mine = Command{
 	Roles: []concern.Role{concern.RoleGrid},
 	Help:  []Line{{concern.RoleGrid, "help_mine"}},
 	Menu:  "menu_cmd_mine",
-	Keys:  []string{"usage_mine", "filed_none", "filed_head"},
+	Keys:  []locale.Key{"usage_mine", "filed_none", "filed_head"},
 	Run: func(ctx context.Context, c *Call) error {
 		if len(c.args()) != 0 {
 			c.usage()

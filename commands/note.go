@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/locale"
 )
 
 // /note 编号 内容: an internal note on a concern's history, for staff only.
@@ -12,7 +13,7 @@ var note = Command{
 	Roles: []concern.Role{concern.RoleStaff, concern.RoleAdmin},
 	Help:  []Line{{concern.RoleStaff, "help_note"}},
 	Menu:  "menu_cmd_note",
-	Keys:  []string{"usage_note", "noted"},
+	Keys:  []locale.Key{"usage_note", "noted"},
 	Run: func(ctx context.Context, c *Call) error {
 		text, ok := c.idAndText()
 		if !ok {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/locale"
 )
 
 // overdueShown is how many overdue concerns /overdue lists.
@@ -17,7 +18,7 @@ var overdue = Command{
 	Roles: []concern.Role{concern.RoleStaff, concern.RoleAdmin},
 	Help:  []Line{{concern.RoleStaff, "help_overdue"}},
 	Menu:  "menu_cmd_overdue",
-	Keys:  []string{"usage_overdue", "overdue_none", "overdue_head", "overdue_line"},
+	Keys:  []locale.Key{"usage_overdue", "overdue_none", "overdue_head", "overdue_line"},
 	Run: func(ctx context.Context, c *Call) error {
 		if len(c.args()) != 0 {
 			c.usage()

@@ -5,13 +5,14 @@ import (
 	"strings"
 
 	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/locale"
 )
 
 // A reporter's rating of a closed concern (button r:ID:RATING); 不满意 reopens it.
 var rate = Command{
 	Name:   "rate",
 	Button: "r",
-	Keys:   []string{"rated", "rated_reopened"},
+	Keys:   []locale.Key{"rated", "rated_reopened"},
 	Run: func(ctx context.Context, c *Call) error {
 		id, word, _ := strings.Cut(c.Line, ":")
 		rating := concern.Rating(word)

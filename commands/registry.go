@@ -3,7 +3,7 @@
 // parser, the call on the case service and the renderer of what it answers.
 // All lists them; help, the per-role menus, /help, the group chat's rules and
 // the access test derive from that list. Adding a command is a file, a line in
-// All and its sentences in the catalog (flows/defs/messages.yaml).
+// All and its sentences in the catalog (locale/messages.yaml).
 package commands
 
 import (
@@ -18,6 +18,7 @@ import (
 	"github.com/minyi-project/minyi/concern"
 	"github.com/minyi-project/minyi/digest"
 	"github.com/minyi-project/minyi/flows"
+	"github.com/minyi-project/minyi/locale"
 )
 
 // Command is one chat command.
@@ -31,9 +32,9 @@ type Command struct {
 	// Help are its lines in help, each in the section of a role; Menu is the
 	// catalog key of its menu entry (empty: none).
 	Help []Line
-	Menu string
+	Menu locale.Key
 	// Keys are the catalog keys it words its answers with, checked at start.
-	Keys []string
+	Keys []locale.Key
 	// Run parses c.Line, calls the case service and says what it answered.
 	Run func(ctx context.Context, c *Call) error
 }
@@ -41,7 +42,7 @@ type Command struct {
 // Line is a command's line in the help of a role.
 type Line struct {
 	For concern.Role
-	Key string
+	Key locale.Key
 }
 
 // All are the commands, in the order help lists them.
@@ -91,7 +92,7 @@ type Service interface {
 type Registry struct {
 	cmds     []Command
 	svc      Service
-	cat      flows.Catalog
+	cat      locale.Catalog
 	loc      *time.Location
 	grids    []string
 	log      *slog.Logger
@@ -110,7 +111,7 @@ func WithCommands(cmds ...Command) Option { return func(r *Registry) { r.cmds = 
 
 // New makes the registry over svc, wording its answers from cat. It refuses
 // commands that clash, or that word anything with a key missing from the catalog.
-func New(svc Service, cat flows.Catalog, opts ...Option) (*Registry, error) {
+func New(svc Service, cat locale.Catalog, opts ...Option) (*Registry, error) {
 	r := &Registry{cmds: All(), svc: svc, cat: cat, loc: time.UTC, log: slog.Default(),
 		byName: map[string]*Command{}, byButton: map[string]*Command{}}
 	for _, o := range opts {
@@ -137,7 +138,7 @@ func New(svc Service, cat flows.Catalog, opts ...Option) (*Registry, error) {
 			keys = append(keys, c.Menu)
 		}
 		for _, k := range append(keys, commonKeys...) {
-			for _, lang := range flows.Languages {
+			for _, lang := range locale.Languages {
 				if cat[k][lang] == "" {
 					errs = append(errs, fmt.Errorf("command %q: catalog has no %s wording of %q", c.Name, lang, k))
 				}
@@ -145,7 +146,7 @@ func New(svc Service, cat flows.Catalog, opts ...Option) (*Registry, error) {
 		}
 	}
 	for _, reason := range cases.Reasons {
-		if _, ok := cat[string(reason)]; !ok {
+		if !cat.Has(locale.Key(reason)) {
 			errs = append(errs, fmt.Errorf("catalog has no message for the refusal %q", reason))
 		}
 	}
@@ -153,7 +154,7 @@ func New(svc Service, cat flows.Catalog, opts ...Option) (*Registry, error) {
 }
 
 // commonKeys are what every command may say (Call).
-var commonKeys = []string{"usage", "bad_id", "command_failed", "button_stale", "staff_only_button", "none", "list_sep"}
+var commonKeys = []locale.Key{"usage", "bad_id", "command_failed", "button_stale", "staff_only_button", "none", "list_sep"}
 
 // Allows reports whether role may type /name; in the staff group chat only
 // staff and admins may, and only their commands.

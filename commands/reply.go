@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/locale"
 )
 
 // /reply 编号 内容: answer whoever reported a concern, in their chat.
@@ -12,7 +13,7 @@ var reply = Command{
 	Roles: []concern.Role{concern.RoleStaff, concern.RoleAdmin},
 	Help:  []Line{{concern.RoleStaff, "help_reply"}},
 	Menu:  "menu_cmd_reply",
-	Keys:  []string{"usage_reply", "replied", "replied_nobody"},
+	Keys:  []locale.Key{"usage_reply", "replied", "replied_nobody"},
 	Run: func(ctx context.Context, c *Call) error {
 		text, ok := c.idAndText()
 		if !ok {

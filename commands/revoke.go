@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/locale"
 )
 
 // /revoke 用户编号: take a member's role away, and their invite codes (admins).
@@ -13,7 +14,7 @@ var revoke = Command{
 	Roles: []concern.Role{concern.RoleAdmin},
 	Help:  []Line{{concern.RoleAdmin, "help_revoke"}},
 	Menu:  "menu_cmd_revoke",
-	Keys:  []string{"usage_revoke", "bad_user", "revoked"},
+	Keys:  []locale.Key{"usage_revoke", "bad_user", "revoked"},
 	Run: func(ctx context.Context, c *Call) error {
 		args := c.args()
 		if len(args) != 1 {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/locale"
 )
 
 // /show 编号: a concern in full, for staff.
@@ -14,7 +15,7 @@ var show = Command{
 	Roles: []concern.Role{concern.RoleStaff, concern.RoleAdmin},
 	Help:  []Line{{concern.RoleStaff, "help_show"}},
 	Menu:  "menu_cmd_show",
-	Keys: []string{"usage_show", "anonymous", "card_head", "card_received", "card_filed", "card_forgotten", "card_reporter",
+	Keys: []locale.Key{"usage_show", "anonymous", "card_head", "card_received", "card_filed", "card_forgotten", "card_reporter",
 		"card_place", "card_tags", "mine_untagged", "card_urgent", "card_ack", "card_sensitive", "card_late", "card_deadline",
 		"card_unit", "card_dup", "card_text", "card_photos", "card_rating", "card_history"},
 	Run: func(ctx context.Context, c *Call) error {
@@ -45,7 +46,7 @@ func (c *Call) card(r *concern.Report) string {
 			resident += " " + r.ResidentPhone
 		}
 		lines = append(lines, t("card_filed", "worker", r.FiledByName, "id", strconv.FormatInt(r.FiledBy, 10),
-			"capacity", t("capacity_"+string(r.Capacity)), "resident", resident, "heard", t("heard_"+r.HeardWhen)))
+			"capacity", t(locale.Key("capacity_"+string(r.Capacity))), "resident", resident, "heard", t(locale.Key("heard_"+r.HeardWhen))))
 	case r.Forgotten:
 		lines = append(lines, t("card_forgotten"))
 	case r.ReporterID == 0:

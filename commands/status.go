@@ -6,6 +6,7 @@ import (
 
 	"github.com/minyi-project/minyi/cases"
 	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/locale"
 )
 
 // /status 编号 状态 [说明]: move a concern on; closing and rejecting need words
@@ -14,7 +15,7 @@ var status = Command{
 	Name:  "status",
 	Roles: []concern.Role{concern.RoleStaff, concern.RoleAdmin},
 	Help:  []Line{{concern.RoleStaff, "help_status"}},
-	Keys:  []string{"usage_status", "bad_status", "reason_required", "note_required", "changed_notified", "changed_unnotified", "changed_notified_filed"},
+	Keys:  []locale.Key{"usage_status", "bad_status", "reason_required", "note_required", "changed_notified", "changed_unnotified", "changed_notified_filed"},
 	Run: func(ctx context.Context, c *Call) error {
 		text, ok := c.idAndText()
 		if !ok {

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/locale"
 )
 
 // /whoami: the sender's role and user id, and what they may do.
@@ -12,7 +13,7 @@ var whoami = Command{
 	Name: "whoami",
 	Help: []Line{{concern.RoleGrid, "help_whoami"}},
 	Menu: "menu_cmd_whoami",
-	Keys: []string{"usage_whoami", "whoami", "whoami_grid"},
+	Keys: []locale.Key{"usage_whoami", "whoami", "whoami_grid"},
 	Run: func(ctx context.Context, c *Call) error {
 		if len(c.args()) != 0 {
 			c.usage()

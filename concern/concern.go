@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/minyi-project/minyi/locale"
 )
 
 // Channel names where a concern came in.
@@ -31,29 +33,15 @@ const (
 	StatusDuplicate   Status = "duplicate"
 )
 
-var statusLabels = map[Status][2]string{
-	StatusReceived:    {"待受理", "received"},
-	StatusAccepted:    {"已受理", "accepted"},
-	StatusTransferred: {"已转办", "referred"},
-	StatusInProgress:  {"办理中", "in progress"},
-	StatusClosed:      {"已办结", "closed"},
-	StatusRejected:    {"不予受理", "not accepted"},
-	StatusDuplicate:   {"重复", "duplicate"},
-}
+// Statuses are every status, in the order of handling.
+var Statuses = []Status{StatusReceived, StatusAccepted, StatusTransferred, StatusInProgress, StatusClosed, StatusRejected, StatusDuplicate}
 
 // Label is the status as shown to people, in zh or en.
-func (s Status) Label(lang string) string { return label(statusLabels, s, lang) }
+func (s Status) Label(lang string) string { return label("status_", s, lang) }
 
-// label looks a name up in a table of {Chinese, English} wordings.
-func label[K ~string](table map[K][2]string, k K, lang string) string {
-	v, ok := table[k]
-	switch {
-	case !ok:
-		return string(k)
-	case lang == "en":
-		return v[1]
-	}
-	return v[0]
+// label words a code by the catalog's key prefix+code, or leaves it as it is.
+func label[K ~string](prefix string, k K, lang string) string {
+	return locale.Default().Label(lang, locale.Key(prefix+string(k)), string(k))
 }
 
 // Location is a point shared from a phone.
@@ -173,13 +161,8 @@ const (
 // Levels lists the service levels.
 var Levels = []Level{LevelUrgent, LevelUtility, LevelGeneral, LevelComplex}
 
-var levelLabels = map[Level][2]string{
-	LevelUrgent: {"紧急", "urgent"}, LevelUtility: {"水电气暖", "utilities"},
-	LevelGeneral: {"一般", "general"}, LevelComplex: {"复杂", "complex"},
-}
-
 // Label is the level as shown to people.
-func (l Level) Label(lang string) string { return label(levelLabels, l, lang) }
+func (l Level) Label(lang string) string { return label("level_", l, lang) }
 
 // Rating is the reporter's verdict on how a closed concern was handled.
 type Rating string
@@ -191,12 +174,8 @@ const (
 	Unsatisfied     Rating = "unsatisfied"
 )
 
-var ratingLabels = map[Rating][2]string{
-	Satisfied: {"满意", "satisfied"}, FairlySatisfied: {"基本满意", "fairly satisfied"}, Unsatisfied: {"不满意", "unsatisfied"},
-}
-
 // Label is the rating as shown to people.
-func (r Rating) Label(lang string) string { return label(ratingLabels, r, lang) }
+func (r Rating) Label(lang string) string { return label("rating_", r, lang) }
 
 // Finished reports whether a status ends the handling (no deadline runs).
 func (s Status) Finished() bool {
@@ -215,8 +194,8 @@ func (r *Report) Changed(input string) bool {
 
 // ParseStatus reads a status from its Chinese label or English name.
 func ParseStatus(s string) (Status, bool) {
-	for st, l := range statusLabels {
-		if s == string(st) || s == l[0] || strings.EqualFold(s, l[1]) {
+	for _, st := range Statuses {
+		if s == string(st) || s == st.Label("zh") || strings.EqualFold(s, st.Label("en")) {
 			return st, true
 		}
 	}
@@ -237,13 +216,8 @@ const (
 // Roles are every role, from least to most.
 var Roles = []Role{RoleResident, RoleGrid, RoleStaff, RoleAdmin}
 
-var roleLabels = map[Role][2]string{
-	RoleResident: {"居民", "resident"}, RoleGrid: {"网格员", "grid worker"},
-	RoleStaff: {"工作人员", "staff"}, RoleAdmin: {"管理员", "admin"},
-}
-
 // Label is the role as shown to people.
-func (r Role) Label(lang string) string { return label(roleLabels, r, lang) }
+func (r Role) Label(lang string) string { return label("role_", r, lang) }
 
 // MayHandle reports whether someone of role r may see and handle concern c in
 // full: staff and admins may, except that a sensitive concern is for admins only.

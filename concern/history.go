@@ -2,6 +2,8 @@ package concern
 
 import (
 	"strings"
+
+	"github.com/minyi-project/minyi/locale"
 )
 
 // What a step of a concern's history did, kept as a code and its arguments so
@@ -20,15 +22,12 @@ const (
 // ByRating is who made a step the reporter's rating made.
 const ByRating = "rating"
 
-var historyWords = map[string][2]string{
-	HistAssigned:  {"转交 %s", "transferred to %s"},
-	HistDuplicate: {"与 %s 重复", "duplicate of %s"},
-	HistLevel:     {"时限调整为%s", "time limit set to %s"},
-	HistReopened:  {"群众不满意，重新办理", "the reporter was not satisfied: handled again"},
-	HistNote:      {"内部备注", "internal note"},
-	HistReplied:   {"答复反映人", "replied to the reporter"},
-	ByRating:      {"居民评价", "the reporter's rating"},
-}
+// Sentences a step was written as before steps had codes (the stored format,
+// whatever the catalog's wording is now).
+const (
+	legacyReopened = "群众不满意，重新办理"
+	legacyRating   = "居民评价"
+)
 
 // Words are what the step did, in lang, and the note written with it (as
 // written: staff's own words are not translated).
@@ -40,18 +39,16 @@ func (h StatusChange) Words(lang string) (did, note string) {
 	if code == "" {
 		return "", note
 	}
-	w := historyWords[code][0]
-	if lang == "en" {
-		w = historyWords[code][1]
+	cat, key := locale.Default(), locale.Key("hist_"+code)
+	if !cat.Has(key) {
+		return "", note
 	}
 	if code == HistLevel && len(args) == 1 {
 		args = []string{Level(args[0]).Label(lang)}
 	}
-	if strings.Contains(w, "%s") {
-		if len(args) == 0 {
-			return "", note
-		}
-		w = strings.Replace(w, "%s", args[0], 1)
+	w := cat.Render(lang, key, "arg", strings.Join(args, " "))
+	if strings.Contains(cat[key].In(lang), "{arg}") && len(args) == 0 {
+		return "", note
 	}
 	return w, note
 }
@@ -64,41 +61,32 @@ func (h StatusChange) Text(lang string) string {
 		return note
 	case note == "":
 		return did
-	case lang == "en":
-		return did + "; " + note
 	}
-	return did + "；" + note
+	return did + locale.Default().Render(lang, "hist_note_sep") + note
 }
 
 // ByLabel is who made the step, in lang: a role and a name or user id, the
 // reporter's rating, or the channel a concern came in by.
 func (h StatusChange) ByLabel(lang string) string {
-	if h.By == ByRating || h.By == historyWords[ByRating][0] {
-		return historyWords[ByRating][langIndex(lang)]
+	if h.By == ByRating || h.By == legacyRating {
+		return locale.Default().Render(lang, "hist_"+ByRating)
 	}
 	head, rest, ok := strings.Cut(h.By, " ")
 	if !ok {
 		return h.By
 	}
-	for r, l := range roleLabels {
-		if head == string(r) || head == l[0] {
+	for _, r := range Roles {
+		if head == string(r) || head == r.Label("zh") {
 			return r.Label(lang) + " " + rest
 		}
 	}
 	return h.By
 }
 
-func langIndex(lang string) int {
-	if lang == "en" {
-		return 1
-	}
-	return 0
-}
-
 // legacyStep reads a step written as a Chinese sentence before steps had codes.
 func legacyStep(note string) (code string, args []string, rest string) {
 	switch {
-	case note == historyWords[HistReopened][0]:
+	case note == legacyReopened:
 		return HistReopened, nil, ""
 	case strings.HasPrefix(note, "转交 "):
 		return HistAssigned, []string{strings.TrimPrefix(note, "转交 ")}, ""

@@ -8,25 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/minyi-project/minyi/locale"
 	"github.com/minyi-project/minyi/tghtml"
 )
-
-// briefWords are the brief's headings, {Chinese, English}.
-var briefWords = map[string][2]string{
-	"by_sector":   {"分领域诉求数", "Concerns by sector"},
-	"trend":       {"近14天各领域走势", "Each sector over the last 14 days"},
-	"by_place":    {"分社区诉求数", "Concerns by community"},
-	"grids":       {"分网格", "By grid"},
-	"topics":      {"分类别", "By topic"},
-	"name":        {"名称", "Name"},
-	"count":       {"件数", "Count"},
-	"before":      {"前7日日均", "Daily avg., 7 days before"},
-	"change":      {"变化", "Change"},
-	"flags":       {"紧急、敏感与待人工核定", "Urgent, sensitive, awaiting a person"},
-	"overdue":     {"超期未办结", "Overdue"},
-	"generated":   {"生成时间", "Generated"},
-	"masked_note": {"本简报中的摘录已隐去电话、证件号码和姓名。", "Excerpts in this brief have phone numbers, ID numbers and names removed."},
-}
 
 // noEmoji drops pictographs, which print as empty boxes where no emoji font is installed.
 func noEmoji(s string) string {
@@ -38,22 +22,15 @@ func noEmoji(s string) string {
 	}, s))
 }
 
-func bw(lang, key string) string {
-	if lang == "en" {
-		return briefWords[key][1]
-	}
-	return briefWords[key][0]
-}
+// bw is a heading of the brief in lang (the catalog's brief_ messages).
+func bw(lang, key string) string { return locale.Default().Render(lang, locale.Key("brief_"+key)) }
 
 // HTML renders a printable brief: one page per section, charts as inline SVG, no
 // scripts and no fonts from elsewhere, legible in black and white.
 func (d *Digest) HTML(lang string, loc *time.Location) []byte {
 	e := func(s string) string { return html.EscapeString(noEmoji(s)) }
 	var b strings.Builder
-	htmlLang := "zh-CN"
-	if lang == "en" {
-		htmlLang = "en"
-	}
+	htmlLang := bw(lang, "html_lang")
 	fmt.Fprintf(&b, `<!doctype html>
 <html lang="%s"><head><meta charset="utf-8"><title>%s</title>
 <style>

@@ -9,59 +9,14 @@ import (
 	"time"
 	"unicode/utf16"
 
+	"github.com/minyi-project/minyi/locale"
 	"github.com/minyi-project/minyi/tghtml"
 )
 
-// words are the digest's own wording, {Chinese, English}.
-var words = map[string][2]string{
-	"title_day":     {"📊 民意日报 · %s", "📊 Daily digest · %s"},
-	"title_range":   {"📊 民意汇总 · %s 至 %s", "📊 Digest · %s to %s"},
-	"late":          {"（补发：错过了原定发送时间）", "(sent late: the scheduled time was missed)"},
-	"mismatch":      {"⚠️ 对账不符：期间受理 %d 件，本报统计 %d 件。缺少：%s", "⚠️ Counts differ: %d accepted in the period, %d counted here. Missing: %s"},
-	"s_overview":    {"一、总体情况", "1. Overview"},
-	"overview":      {"收到诉求 %d 件（居民直接反映 %d，网格员代为反映 %d）；已办结 %d，不予受理 %d，重复 %d，未办结 %d，其中超期 %d。", "%d concerns received (%d from residents, %d filed by grid workers); %d closed, %d not accepted, %d duplicates, %d open, of which %d overdue."},
-	"rates":         {"响应率 %s，解决率 %s，满意率 %s。", "Response rate %s, resolution rate %s, satisfaction rate %s."},
-	"s_sector":      {"二、分领域（较前7日日均）", "2. By sector (against the daily average of the 7 days before)"},
-	"s_topic":       {"三、分类别", "3. By topic"},
-	"s_place":       {"四、分社区与网格", "4. By community and grid"},
-	"rising":        {"增长最快：%s", "Rising fastest: %s"},
-	"s_groups":      {"五、共性问题", "5. Shared problems"},
-	"no_groups":     {"本期没有发现相似诉求集中的情况。", "No group of similar concerns this period."},
-	"group":         {"%d. %d 件 · %s · %s%s", "%d. %d concerns · %s · %s%s"},
-	"recurring":     {" · 🔁 前7日中有%d天出现", " · 🔁 seen on %d of the 7 days before"},
-	"s_flags":       {"六、紧急、敏感与待人工核定", "6. Urgent, sensitive, and awaiting a person"},
-	"urgent_none":   {"紧急：无", "Urgent: none"},
-	"ack_times":     {"⏱ 紧急提醒确认用时：中位 %s，最长 %s（已确认 %d 件，尚未确认 %d 件）", "⏱ Time to acknowledge urgent alerts: median %s, worst %s (%d acknowledged, %d not yet)"},
-	"ack_none":      {"⏱ 紧急提醒尚无人确认（%d 件）", "⏱ No urgent alert acknowledged yet (%d waiting)"},
-	"dur_sec":       {"%d秒", "%d s"},
-	"dur_min":       {"%d分钟", "%d min"},
-	"dur_hour":      {"%d小时%d分钟", "%d h %d min"},
-	"sensitive_hdr": {"🔒 敏感事项（限管理员处理）：%s", "🔒 Sensitive (admins only): %s"},
-	"unsure_hdr":    {"待人工核定（%d 件）：%s", "Awaiting a person (%d): %s"},
-	"s_overdue":     {"七、超期未办结（共 %d 件）", "7. Overdue (%d in all)"},
-	"overdue_none":  {"目前没有超期未办结的诉求。", "Nothing is overdue."},
-	"overdue_line":  {"%s · 截止 %s · %s · %s", "%s · due %s · %s · %s"},
-	"reconciled":    {"对账：期间受理 %d 件 = 本报统计 %d 件 ✔", "Reconciliation: %d accepted in the period = %d counted here ✔"},
-	"unreconciled":  {"对账：期间受理 %d 件 ≠ 本报统计 %d 件", "Reconciliation: %d accepted in the period ≠ %d counted here"},
-	"s_summary":     {"摘要", "Summary"},
-	"summary_fail":  {"（AI 摘要生成失败，本期未附摘要。）", "(The AI summary could not be written this time.)"},
-	"none":          {"无", "none"},
-	"new":           {"新增", "new"},
-	"per_day":       {"%+.1f件/日", "%+.1f a day"},
-	"unit_none":     {"未转办", "not referred"},
-	"and_more":      {"等 %d 件", "and %d more"},
-	"untagged":      {"未分类", "untagged"},
-}
-
+// w is the digest's own wording of key in lang (the catalog's dg_ messages),
+// fmt's verbs filled from args.
 func w(lang, key string, args ...any) string {
-	v := words[key][0]
-	if lang == "en" {
-		v = words[key][1]
-	}
-	if len(args) == 0 {
-		return v
-	}
-	return fmt.Sprintf(v, args...)
+	return locale.Default().Printf(lang, locale.Key("dg_"+key), args...)
 }
 
 // seconds words a delay: seconds under a minute, then minutes, then hours and minutes.

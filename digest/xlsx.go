@@ -3,59 +3,46 @@ package digest
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/xuri/excelize/v2"
 
 	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/locale"
 )
 
 // channelLabel names where a concern came in, as a reader of the workbook would.
 func channelLabel(ch, lang string) string {
-	switch {
-	case ch == concern.ChannelTelegram:
+	if ch == concern.ChannelTelegram {
 		return "Telegram"
-	case ch == concern.ChannelConsole && lang == "en":
-		return "console"
-	case ch == concern.ChannelConsole:
-		return "控制台"
 	}
-	return ch
-}
-
-var xlsxHeader = map[string][]any{
-	"zh": {"编号", "时间", "渠道", "代为反映", "社区", "网格", "领域", "类别", "二级类别", "紧急", "敏感", "时限类别", "状态", "承办单位", "评价", "内容（已隐去个人信息）"},
-	"en": {"ID", "Time", "Channel", "Filed by grid worker", "Community", "Grid", "Sector", "Topic", "Subtopic", "Urgent", "Sensitive", "Service level", "Status", "Unit", "Rating", "Text (personal data removed)"},
+	return locale.Default().Label(lang, locale.Key("channel_"+ch), ch)
 }
 
 // XLSX renders every concern of the period as a workbook row, and the breakdowns on a second sheet.
 func (d *Digest) XLSX(lang string, loc *time.Location) ([]byte, error) {
 	f := excelize.NewFile()
 	defer f.Close()
-	rowsSheet, sumSheet := "诉求明细", "汇总"
-	if lang == "en" {
-		rowsSheet, sumSheet = "Concerns", "Summary"
-	}
+	cat := locale.Default()
+	rowsSheet, sumSheet := cat.Render(lang, "xlsx_rows"), cat.Render(lang, "xlsx_summary")
 	f.SetSheetName("Sheet1", rowsSheet)
 	sw, err := f.NewStreamWriter(rowsSheet)
 	if err != nil {
 		return nil, err
 	}
-	header := xlsxHeader["zh"]
-	if lang == "en" {
-		header = xlsxHeader["en"]
+	var header []any
+	for _, col := range strings.Split(cat.Render(lang, "xlsx_columns"), "|") {
+		header = append(header, col)
 	}
 	if err := sw.SetRow("A1", header); err != nil {
 		return nil, err
 	}
 	yes := func(b bool) string {
-		switch {
-		case !b:
+		if !b {
 			return ""
-		case lang == "en":
-			return "yes"
 		}
-		return "是"
+		return cat.Render(lang, "xlsx_yes")
 	}
 	for i, r := range d.Rows {
 		cell, _ := excelize.CoordinatesToCellName(1, i+2)

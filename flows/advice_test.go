@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/minyi-project/minyi/locale"
 )
 
 // submitUrgent walks a resident through a report and returns the receipt the
@@ -88,7 +90,7 @@ func TestEveryAdviceIsFilled(t *testing.T) {
 		if hazard != "" && !m.hasAdvice(hazard) {
 			t.Errorf("%s has no advice of its own", hazard)
 		}
-		for _, lang := range Languages {
+		for _, lang := range locale.Languages {
 			r := &run{m: m, s: &Session{}, lang: lang}
 			got := r.advice(hazard)
 			if strings.ContainsAny(got, "{}") {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/locale"
 )
 
 // The engine's side of the typed commands: it knows their names and who may
@@ -60,7 +61,7 @@ func (r *run) commandResult(res *EffectResult) {
 // after staff's).
 func (m *Machine) RoleHelp(lang string, rl concern.Role) string {
 	section := func(rl concern.Role) string {
-		lines := []string{m.Text(lang, "help_head_"+string(rl))}
+		lines := []string{m.Text(lang, locale.Key("help_head_"+string(rl)))}
 		for _, d := range m.sorted() {
 			if d.Start.Help != nil && slices.Contains(d.Start.Roles, rl) {
 				lines = append(lines, d.Start.Help.In(lang))
@@ -87,7 +88,7 @@ func (m *Machine) RoleHelp(lang string, rl concern.Role) string {
 func (r *run) roleHelp() string { return r.m.RoleHelp(r.lang, role(r.in)) }
 
 // listConcerns renders a list of concerns with the menu.
-func (r *run) listConcerns(res *EffectResult, none, head string) {
+func (r *run) listConcerns(res *EffectResult, none, head locale.Key) {
 	if len(res.Concerns) == 0 {
 		r.menu(r.t(none))
 		return
@@ -97,8 +98,8 @@ func (r *run) listConcerns(res *EffectResult, none, head string) {
 
 // Summaries renders someone's own concerns, newest first, under the catalog's
 // head (with {n} shown of {total}), dates in loc.
-func Summaries(cat Catalog, lang string, loc *time.Location, head string, list []concern.Summary, total int) string {
-	t := func(key string, args ...string) string { return cat.Render(lang, key, args...) }
+func Summaries(cat locale.Catalog, lang string, loc *time.Location, head locale.Key, list []concern.Summary, total int) string {
+	t := func(key locale.Key, args ...string) string { return cat.Render(lang, key, args...) }
 	lines := []string{t(head, "n", strconv.Itoa(len(list)), "total", strconv.Itoa(max(total, len(list))))}
 	for _, c := range list {
 		topic := t("mine_untagged")
@@ -126,7 +127,7 @@ func (r *run) duration(d time.Duration) string { return Duration(r.m.cat, r.lang
 
 // Duration words a delay for people: seconds under a minute, then whole
 // minutes, then hours and minutes.
-func Duration(cat Catalog, lang string, d time.Duration) string {
+func Duration(cat locale.Catalog, lang string, d time.Duration) string {
 	d = max(d, 0)
 	if d < time.Minute {
 		return cat.Render(lang, "dur_seconds", "n", strconv.Itoa(int(d.Round(time.Second)/time.Second)))

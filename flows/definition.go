@@ -14,24 +14,11 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/locale"
 )
 
 //go:embed defs/*.yaml
 var builtin embed.FS
-
-// Languages the bot speaks; the first is the default.
-var Languages = []string{"zh", "en"}
-
-// Text is one piece of wording in several languages, keyed by language code.
-type Text map[string]string
-
-// In returns the wording in lang, falling back to Chinese.
-func (t Text) In(lang string) string {
-	if v := t[lang]; v != "" {
-		return v
-	}
-	return t[Languages[0]]
-}
 
 // StepType is the kind of a step: what it asks for and accepts.
 type StepType string
@@ -48,10 +35,10 @@ const (
 
 // ChoiceOption is one answer of a choice step.
 type ChoiceOption struct {
-	Value string `yaml:"value"`
-	Label Text   `yaml:"label"`
+	Value string      `yaml:"value"`
+	Label locale.Text `yaml:"label"`
 	// Stop, when set, ends the flow with this message and submits nothing.
-	Stop Text `yaml:"stop"`
+	Stop locale.Text `yaml:"stop"`
 }
 
 // StepDef is one step of a flow.
@@ -61,10 +48,10 @@ type StepDef struct {
 	// Field names what the answer fills in the finished draft (text, photos, place, contact…).
 	Field string `yaml:"field"`
 	// Label names the step in the summary and the edit menu.
-	Label  Text `yaml:"label"`
-	Prompt Text `yaml:"prompt"`
+	Label  locale.Text `yaml:"label"`
+	Prompt locale.Text `yaml:"prompt"`
 	// Want says what the step accepts, for answering unexpected input.
-	Want Text `yaml:"want"`
+	Want locale.Text `yaml:"want"`
 	// MinLen and MaxLen bound a text answer, in characters.
 	MinLen    int            `yaml:"min_len"`
 	MaxLen    int            `yaml:"max_len"`
@@ -77,7 +64,7 @@ type StepDef struct {
 	Pattern   string `yaml:"pattern"`
 	Skippable bool   `yaml:"skippable"`
 	// SkipLabel names the skip button and a skipped answer (default 跳过 / 未填写).
-	SkipLabel Text `yaml:"skip_label"`
+	SkipLabel locale.Text `yaml:"skip_label"`
 	// Anonymous offers a contact step's "stay anonymous" answer.
 	Anonymous bool `yaml:"anonymous"`
 	// AddressMin and AddressMax bound a typed address at a location step.
@@ -87,9 +74,9 @@ type StepDef struct {
 
 // Definition is a flow: an ordered list of steps, held as data.
 type Definition struct {
-	ID      string `yaml:"id"`
-	Version int    `yaml:"version"`
-	Name    Text   `yaml:"name"`
+	ID      string      `yaml:"id"`
+	Version int         `yaml:"version"`
+	Name    locale.Text `yaml:"name"`
 	// Start says how the flow is started, Concern how its answers become a concern.
 	Start   Start      `yaml:"start"`
 	Concern ConcernMap `yaml:"concern"`
@@ -110,7 +97,7 @@ type Start struct {
 	// wrote as the first answer (at most one flow may).
 	FromText bool `yaml:"from_text"`
 	// Help is the flow's line in its roles' help.
-	Help Text `yaml:"help"`
+	Help locale.Text `yaml:"help"`
 	// OnDraft is what starting it does to a draft in progress: "ask" whether to
 	// abandon it (the default), or "drop" it, saying so.
 	OnDraft string `yaml:"on_draft"`
@@ -147,85 +134,48 @@ const (
 var attrs = []string{AttrText, AttrPhotos, AttrPlace, AttrContact, AttrConsent, AttrResidentName, AttrResidentPhone,
 	AttrCapacity, AttrHeard, AttrGrid}
 
-// Catalog holds the engine's own wording by key; {name} marks a placeholder.
-type Catalog map[string]Text
-
-// Render returns the wording of key in lang with placeholders filled from name/value pairs.
-func (c Catalog) Render(lang, key string, args ...string) string {
-	s := c[key].In(lang)
-	if len(args) == 0 {
-		return s
+// Builtin loads the embedded flow definitions and the catalog.
+func Builtin() ([]*Definition, locale.Catalog, error) {
+	cat, err := locale.Builtin()
+	if err != nil {
+		return nil, nil, fmt.Errorf("catalog: %w", err)
 	}
-	pairs := make([]string, 0, len(args))
-	for i := 0; i+1 < len(args); i += 2 {
-		pairs = append(pairs, "{"+args[i]+"}", args[i+1])
-	}
-	return strings.NewReplacer(pairs...).Replace(s)
+	defs, err := LoadFS(builtin, "defs")
+	return defs, cat, err
 }
 
-// Builtin loads the embedded flow definitions and catalog.
-func Builtin() ([]*Definition, Catalog, error) {
-	return LoadFS(builtin, "defs")
-}
-
-// LoadFS loads every flow definition (*.yaml except messages.yaml) and the catalog
-// (messages.yaml) from dir in fsys, validating them.
-func LoadFS(fsys fs.FS, dir string) ([]*Definition, Catalog, error) {
+// LoadFS loads and validates every flow definition (*.yaml) in dir of fsys.
+func LoadFS(fsys fs.FS, dir string) ([]*Definition, error) {
 	names, err := fs.Glob(fsys, path.Join(dir, "*.yaml"))
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	sort.Strings(names)
-	var (
-		defs []*Definition
-		cat  Catalog
-	)
+	var defs []*Definition
 	for _, name := range names {
 		raw, err := fs.ReadFile(fsys, name)
 		if err != nil {
-			return nil, nil, err
-		}
-		if path.Base(name) == "messages.yaml" {
-			if err := decodeStrict(raw, &cat); err != nil {
-				return nil, nil, fmt.Errorf("%s: %w", name, err)
-			}
-			if err := cat.validate(); err != nil {
-				return nil, nil, fmt.Errorf("%s: %w", name, err)
-			}
-			continue
+			return nil, err
 		}
 		var d Definition
 		if err := decodeStrict(raw, &d); err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", name, err)
+			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		if err := d.Validate(); err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", name, err)
+			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		defs = append(defs, &d)
 	}
-	if cat == nil {
-		return nil, nil, fmt.Errorf("%s: no messages.yaml", dir)
+	if len(defs) == 0 {
+		return nil, fmt.Errorf("%s: no flow definitions", dir)
 	}
-	return defs, cat, nil
+	return defs, nil
 }
 
 func decodeStrict(raw []byte, v any) error {
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
 	return dec.Decode(v)
-}
-
-func (c Catalog) validate() error {
-	var errs []error
-	for key, t := range c {
-		for _, l := range Languages {
-			if strings.TrimSpace(t[l]) == "" {
-				errs = append(errs, fmt.Errorf("message %q has no %s wording", key, l))
-			}
-		}
-	}
-	sortErrors(errs)
-	return errors.Join(errs...)
 }
 
 func sortErrors(errs []error) {
@@ -245,8 +195,8 @@ func (d *Definition) Validate() error {
 	if len(d.Steps) == 0 {
 		bad("flow %q has no steps", d.ID)
 	}
-	checkText := func(where string, t Text) {
-		for _, l := range Languages {
+	checkText := func(where string, t locale.Text) {
+		for _, l := range locale.Languages {
 			if strings.TrimSpace(t[l]) == "" {
 				bad("%s has no %s wording", where, l)
 			}

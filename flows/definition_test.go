@@ -7,6 +7,8 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"github.com/minyi-project/minyi/locale"
 )
 
 func TestBuiltinLoads(t *testing.T) {
@@ -18,7 +20,7 @@ func TestBuiltinLoads(t *testing.T) {
 		t.Fatalf("builtin flows = %v, want %q and %q", defs, FileFlow, ReportFlow)
 	}
 	for _, key := range catalogKeys {
-		for _, l := range Languages {
+		for _, l := range locale.Languages {
 			if cat[key][l] == "" {
 				t.Errorf("message %q has no %s wording", key, l)
 			}
@@ -53,9 +55,9 @@ steps:
     want: {zh: 文字, en: text}
 `
 
-func loadTestFlow(t *testing.T, flow string) ([]*Definition, Catalog, error) {
+func loadTestFlow(t *testing.T, flow string) ([]*Definition, locale.Catalog, error) {
 	t.Helper()
-	messages, err := builtin.ReadFile("defs/messages.yaml")
+	cat, err := locale.Builtin()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,11 +65,11 @@ func loadTestFlow(t *testing.T, flow string) ([]*Definition, Catalog, error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return LoadFS(fstest.MapFS{
-		"d/flow.yaml":     {Data: []byte(flow)},
-		"d/file.yaml":     {Data: file},
-		"d/messages.yaml": {Data: messages},
+	defs, err := LoadFS(fstest.MapFS{
+		"d/flow.yaml": {Data: []byte(flow)},
+		"d/file.yaml": {Data: file},
 	}, "d")
+	return defs, cat, err
 }
 
 // A choice step takes a press or a typed label, and a flow without a confirm step submits when done.

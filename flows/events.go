@@ -5,13 +5,14 @@ import (
 	"strings"
 
 	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/locale"
 )
 
 // event renders news from outside the conversation; a draft in progress is left as it was.
 func (r *run) event(e *Event) {
 	switch e.Type {
 	case EventStatus:
-		key := "event_status"
+		key := locale.Key("event_status")
 		if e.Filed {
 			key = "event_status_filed"
 		}
@@ -51,7 +52,7 @@ func (r *run) event(e *Event) {
 				"ids", strings.Join(e.Members, "、")), ack)
 			return
 		}
-		key := "alert"
+		key := locale.Key("alert")
 		switch {
 		case e.AdminsOnly:
 			key = "alert_admins"
@@ -60,7 +61,7 @@ func (r *run) event(e *Event) {
 		}
 		r.say(head+r.t(key, "id", e.Concern, "again", again, "excerpt", e.Excerpt, "reason", e.Reason, "place", orDash(e.Place)), ack)
 	case EventAdvice:
-		key := "urgent_later"
+		key := locale.Key("urgent_later")
 		if e.Filed {
 			key = "urgent_later_filed"
 		}
@@ -74,7 +75,7 @@ func (r *run) event(e *Event) {
 			r.s.Flow, r.s.Pending, r.s.Expired = nil, "", true
 		}
 	case EventReply:
-		key := "event_reply"
+		key := locale.Key("event_reply")
 		if e.Filed {
 			key = "event_reply_filed"
 		}

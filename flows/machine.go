@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/locale"
 )
 
 // The ids of the built-in flows: a resident's report, and a grid worker's filing
@@ -38,11 +39,11 @@ const MineShown = 10
 // keeps no state between calls, so it is safe for concurrent use.
 type Machine struct {
 	flows       map[string]*Definition
-	cat         Catalog
+	cat         locale.Catalog
 	communities []string
 	grids       []string // "社区/网格"
 	expiry      time.Duration
-	org         Text
+	org         locale.Text
 	loc         *time.Location
 	retention   int // days personal data is kept after a concern is finished
 	// numbers are the emergency services' numbers said in advice, by service
@@ -70,7 +71,7 @@ type Commands interface {
 // (empty: not shown there).
 type Entry struct {
 	Name       string
-	Help, Menu string
+	Help, Menu locale.Key
 }
 
 // WithCommands gives the engine the registry of typed commands.
@@ -126,7 +127,7 @@ func WithExpiry(d time.Duration) Option { return func(m *Machine) { m.expiry = d
 
 // WithOrgName sets the office's name used in the greeting.
 func WithOrgName(zh, en string) Option {
-	return func(m *Machine) { m.org = Text{"zh": zh, "en": en} }
+	return func(m *Machine) { m.org = locale.Text{"zh": zh, "en": en} }
 }
 
 // WithRetentionDays says, in the privacy notice, how long personal data is kept.
@@ -136,7 +137,7 @@ func WithRetentionDays(n int) Option { return func(m *Machine) { m.retention = n
 func WithLocation(loc *time.Location) Option { return func(m *Machine) { m.loc = loc } }
 
 // NewMachine makes a Machine over the given flow definitions and catalog.
-func NewMachine(defs []*Definition, cat Catalog, opts ...Option) (*Machine, error) {
+func NewMachine(defs []*Definition, cat locale.Catalog, opts ...Option) (*Machine, error) {
 	m := &Machine{flows: map[string]*Definition{}, cat: cat, expiry: 30 * time.Minute, loc: time.UTC, retention: 1095,
 		numbers: DefaultEmergencyNumbers()}
 	for _, d := range defs {
@@ -224,7 +225,7 @@ func (m *Machine) Grids() []string { return slices.Clone(m.grids) }
 func (m *Machine) Expiry() time.Duration { return m.expiry }
 
 // Text renders one catalog message, for transports that speak outside a flow.
-func (m *Machine) Text(lang, key string, args ...string) string {
+func (m *Machine) Text(lang string, key locale.Key, args ...string) string {
 	return m.cat.Render(lang, key, args...)
 }
 
@@ -249,7 +250,7 @@ func LangOf(code string) string {
 	if strings.HasPrefix(strings.ToLower(code), "en") {
 		return "en"
 	}
-	return Languages[0]
+	return locale.Languages[0]
 }
 
 // Step feeds one input to a session and returns the new session, the messages to
@@ -276,7 +277,7 @@ type run struct {
 	effect *Effect
 }
 
-func (r *run) t(key string, args ...string) string { return r.m.cat.Render(r.lang, key, args...) }
+func (r *run) t(key locale.Key, args ...string) string { return r.m.cat.Render(r.lang, key, args...) }
 
 func (r *run) say(text string, inline ...[]Button) {
 	r.out = append(r.out, Message{Text: text, Inline: inline})
@@ -753,7 +754,7 @@ func (r *run) typedButton(st *StepDef, text string) (string, bool) {
 	}
 	saved := r.lang
 	defer func() { r.lang = saved }()
-	for _, lang := range Languages {
+	for _, lang := range locale.Languages {
 		r.lang = lang
 		for _, b := range r.choices(st) {
 			if normalizeLabel(b.Label) == want {
@@ -842,10 +843,10 @@ func (r *run) locationKeyboard(st *StepDef) {
 }
 
 func (r *run) unexpected(st *StepDef, extra string) {
-	kind := "kind_" + string(r.in.Kind)
+	kind := locale.Key("kind_" + string(r.in.Kind))
 	switch r.in.Kind {
 	case InputOther:
-		kind = "kind_" + r.in.Other
+		kind = locale.Key("kind_" + r.in.Other)
 		if _, ok := r.m.cat[kind]; !ok {
 			kind = "kind_other"
 		}
@@ -895,7 +896,7 @@ func (r *run) onPhoto(st *StepDef) {
 	}
 	a := r.s.Flow.Answers[st.ID]
 	max := strconv.Itoa(st.MaxPhotos)
-	key := "photo_over"
+	key := locale.Key("photo_over")
 	if len(a.Photos) < st.MaxPhotos {
 		a.Photos = append(a.Photos, r.in.Photo)
 		r.s.Flow.Answers[st.ID] = a
@@ -1175,7 +1176,7 @@ func (r *run) result() {
 			r.prompt()
 			return
 		}
-		key := "receipt"
+		key := locale.Key("receipt")
 		if d, ok := r.def(); ok && d.Concern.OnBehalf {
 			key = "receipt_file"
 		}
@@ -1202,7 +1203,7 @@ func (r *run) result() {
 // advice is what to do now in an emergency of hazard, with the numbers to call,
 // then the office's duty phone (when it has one) and that staff are alerted.
 func (r *run) advice(hazard string) string {
-	key := "advice_" + hazard
+	key := locale.Key("advice_" + hazard)
 	if !r.m.hasAdvice(hazard) {
 		key = "urgent_general"
 	}
@@ -1230,12 +1231,12 @@ func (r *run) advice(hazard string) string {
 // Collective action has none: it is no danger to the resident, and they are not
 // told it was flagged.
 func (m *Machine) hasAdvice(hazard string) bool {
-	_, ok := m.cat["advice_"+hazard]
+	_, ok := m.cat[locale.Key("advice_"+hazard)]
 	return ok && hazard != ""
 }
 
 // catalogKeys are the messages the engine needs; NewMachine refuses a catalog without them.
-var catalogKeys = []string{
+var catalogKeys = []locale.Key{
 	"greeting", "org_default", "menu_report", "menu_mine", "menu_privacy", "menu_hint", "privacy", "help",
 	"unknown_command", "idle_hint", "idle_hint_member", "abandon_ask", "abandon_yes", "abandon_no", "abandoned", "cancelled",
 	"nothing_to_cancel", "flow_expired", "flow_outdated", "button_stale", "lang_choose", "lang_set",

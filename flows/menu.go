@@ -1,11 +1,14 @@
 package flows
 
-import "github.com/minyi-project/minyi/concern"
+import (
+	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/locale"
+)
 
 // MenuCommand is one entry of a chat's command menu (Telegram's setMyCommands).
 type MenuCommand struct {
 	Command     string // without the slash
-	Description Text
+	Description locale.Text
 }
 
 // Menu is the command menu of a role, residents' first: the conversation's own
@@ -13,8 +16,8 @@ type MenuCommand struct {
 // the registry), each described by the catalog.
 func (m *Machine) Menu(r concern.Role) []MenuCommand {
 	var out []MenuCommand
-	add := func(name, key string) {
-		out = append(out, MenuCommand{Command: name, Description: Text(m.cat[key])})
+	add := func(name string, key locale.Key) {
+		out = append(out, MenuCommand{Command: name, Description: m.cat[key]})
 	}
 	flows := func(rl concern.Role) {
 		for _, d := range m.sorted() {
@@ -35,7 +38,7 @@ func (m *Machine) Menu(r concern.Role) []MenuCommand {
 	}
 	flows(concern.RoleResident)
 	for _, c := range []string{"status", "privacy", "cancel", "start", "lang"} {
-		add(c, "menu_cmd_"+c)
+		add(c, locale.Key("menu_cmd_"+c))
 	}
 	typed(concern.RoleResident)
 	add("help", "menu_cmd_help")
