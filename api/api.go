@@ -5,6 +5,7 @@
 package api
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"log/slog"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/minyi-project/minyi/classify"
+	"github.com/minyi-project/minyi/concern"
 	"github.com/minyi-project/minyi/index"
 	"github.com/minyi-project/minyi/store"
 	"github.com/minyi-project/minyi/telemetry"
@@ -54,6 +56,7 @@ type Config struct {
 // API serves the intake and Open311 endpoints.
 type API struct {
 	st       *store.Store
+	cases    Cases
 	tax      *classify.Taxonomy
 	cfg      Config
 	log      *slog.Logger
@@ -63,6 +66,13 @@ type API struct {
 	limits   *limiter
 	slots    chan struct{} // one token for each requests query running
 	slotWait time.Duration // as long as a requests query waits for a slot
+}
+
+// Cases is the case service, through which the intake API files concerns and
+// reads them back (cases.Service).
+type Cases interface {
+	SubmitExternal(ctx context.Context, channel, externalID string, r *concern.Report, keep time.Duration) (string, bool, error)
+	ExternalConcern(ctx context.Context, channel, id string) (*concern.Report, bool, error)
 }
 
 // Option configures an API.
@@ -81,9 +91,10 @@ func WithClock(now func() time.Time) Option { return func(a *API) { a.now = now 
 // other readers; without it the API keeps an index of its own over the store.
 func WithIndex(ix *index.Index) Option { return func(a *API) { a.ix = ix } }
 
-// New makes the APIs over st, describing topics from tax.
-func New(st *store.Store, tax *classify.Taxonomy, cfg Config, opts ...Option) *API {
-	a := &API{st: st, tax: tax, cfg: cfg, log: slog.Default(), now: time.Now, slotWait: 5 * time.Second}
+// New makes the APIs: the intake API files through svc, Open311 reads st,
+// describing topics from tax.
+func New(st *store.Store, svc Cases, tax *classify.Taxonomy, cfg Config, opts ...Option) *API {
+	a := &API{st: st, cases: svc, tax: tax, cfg: cfg, log: slog.Default(), now: time.Now, slotWait: 5 * time.Second}
 	if a.cfg.Location == nil {
 		a.cfg.Location = time.UTC
 	}

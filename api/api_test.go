@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minyi-project/minyi/cases"
 	"github.com/minyi-project/minyi/classify"
 	"github.com/minyi-project/minyi/concern"
 	"github.com/minyi-project/minyi/intake"
@@ -69,7 +70,8 @@ func newFixture(t testing.TB, configure ...func(*Config)) *fixture {
 	for _, c := range configure {
 		c(&cfg)
 	}
-	a := New(st, tax, cfg, WithClock(func() time.Time { return f.now }), WithLogger(quiet))
+	svc := cases.New(st, nil, cases.Config{Location: shanghai}, cases.WithClock(func() time.Time { return f.now }), cases.WithLogger(quiet))
+	a := New(st, svc, tax, cfg, WithClock(func() time.Time { return f.now }), WithLogger(quiet))
 	f.api = a
 	mux := http.NewServeMux()
 	a.Register(mux)

@@ -17,6 +17,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/minyi-project/minyi/cases"
 	"github.com/minyi-project/minyi/concern"
 	"github.com/minyi-project/minyi/store"
 )
@@ -80,7 +81,7 @@ func (a *API) postConcern(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rep := a.report(in)
-	id, fresh, err := a.st.SubmitExternal(r.Context(), channel, in.ExternalID, rep, a.cfg.Retention)
+	id, fresh, err := a.cases.SubmitExternal(r.Context(), channel, in.ExternalID, rep, a.cfg.Retention)
 	if errors.Is(err, store.ErrTextDiffers) {
 		writeJSON(w, http.StatusConflict, map[string]any{"id": id, "external_id": in.ExternalID, "error": fmt.Sprintf(
 			"external_id %s came before with another text (concern %s); a new concern needs a new external_id", in.ExternalID, id)})
@@ -340,27 +341,17 @@ func (a *API) getConcern(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, notFound)
 		return
 	}
-	rep, err := a.st.Report(r.Context(), id)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	rep, queued, err := a.cases.ExternalConcern(r.Context(), channel, id)
+	_, refused := cases.AsRefusal(err)
+	switch {
+	case queued:
+		writeJSON(w, http.StatusOK, concernOut{ID: id, Status: "queued", StatusLabel: "已接收，待分拣"})
+		return
+	case refused:
+		writeJSON(w, http.StatusNotFound, notFound)
+		return
+	case err != nil:
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "the store is unavailable; try again in a minute"})
-		return
-	}
-	if err != nil {
-		// accepted but not yet recorded by the intake worker: queued, for its own channel only
-		queued, from, qerr := a.st.QueuedFrom(r.Context(), id)
-		if qerr != nil {
-			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "the store is unavailable; try again in a minute"})
-			return
-		}
-		if queued && from == channel {
-			writeJSON(w, http.StatusOK, concernOut{ID: id, Status: "queued", StatusLabel: "已接收，待分拣"})
-			return
-		}
-		writeJSON(w, http.StatusNotFound, notFound)
-		return
-	}
-	if rep.Channel != channel {
-		writeJSON(w, http.StatusNotFound, notFound)
 		return
 	}
 	out := concernOut{ID: rep.ID, Status: string(rep.Status), StatusLabel: rep.Status.Label("zh"), Channel: rep.Channel, ExternalID: rep.ExternalID,

@@ -24,7 +24,7 @@ func limited(intake, open311 float64, burst int) func(*Config) {
 func TestKeyedAPIsAreRateLimited(t *testing.T) {
 	f := newFixture(t, limited(0.5, 0.5, 3))
 	// a second instance of the APIs over the same Redis
-	other := New(f.st, f.tax, Config{IntakeKeys: map[string]string{hotlineKey: "hotline", webformKey: "webform"},
+	other := New(f.st, f.api.cases, f.tax, Config{IntakeKeys: map[string]string{hotlineKey: "hotline", webformKey: "webform"},
 		Open311Keys: map[string]string{platform: "citizen-platform"}, IntakeRate: 0.5, IntakeBurst: 3, Open311Rate: 0.5, Open311Burst: 3},
 		WithClock(func() time.Time { return f.now }), WithLogger(quiet))
 	mux := http.NewServeMux()

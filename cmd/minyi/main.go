@@ -505,7 +505,7 @@ func (a *app) api() *api.API {
 	for _, c := range a.cfg.Grids {
 		grids[c.Name] = c.Grids
 	}
-	return api.New(a.st, a.cls.tax, api.Config{
+	return api.New(a.st, a.cases, a.cls.tax, api.Config{
 		IntakeKeys: a.cfg.APIKeys, Open311Keys: a.cfg.Open311Keys, Grids: grids, Location: a.cfg.Location,
 		Retention: time.Duration(a.cfg.RetentionDays) * 24 * time.Hour, Agency: cmp.Or(a.cfg.OrgName, "街道党工委"),
 		IntakeRate: a.cfg.APIRate, IntakeBurst: a.cfg.APIBurst, Open311Rate: a.cfg.Open311Rate, Open311Burst: a.cfg.Open311Burst,
