@@ -224,15 +224,7 @@ func (s *Service) alertEvent(ctx context.Context, a store.Alert) (flows.Event, b
 	if err != nil {
 		return flows.Event{}, false, fmt.Errorf("alert %s: %w", a.ID, err)
 	}
-	var place []string
-	for _, p := range []string{r.Community, r.Grid, r.Address} {
-		if p != "" {
-			place = append(place, p)
-		}
-	}
-	if r.Location != nil {
-		place = append(place, r.Location.String())
-	}
+	place := r.Place()
 	return flows.Event{
 		Type: flows.EventAlert, Concern: r.ID, Reason: r.UrgentReason, Hazard: r.Hazard,
 		ByModel: r.UrgentByModel, AdminsOnly: r.AdminsOnly,

@@ -58,15 +58,7 @@ func (c *Call) card(r *concern.Report) string {
 		}
 		lines = append(lines, t("card_reporter", "who", who))
 	}
-	var place []string
-	for _, p := range []string{r.Community, r.Grid, r.Address} {
-		if p != "" {
-			place = append(place, p)
-		}
-	}
-	if r.Location != nil {
-		place = append(place, r.Location.String())
-	}
+	place := r.Place()
 	lines = append(lines, t("card_place", "place", orDash(strings.Join(place, " / "))))
 	tags := t("mine_untagged")
 	if r.Topic != "" {

@@ -177,6 +177,20 @@ const (
 // Label is the rating as shown to people.
 func (r Rating) Label(lang string) string { return label("rating_", r, lang) }
 
+// Place is where a concern is, as given: its community, grid, address and shared point.
+func (r *Report) Place() []string {
+	var place []string
+	for _, p := range []string{r.Community, r.Grid, r.Address} {
+		if p != "" {
+			place = append(place, p)
+		}
+	}
+	if r.Location != nil {
+		place = append(place, r.Location.String())
+	}
+	return place
+}
+
 // Finished reports whether a status ends the handling (no deadline runs).
 func (s Status) Finished() bool {
 	return s == StatusClosed || s == StatusRejected || s == StatusDuplicate
