@@ -1,8 +1,11 @@
-// Package cases carries out what the flow engine asks for beyond the conversation:
-// submitting concerns, staff case handling (show, assign, status, duplicates,
-// service levels, overdue), roles and invites, ratings, erasing a resident's data,
-// urgent alerts and the audit trail. Whoever must hear of a change is told through
-// their own chat's inbox, in order and in their language.
+// Package cases is the one case service every front end calls (chat, console,
+// the intake API, the web workbench): typed actions taking an Actor — showing
+// and listing concerns, assigning, setting status, linking duplicates, service
+// levels, notes and replies, invites and roles, ratings, acknowledging alerts,
+// digests, erasing a resident's data — each returning a typed result or a
+// *Refusal. It alone audits and notifies: whoever must hear of a change is told
+// through their own chat's inbox, in order and in their language. It also
+// submits drafts, raises and escalates urgent alerts and sweeps old data.
 package cases
 
 import (

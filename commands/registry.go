@@ -106,9 +106,6 @@ type Option func(*Registry)
 // WithLogger sets the logger.
 func WithLogger(l *slog.Logger) Option { return func(r *Registry) { r.log = l } }
 
-// WithCommands replaces the commands (tests).
-func WithCommands(cmds ...Command) Option { return func(r *Registry) { r.cmds = cmds } }
-
 // New makes the registry over svc, wording its answers from cat. It refuses
 // commands that clash, or that word anything with a key missing from the catalog.
 func New(svc Service, cat locale.Catalog, opts ...Option) (*Registry, error) {
@@ -137,12 +134,17 @@ func New(svc Service, cat locale.Catalog, opts ...Option) (*Registry, error) {
 		if c.Menu != "" {
 			keys = append(keys, c.Menu)
 		}
-		for _, k := range append(keys, commonKeys...) {
+		for _, k := range keys {
 			for _, lang := range locale.Languages {
 				if cat[k][lang] == "" {
 					errs = append(errs, fmt.Errorf("command %q: catalog has no %s wording of %q", c.Name, lang, k))
 				}
 			}
+		}
+	}
+	for _, k := range commonKeys {
+		if !cat.Has(k) {
+			errs = append(errs, fmt.Errorf("catalog has no message %q, which every command may say", k))
 		}
 	}
 	for _, reason := range cases.Reasons {

@@ -27,11 +27,13 @@ func (r *run) unknownCommand(shown string) {
 }
 
 // buttonCommand is the typed command a button of kind runs, if any.
-func (r *run) buttonCommand(kind string) (string, bool) {
-	if r.m.commands == nil || kind == "" {
+func (r *run) buttonCommand(kind string) (string, bool) { return r.m.buttonCommand(kind) }
+
+func (m *Machine) buttonCommand(kind string) (string, bool) {
+	if m.commands == nil || kind == "" {
 		return "", false
 	}
-	return r.m.commands.Button(kind)
+	return m.commands.Button(kind)
 }
 
 // commandResult shows what a typed command answered.

@@ -88,8 +88,10 @@ type Start struct {
 	// Command is the chat command that starts it (without the slash); Aliases start it too.
 	Command string   `yaml:"command"`
 	Aliases []string `yaml:"aliases"`
-	// Menu is the main-menu action (button data m:MENU) that starts it, if any.
-	Menu string `yaml:"menu"`
+	// Menu is the main-menu action (button data m:MENU) that starts it, if
+	// any, and Button the label of its button.
+	Menu   string      `yaml:"menu"`
+	Button locale.Text `yaml:"button"`
 	// Roles may start it; empty: everyone. A draft is submitted only while its
 	// sender still has one of them.
 	Roles []concern.Role `yaml:"roles"`
@@ -209,6 +211,12 @@ func (d *Definition) Validate() error {
 	for _, c := range append([]string{d.Start.Command}, d.Start.Aliases...) {
 		if c != strings.ToLower(c) || strings.ContainsAny(c, " /@") {
 			bad("flow %q: start command %q must be lower case, without '/', '@' or spaces", d.ID, c)
+		}
+	}
+	if d.Start.Menu != "" {
+		checkText(fmt.Sprintf("flow %q start button", d.ID), d.Start.Button)
+		if strings.Contains(d.Start.Menu, ":") {
+			bad("flow %q: start menu %q holds a ':'", d.ID, d.Start.Menu)
 		}
 	}
 	if d.Start.OnDraft != "" && d.Start.OnDraft != "ask" && d.Start.OnDraft != "drop" {

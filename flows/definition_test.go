@@ -32,7 +32,7 @@ const consentFlow = `
 id: report
 version: 2
 name: {zh: 代为反映, en: File for a resident}
-start: {command: report, menu: report}
+start: {command: report, menu: report, button: {zh: 反映, en: Report}}
 concern:
   fields: {text: text, consent: consent}
 steps:
@@ -128,7 +128,7 @@ func TestValidateRejects(t *testing.T) {
 		"unknown yaml key":   {"min_len: 2", "min_length: 2", "field min_length not found"},
 		"confirm not last":   {"  - id: said\n    type: text", "  - id: ok\n    type: confirm\n    prompt: {zh: 好, en: ok}\n  - id: said\n    type: text", "confirm must be the last step"},
 		"field filled twice": {"field: text", "field: consent", `field "consent" is filled twice`},
-		"no start":           {"start: {command: report, menu: report}", "", "start needs a command, a menu action or from_text"},
+		"no start":           {"start: {command: report, menu: report, button: {zh: 反映, en: Report}}", "", "start needs a command, a menu action or from_text"},
 		"start typed badly":  {"command: report,", "command: /Report,", `start command "/Report" must be lower case`},
 		"unknown attribute":  {"consent: consent}", "mood: consent}", `concern field "mood" is not an attribute`},
 		"unfilled mapping":   {"{text: text,", "{text: words,", `maps "words", which no step fills`},

@@ -23,11 +23,10 @@ const (
 )
 
 // Menu actions, reachable by command or by the main menu's buttons. A flow's
-// Start.Menu is an action too (actionReport is the built-in report's); "f:ID"
-// starts flow ID once a draft in progress is abandoned.
+// Start.Menu is an action too; "f:ID" starts flow ID once a draft in progress
+// is abandoned.
 const (
 	actionStart   = "start"
-	actionReport  = "report"
 	actionMine    = "mine"
 	actionPrivacy = "privacy"
 )
@@ -52,6 +51,7 @@ type Machine struct {
 	duty    string
 	// commands are the typed commands beyond the conversation (nil: none).
 	commands Commands
+	order    []*Definition // the flows by id
 }
 
 // Commands is the registry of typed commands (package commands): the engine
@@ -149,9 +149,13 @@ func NewMachine(defs []*Definition, cat locale.Catalog, opts ...Option) (*Machin
 	for _, o := range opts {
 		o(m)
 	}
+	for _, d := range m.flows {
+		m.order = append(m.order, d)
+	}
+	slices.SortFunc(m.order, func(a, b *Definition) int { return strings.Compare(a.ID, b.ID) })
 	var missing []error
 	starts, fromText := map[string]string{}, 0
-	for _, c := range ownCommands {
+	for _, c := range append(slices.Clone(ownCommands), "m:"+actionStart, "m:"+actionMine, "m:"+actionPrivacy) {
 		starts[c] = "the engine"
 	}
 	for _, d := range defs {
@@ -162,10 +166,18 @@ func NewMachine(defs []*Definition, cat locale.Catalog, opts ...Option) (*Machin
 			if by, dup := starts[c]; dup {
 				missing = append(missing, fmt.Errorf("flow %q: start %q is %s's already", d.ID, c, by))
 			}
+			if m.commands != nil && m.commands.Allows(c, concern.RoleAdmin, false) {
+				missing = append(missing, fmt.Errorf("flow %q: start %q is a typed command's name too", d.ID, c))
+			}
 			starts[c] = "flow " + d.ID
 		}
 		if d.Start.FromText {
 			fromText++
+		}
+	}
+	for _, kind := range []string{"m", "l", "a", "f"} { // the engine's own buttons
+		if name, ok := m.buttonCommand(kind); ok {
+			missing = append(missing, fmt.Errorf("command %q: button kind %q is the engine's", name, kind))
 		}
 	}
 	if fromText > 1 {
@@ -435,6 +447,9 @@ func (r *run) command(cmd, args string) {
 
 // flowStartedBy is the flow a command starts, if any.
 func (m *Machine) flowStartedBy(cmd string) *Definition {
+	if cmd == "" {
+		return nil
+	}
 	for _, d := range m.sorted() {
 		if d.Start.Command == cmd || slices.Contains(d.Start.Aliases, cmd) {
 			return d
@@ -467,14 +482,7 @@ func (m *Machine) fromText() *Definition {
 }
 
 // sorted are the flows by id, so that every lookup goes the same way.
-func (m *Machine) sorted() []*Definition {
-	out := make([]*Definition, 0, len(m.flows))
-	for _, d := range m.flows {
-		out = append(out, d)
-	}
-	slices.SortFunc(out, func(a, b *Definition) int { return strings.Compare(a.ID, b.ID) })
-	return out
-}
+func (m *Machine) sorted() []*Definition { return m.order }
 
 // start starts flow d as its definition says: asking first whether to abandon a
 // draft in progress, or dropping it, saying so.
@@ -530,10 +538,18 @@ func (r *run) org() string {
 	return r.t("org_default")
 }
 
-// menu says text with the main menu under it.
+// menu says text with the main menu under it: a button for each flow the
+// sender's role starts from the menu (its Start.Button), then their concerns
+// and the privacy notice.
 func (r *run) menu(text string) {
+	var flows []Button
+	for _, d := range r.m.sorted() {
+		if d.Start.Menu != "" && d.Start.Allows(role(r.in)) {
+			flows = append(flows, Button{Label: d.Start.Button.In(r.lang), Data: "m:" + d.Start.Menu})
+		}
+	}
 	r.say(text,
-		[]Button{{Label: r.t("menu_report"), Data: "m:" + actionReport}},
+		flows,
 		[]Button{{Label: r.t("menu_mine"), Data: "m:" + actionMine}, {Label: r.t("menu_privacy"), Data: "m:" + actionPrivacy}},
 	)
 }
@@ -1237,7 +1253,7 @@ func (m *Machine) hasAdvice(hazard string) bool {
 
 // catalogKeys are the messages the engine needs; NewMachine refuses a catalog without them.
 var catalogKeys = []locale.Key{
-	"greeting", "org_default", "menu_report", "menu_mine", "menu_privacy", "menu_hint", "privacy", "help",
+	"greeting", "org_default", "menu_mine", "menu_privacy", "menu_hint", "privacy", "help",
 	"unknown_command", "idle_hint", "idle_hint_member", "abandon_ask", "abandon_yes", "abandon_no", "abandoned", "cancelled",
 	"nothing_to_cancel", "flow_expired", "flow_outdated", "button_stale", "lang_choose", "lang_set",
 	"lang_unknown", "too_short", "too_long", "unexpected", "kind_text", "kind_photo",
