@@ -64,14 +64,18 @@ func TestEveryKeyTheCodeProducesIsInTheCatalog(t *testing.T) {
 					lit(n.Args[0])
 				case (name == "Text" || name == "Render" || name == "Printf" || name == "Label") && len(n.Args) > 1:
 					lit(n.Args[1])
+				case name == "audit" && len(n.Args) > 2: // an audited action, worded in /audit
+					lit(n.Args[2], "action_")
+				case (name == "change" || name == "annotate") && len(n.Args) > 3:
+					lit(n.Args[3], "action_")
 				case name == "w" && len(n.Args) > 1: // the digest's
 					lit(n.Args[1], "dg_")
 				case name == "bw" && len(n.Args) > 1: // the brief's
 					lit(n.Args[1], "brief_")
 				}
 			case *ast.KeyValueExpr:
-				if id, ok := n.Key.(*ast.Ident); ok && id.Name == "Refused" {
-					lit(n.Value)
+				if id, ok := n.Key.(*ast.Ident); ok && id.Name == "Action" {
+					lit(n.Value, "action_") // an audit entry written directly
 				}
 			}
 			return true
