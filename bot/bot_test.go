@@ -22,6 +22,7 @@ import (
 	"github.com/minyi-project/minyi/dispatch"
 	"github.com/minyi-project/minyi/flows"
 	"github.com/minyi-project/minyi/inbox"
+	"github.com/minyi-project/minyi/index"
 	"github.com/minyi-project/minyi/intake"
 	"github.com/minyi-project/minyi/internal/golden"
 	"github.com/minyi-project/minyi/store"
@@ -156,10 +157,11 @@ func newHarness(t *testing.T, webhook bool, tweaks ...func(*harnessConfig)) *har
 	}
 	svc := cases.New(st, inbox.NewWriter(st), cc.Config,
 		cases.WithIntake(h.intake), cases.WithLogger(logger), cases.WithClock(h.clock.now), cases.WithScreener(screen),
-		cases.WithDigests(digest.NewBuilder(st, tax.Sectors, shanghai, digest.WithClock(h.clock.now))))
+		cases.WithDigests(digest.NewBuilder(st, tax.Sectors, shanghai, digest.WithClock(h.clock.now))), cases.WithIndex(index.New(st)))
 	h.cases = svc
 	m, reg, err := commands.NewEngine(svc, []flows.Option{flows.WithCommunities("阳光社区", "和平社区"), flows.WithOrgName("幸福街道", "Xingfu"),
-		flows.WithLocation(shanghai), flows.WithGrids("阳光社区/第一网格", "和平社区/第一网格")}, commands.WithLogger(logger))
+		flows.WithLocation(shanghai), flows.WithGrids("阳光社区/第一网格", "和平社区/第一网格")}, commands.WithLogger(logger),
+		commands.WithUnits("区住建局", "区水务局"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -511,3 +511,38 @@ func TestNoteAndReply(t *testing.T) {
 	mustContain(t, h.as(admin, "/reply "+id), "用法：/reply 编号 内容")
 	mustContain(t, h.as(resident, "/note "+id+" 我自己写的"), "没有 /note 这个命令")
 }
+
+// The chat side of the workbench on the real service: /list and /search find
+// what residents reported; a card's 受理 and 转办 buttons change the concern,
+// are audited, and tell the reporter.
+func TestWorkListSearchAndCardButtons(t *testing.T) {
+	h := newHarness(t, false)
+	lamp := h.reportAs(resident, "小区东门的路灯坏了一个多月，晚上很黑。", false)
+	h.reportAs(stranger, "和平社区的垃圾站好几天没人清运，气味很大。", false)
+	list := texts(h.as(admin, "/list"), admin)
+	if !strings.Contains(list, "共 2 件") || !strings.Contains(list, lamp) {
+		t.Fatalf("/list:\n%s", list)
+	}
+	found := texts(h.as(admin, "/search 路灯"), admin)
+	if !strings.Contains(found, "共 1 件") || !strings.Contains(found, lamp) || strings.Contains(found, "垃圾") {
+		t.Fatalf("/search 路灯:\n%s", found)
+	}
+	h.as(admin, "/show "+lamp)
+	mustContain(t, h.pressAs(admin, "受理"), lamp+" 已更新：已受理。已通知反映人。")
+	h.as(admin, "/show "+lamp)
+	mustContain(t, h.pressAs(admin, "转办：区水务局"), lamp+" 已更新：已转办。已通知反映人。")
+	h.waitText(resident, "区水务局")
+	r, _ := h.st.Report(t.Context(), lamp)
+	if r.Status != concern.StatusTransferred || r.Unit != "区水务局" {
+		t.Fatalf("after the buttons: %s, unit %q", r.Status, r.Unit)
+	}
+	trail, _ := h.st.AuditTrail(t.Context(), lamp)
+	var actions []string
+	for _, e := range trail {
+		actions = append(actions, e.Action+" "+e.Detail)
+	}
+	if got := strings.Join(actions, " | "); !strings.Contains(got, "status accepted") || !strings.Contains(got, "assign 区水务局") {
+		t.Fatalf("audit: %s", got)
+	}
+	mustContain(t, h.as(resident, "/search 路灯"), "没有 /search 这个命令")
+}

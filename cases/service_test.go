@@ -282,9 +282,10 @@ func refusedFor(err error, reason Reason) bool {
 	return ok && ref.Reason == reason
 }
 
-// The work list: newest first, by status and community, a page at a time; a
-// sensitive concern is listed for admins only; residents and grid workers get
-// no list; without the read model the list says it is unavailable.
+// The work list: newest first, by status, community or words of the text, a
+// page at a time; a sensitive concern is listed for admins only; a grid worker
+// sees their grid's and their own filings; residents get no list; without the
+// read model the list says it is unavailable.
 func TestList(t *testing.T) {
 	svc, st, _, c := setup(t, Config{})
 	for i, r := range []*concern.Report{
@@ -293,6 +294,8 @@ func TestList(t *testing.T) {
 		{Text: "村支书贪污", Community: "阳光社区", Status: concern.StatusReceived, Sensitive: true},
 		{Text: "井盖丢了", Community: "阳光社区", Status: concern.StatusReceived},
 		{Text: "楼道堆物", Community: "阳光社区", Status: concern.StatusClosed},
+		{Text: "第一网格的路灯", Community: "阳光社区", Grid: "第一网格", Status: concern.StatusReceived},
+		{Text: "代居民反映的噪音", Community: "和平社区", Grid: "第二网格", Status: concern.StatusReceived, FiledBy: 8},
 	} {
 		r.DraftID, r.ReceivedAt = fmt.Sprint("d", i), c.t.Add(time.Duration(i)*time.Minute)
 		saved(t, st, r)
@@ -315,22 +318,30 @@ func TestList(t *testing.T) {
 		return fmt.Sprintf("%d: %s", page.Total, strings.Join(out, " "))
 	}
 	received := []concern.Status{concern.StatusReceived}
-	if s := got(staff, ListQuery{Statuses: received, Limit: 10}); s != "3: 井盖丢了 垃圾没人清运 路灯坏了" {
+	if s := got(staff, ListQuery{Statuses: received, Limit: 10}); s != "5: 代居民反映的噪音 第一网格的路灯 井盖丢了 垃圾没人清运 路灯坏了" {
 		t.Errorf("staff, 待受理: %s", s)
 	}
-	if s := got(staff, ListQuery{Statuses: received, Community: "阳光社区", Limit: 1, Offset: 1}); s != "2: 路灯坏了" {
+	if s := got(staff, ListQuery{Statuses: received, Community: "阳光社区", Limit: 1, Offset: 1}); s != "3: 井盖丢了" {
 		t.Errorf("staff, 阳光社区 page 2 of 1 each: %s", s)
 	}
-	if s := got(staff, ListQuery{Limit: 10}); s != "3: 井盖丢了 垃圾没人清运 路灯坏了" {
-		t.Errorf("staff, running: %s", s)
+	if s := got(staff, ListQuery{Text: "路灯", AnyStatus: true, Limit: 10}); s != "2: 第一网格的路灯 路灯坏了" {
+		t.Errorf("staff, search: %s", s)
+	}
+	if s := got(staff, ListQuery{Text: "堆物", AnyStatus: true, Limit: 10}); s != "1: 楼道堆物" {
+		t.Errorf("staff, search among the finished: %s", s)
 	}
 	admin := Actor{Request: "l2", UserID: 6, Role: concern.RoleAdmin}
-	if s := got(admin, ListQuery{Statuses: received, Community: "阳光社区", Limit: 10}); s != "3: 井盖丢了 村支书贪污 路灯坏了" {
+	if s := got(admin, ListQuery{Statuses: received, Community: "阳光社区", Limit: 10}); s != "4: 第一网格的路灯 井盖丢了 村支书贪污 路灯坏了" {
 		t.Errorf("admin, 阳光社区: %s", s)
 	}
-	for _, rl := range []concern.Role{concern.RoleResident, concern.RoleGrid} {
-		if _, err := svc.List(t.Context(), Actor{Request: "l3", UserID: 7, Role: rl}, ListQuery{Limit: 10}); !refusedFor(err, NotAllowed) {
-			t.Errorf("%s got a list: %v", rl, err)
+	// a grid worker: their grid's, and what they filed elsewhere
+	grid := Actor{Request: "l4", UserID: 8, Role: concern.RoleGrid, Community: "阳光社区", Grid: "第一网格"}
+	if s := got(grid, ListQuery{Limit: 10}); s != "2: 代居民反映的噪音 第一网格的路灯" {
+		t.Errorf("grid worker: %s", s)
+	}
+	for _, a := range []Actor{{Request: "l3", UserID: 7, Role: concern.RoleResident}, {Request: "l5", UserID: 9, Role: concern.RoleGrid}} {
+		if _, err := svc.List(t.Context(), a, ListQuery{Limit: 10}); !refusedFor(err, NotAllowed) {
+			t.Errorf("%s without a grid got a list: %v", a.Role, err)
 		}
 	}
 }

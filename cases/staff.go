@@ -27,8 +27,9 @@ type Reports struct {
 
 // ListQuery selects concerns for a work list.
 type ListQuery struct {
-	// Statuses match any of theirs; empty: the running ones.
-	Statuses []concern.Status
+	// Statuses match any of theirs; empty: the running ones, or with AnyStatus every one.
+	Statuses  []concern.Status
+	AnyStatus bool
 	// Community, when set, is the only community listed.
 	Community string
 	// Text is a substring of the concern's text.
@@ -54,20 +55,22 @@ func (s *Service) Show(ctx context.Context, a Actor, id string) (*concern.Report
 	return r, s.audit(ctx, a, "view", r.ID, "")
 }
 
-// List is a page of the concerns the actor may handle, newest first.
+// List is a page of the concerns the actor may see, newest first: staff and
+// admins all (sensitive ones admins only), a grid worker their grid's and their
+// own filings.
 func (s *Service) List(ctx context.Context, a Actor, q ListQuery) (Reports, error) {
-	if !a.Staff() {
+	visible, ok := s.scope(a)
+	if !ok {
 		return Reports{}, refuse(NotAllowed)
 	}
 	if s.index == nil {
 		return Reports{}, refuse(ListUnavailable)
 	}
-	iq := index.Query{Text: q.Text, Sort: index.ReceivedDesc, Offset: q.Offset, Limit: q.Limit,
-		Visible: func(r *index.Row) bool { return !r.Sensitive || a.Role == concern.RoleAdmin }}
+	iq := index.Query{Text: q.Text, Sort: index.ReceivedDesc, Offset: q.Offset, Limit: q.Limit, Visible: visible}
 	for _, st := range q.Statuses {
 		iq.Statuses = append(iq.Statuses, string(st))
 	}
-	if len(q.Statuses) == 0 {
+	if len(q.Statuses) == 0 && !q.AnyStatus {
 		running := false
 		iq.Finished = &running
 	}
@@ -84,11 +87,34 @@ func (s *Service) List(ctx context.Context, a Actor, q ListQuery) (Reports, erro
 	}
 	out := Reports{Total: page.Total}
 	for _, r := range list {
-		if a.Role.MayHandle(r) { // the record may have changed since the index read it
+		if s.sees(a, r) { // the record may have changed since the index read it
 			out.Reports = append(out.Reports, *r)
 		}
 	}
 	return out, nil
+}
+
+// scope is which of the index's rows the actor may see, and whether they may list at all.
+func (s *Service) scope(a Actor) (func(*index.Row) bool, bool) {
+	switch {
+	case a.Role == concern.RoleAdmin:
+		return nil, true
+	case a.Role == concern.RoleStaff:
+		return func(r *index.Row) bool { return !r.Sensitive }, true
+	case a.Role == concern.RoleGrid && a.Grid != "":
+		return func(r *index.Row) bool {
+			return !r.Sensitive && (r.FiledBy == a.UserID || r.Community == a.Community && r.Grid == a.Grid)
+		}, true
+	}
+	return nil, false
+}
+
+// sees reports whether the actor may see concern r in a list (as scope does for rows).
+func (s *Service) sees(a Actor, r *concern.Report) bool {
+	if a.Role == concern.RoleGrid {
+		return !r.Sensitive && (r.FiledBy == a.UserID || r.Community == a.Community && r.Grid == a.Grid)
+	}
+	return a.Role.MayHandle(r)
 }
 
 // Overdue lists the running concerns past their deadline, soonest first.

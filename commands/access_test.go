@@ -38,7 +38,7 @@ func TestEveryCommandAsEveryRole(t *testing.T) {
 	walk := map[string]string{ // how each command is given
 		"show": "/show 20261126-0001", "assign": "/assign 20261126-0001 区住建局", "status": "/status 20261126-0001 已受理",
 		"dup": "/dup 20261126-0001 20261126-0002", "level": "/level 20261126-0001 complex", "overdue": "/overdue",
-		"note": "/note 20261126-0001 已电话联系物业", "reply": "/reply 20261126-0001 明天上午派人查看", "list": "/list",
+		"note": "/note 20261126-0001 已电话联系物业", "reply": "/reply 20261126-0001 明天上午派人查看", "list": "/list", "search": "/search 路灯", "grid": "/grid", "act": "x:20261126-0001:accept",
 		"audit": "/audit 20261126-0001", "invite": "/invite staff", "invites": "/invites", "revoke": "/revoke 1001",
 		"mine": "/mine", "join": "/join ABCDEFGH", "whoami": "/whoami", "forget": "/forget", "digest": "/digest 7d",
 		"ack": "k:20261126-0001", "rate": "r:20261126-0001:satisfied",
@@ -48,7 +48,7 @@ func TestEveryCommandAsEveryRole(t *testing.T) {
 	policy := map[string]string{
 		"show": "staff admin", "assign": "staff admin", "status": "staff admin", "dup": "staff admin", "level": "staff admin",
 		"overdue": "staff admin", "audit": "staff admin", "invite": "staff admin", "digest": "staff admin", "ack": "staff admin",
-		"note": "staff admin", "reply": "staff admin", "list": "staff admin",
+		"note": "staff admin", "reply": "staff admin", "list": "staff admin", "search": "staff admin", "act": "staff admin", "grid": "grid",
 		"revoke": "admin", "invites": "admin", "file": "grid", "mine": "grid",
 		"join": "resident grid staff admin", "whoami": "resident grid staff admin", "forget": "resident grid staff admin",
 		"rate": "resident grid staff admin", "report": "resident grid staff admin",
@@ -87,10 +87,10 @@ func TestEveryCommandAsEveryRole(t *testing.T) {
 				where := map[bool]string{false: "private chat", true: "staff group"}[group]
 				got := outcome(res, handed, fake.Calls)
 				switch {
-				case group && !buttons[name] && (!staffish || !reg.Allows(name, rl, false)) && got == "silence":
+				case group && !buttons[name] && !reg.Allows(name, rl, true) && got == "silence":
 					// the staff group takes only staff business; the rest of its talk is not the bot's
-				case group && buttons[name] && name != "ack" && got == "silence":
-					// of the buttons, only an alert's is taken in the group
+				case group && buttons[name] && (!staffish || !reg.Allows(name, rl, true)) && name != "ack" && got == "silence":
+					// of the buttons, the group takes an alert's from anyone, and staff's from staff
 				case allowed && (got == "called "+name || name == "file" && got == "flow" || name == "report" && got == "flow" ||
 					name == "forget" && got == "asks "+name || name == "whoami" && got == "said "+name):
 				case !allowed && buttons[name] && got == "refused button":

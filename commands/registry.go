@@ -48,8 +48,8 @@ type Line struct {
 // All are the commands, in the order help lists them.
 func All() []Command {
 	return []Command{
-		show, assign, status, dup, level, overdue, audit, invite, invites, revoke, digestCmd, note, reply, list,
-		mine, whoami, join, forget, ack, rate,
+		show, assign, status, dup, level, overdue, audit, invite, invites, revoke, digestCmd, note, reply, list, search,
+		mine, grid, whoami, join, forget, ack, rate, act,
 	}
 }
 
@@ -95,6 +95,7 @@ type Registry struct {
 	cat      locale.Catalog
 	loc      *time.Location
 	grids    []string
+	units    []string
 	log      *slog.Logger
 	byName   map[string]*Command
 	byButton map[string]*Command
@@ -105,6 +106,9 @@ type Option func(*Registry)
 
 // WithLogger sets the logger.
 func WithLogger(l *slog.Logger) Option { return func(r *Registry) { r.log = l } }
+
+// WithUnits names the units (承办单位) a concern's card offers to refer it to.
+func WithUnits(units ...string) Option { return func(r *Registry) { r.units = units } }
 
 // New makes the registry over svc, wording its answers from cat. It refuses
 // commands that clash, or that word anything with a key missing from the catalog.
@@ -158,11 +162,12 @@ func New(svc Service, cat locale.Catalog, opts ...Option) (*Registry, error) {
 // commonKeys are what every command may say (Call).
 var commonKeys = []locale.Key{"usage", "bad_id", "command_failed", "button_stale", "staff_only_button", "none", "list_sep"}
 
-// Allows reports whether role may type /name; in the staff group chat only
-// staff and admins may, and only their commands.
+// Allows reports whether role may use the command name (typed, or by its
+// button); in the staff group chat only staff and admins may, and only the
+// commands of staff business, not those open to everyone.
 func (r *Registry) Allows(name string, role concern.Role, group bool) bool {
 	c, ok := r.byName[name]
-	if !ok || group && role != concern.RoleStaff && role != concern.RoleAdmin {
+	if !ok || group && (role != concern.RoleStaff && role != concern.RoleAdmin || len(c.Roles) == 0) {
 		return false
 	}
 	return c.allows(role)

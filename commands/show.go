@@ -26,7 +26,7 @@ var show = Command{
 		if err != nil {
 			return err
 		}
-		c.say(c.card(r))
+		c.say(c.card(r), c.cardButtons(r)...)
 		return nil
 	},
 }

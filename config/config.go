@@ -39,13 +39,16 @@ type Config struct {
 	OrgName       string
 	OrgNameEN     string
 	Communities   []string
-	FlowExpiry    time.Duration
-	SessionTTL    time.Duration
-	Timezone      string
-	Location      *time.Location
-	Admins        []int64
-	LogLevel      slog.Level
-	LogFormat     string
+	// Units are the units (承办单位) concerns are referred to, offered as buttons
+	// on a concern's card (any other can still be typed).
+	Units      []string
+	FlowExpiry time.Duration
+	SessionTTL time.Duration
+	Timezone   string
+	Location   *time.Location
+	Admins     []int64
+	LogLevel   slog.Level
+	LogFormat  string
 
 	// Taxonomy is a YAML file replacing the built-in taxonomy.
 	Taxonomy string
@@ -282,6 +285,26 @@ var settings = []setting{
 	}},
 	{env: "MINYI_ORG_NAME", key: "org_name", apply: func(c *Config, v string) error { c.OrgName = v; return nil }},
 	{env: "MINYI_ORG_NAME_EN", key: "org_name_en", apply: func(c *Config, v string) error { c.OrgNameEN = v; return nil }},
+	{env: "MINYI_UNITS", key: "units", apply: func(c *Config, v string) error {
+		c.Units = nil
+		seen := map[string]bool{}
+		for _, name := range splitList(v) {
+			switch {
+			case len(name) > 40: // it travels in a card button's data, after the concern's id
+				return fmt.Errorf("%q is too long for a button (40 bytes, about 13 Chinese characters)", name)
+			case strings.Contains(name, ":"):
+				return fmt.Errorf("%q holds a ':', which a button's data cannot", name)
+			case seen[name]:
+				return fmt.Errorf("%q is listed twice", name)
+			}
+			seen[name] = true
+			c.Units = append(c.Units, name)
+		}
+		if len(c.Units) > 12 {
+			return errors.New("more than 12 units do not fit as buttons on a card; type the others with /assign")
+		}
+		return nil
+	}},
 	{env: "MINYI_COMMUNITIES", key: "communities", apply: func(c *Config, v string) error {
 		c.Communities = nil
 		seen := map[string]bool{}

@@ -379,7 +379,9 @@ func (r *run) group() {
 	}
 	if r.in.Kind == InputButton {
 		kind, rest, _ := strings.Cut(r.in.Data, ":")
-		if name, ok := r.buttonCommand(kind); ok && name == "ack" {
+		if name, ok := r.buttonCommand(kind); ok && (name == "ack" || r.m.commands.Allows(name, role(r.in), true)) {
+			// an alert's button is answered whoever presses it (a notice on the button for
+			// those it is not for); the others are staff's
 			r.effect = &Effect{Kind: EffectCommand, Command: name, Line: rest}
 		}
 	}

@@ -195,7 +195,7 @@ func setup(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...ca
 		flows.WithLocation(cfg.Location),
 		flows.WithEmergencyNumbers(cfg.EmergencyNumbers),
 		flows.WithDutyPhone(cfg.DutyPhone),
-	}, commands.WithLogger(log))
+	}, commands.WithLogger(log), commands.WithUnits(cfg.Units...))
 	if err != nil {
 		st.Close()
 		return nil, fmt.Errorf("flows: %w", err)
