@@ -245,10 +245,14 @@ func (f *fixture) seed(t testing.TB) []*concern.Report {
 		{ID: "20261127-0001", ReceivedAt: day, Channel: "telegram", Text: "我叫王小明，电话13800138000，" + lamp, ReporterName: "王小明",
 			Community: "阳光社区", Grid: "第一网格", Sector: "社会建设", Topic: "城乡建设", Status: concern.StatusInProgress, Level: concern.LevelGeneral,
 			Deadline: day.Add(7 * 24 * time.Hour), Unit: "城管科",
-			History: []concern.StatusChange{{At: day, Status: concern.StatusReceived}, {At: day.Add(time.Hour), Status: concern.StatusInProgress, Note: "已派人查看"}}},
+			History: []concern.StatusChange{{At: day, Status: concern.StatusReceived}, {At: day.Add(time.Hour), Status: concern.StatusInProgress, Note: "已派人查看"},
+				// the office's own note and its words to the reporter: never published
+				{At: day.Add(time.Hour), Status: concern.StatusInProgress, Code: concern.HistNote, Note: "内部：该户曾多次投诉"},
+				{At: day.Add(time.Hour), Status: concern.StatusInProgress, Code: concern.HistReplied, Note: "王先生您好，明天上午上门"}}},
 		{ID: "20261127-0002", ReceivedAt: day.Add(time.Minute), Channel: "hotline", Text: "楼下饭店油烟太大，晚上十点以后还很吵。", Community: "和平社区",
 			Sector: "生态文明建设", Topic: "环境保护", Status: concern.StatusClosed, Level: concern.LevelGeneral, Deadline: day.Add(7 * 24 * time.Hour),
-			History: []concern.StatusChange{{At: day.Add(time.Minute), Status: concern.StatusReceived}, {At: day.Add(3 * time.Hour), Status: concern.StatusClosed, Note: "已约谈店主整改，联系电话13900139000"}}},
+			History: []concern.StatusChange{{At: day.Add(time.Minute), Status: concern.StatusReceived}, {At: day.Add(3 * time.Hour), Status: concern.StatusClosed, Note: "已约谈店主整改，联系电话13900139000"},
+				{At: day.Add(3 * time.Hour), Status: concern.StatusClosed, Code: concern.HistNote, Note: "内部：店主是某局亲戚"}}},
 		{ID: "20261127-0003", ReceivedAt: day.Add(2 * time.Minute), Channel: "telegram", Text: "反映某干部收受好处的问题。", Sensitive: true,
 			Sector: "党的建设", Topic: "城乡建设", Status: concern.StatusReceived, Level: concern.LevelGeneral, Deadline: day.Add(7 * 24 * time.Hour)},
 	}
@@ -473,5 +477,23 @@ func TestOpen311(t *testing.T) {
 			!strings.Contains(xe.Errors[0].Description, c.says) {
 			t.Errorf("%s: %d %s, want %d saying %q", xmlPath, code, b, c.code, c.says)
 		}
+	}
+}
+
+// The office's internal notes never leave it: not in Open311 (nor its words to
+// one reporter), not in the intake API's read-back to the channel that sent the concern.
+func TestInternalNotesStayInside(t *testing.T) {
+	f := newFixture(t)
+	f.seed(t)
+	for _, path := range []string{"/open311/v2/requests.json?api_key=" + platform, "/open311/v2/requests.xml?api_key=" + platform,
+		"/open311/v2/requests/20261127-0001.json?api_key=" + platform, "/open311/v2/requests/20261127-0002.json?api_key=" + platform} {
+		code, b, _ := f.call(t, http.MethodGet, path, "", "")
+		if code != 200 || strings.Contains(b, "内部") || strings.Contains(b, "王先生") {
+			t.Errorf("GET %s: %d\n%s", path, code, b)
+		}
+	}
+	code, b, _ := f.call(t, http.MethodGet, "/api/v1/concerns/20261127-0002", hotlineKey, "")
+	if code != 200 || strings.Contains(b, "内部") || !strings.Contains(b, "已约谈店主整改") {
+		t.Errorf("the hotline reads back: %d\n%s", code, b)
 	}
 }

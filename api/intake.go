@@ -364,6 +364,9 @@ func (a *API) getConcern(w http.ResponseWriter, r *http.Request) {
 	}
 	updated := rep.ReceivedAt
 	for _, h := range rep.History {
+		if h.Internal() {
+			continue // the office's own notes stay inside it
+		}
 		out.History = append(out.History, changeOut{At: h.At, Status: string(h.Status), Label: h.Status.Label("zh"), Note: h.Text("zh")})
 		updated = h.At
 	}

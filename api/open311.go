@@ -320,6 +320,9 @@ func (a *API) serviceRequest(r *concern.Report) serviceRequest {
 	updated := r.ReceivedAt
 	for _, h := range r.History {
 		updated = h.At
+		if h.Internal() || h.Personal() {
+			continue // the office's notes and its words to one reporter are not published
+		}
 		if text := h.Text("zh"); text != "" {
 			// masked as the text is: numbers, and the reporter's and resident's names
 			notes = h.Status.Label("zh") + "：" + r.MaskedNote(text)

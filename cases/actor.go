@@ -25,7 +25,8 @@ type Actor struct {
 	// Request is unique per request: the same request again (an update
 	// redelivered after a crash) changes nothing more and tells nobody twice.
 	Request string
-	// Scheduled marks the program's own doing on a schedule (the daily digest).
+	// Scheduled marks the program's own doing on a schedule (the daily digest,
+	// due in a chat): only ActorOf sets it, for the digest's event.
 	Scheduled bool
 }
 
@@ -36,7 +37,7 @@ func ActorOf(in flows.Input, lang string) Actor {
 		role = concern.RoleResident
 	}
 	return Actor{UserID: in.UserID, Name: in.UserName, Role: role, Lang: lang, Community: in.Community, Grid: in.Grid,
-		Chat: in.ChatID, Request: in.ID, Scheduled: in.Kind == flows.InputEvent}
+		Chat: in.ChatID, Request: in.ID, Scheduled: in.Kind == flows.InputEvent && in.Event != nil && in.Event.Type == flows.EventDigest}
 }
 
 // Staff reports whether the actor handles concerns (staff or admin).
@@ -84,13 +85,14 @@ const (
 	EmptyText            Reason = "empty_text"
 	FileNotAllowed       Reason = "file_not_allowed"
 	LimitConcerns        Reason = "limit_concerns"
+	LinkInvalid          Reason = "link_invalid" // a workbench sign-in link used, expired or made up
 )
 
 // Reasons are every reason the service gives, for the catalog test.
 var Reasons = []Reason{NotFound, NotFoundOther, NotAllowed, Restricted, FinishedAlready, SameStatus, BadTransition,
 	BadStatus, BadLevel, NoteRequired, ReasonRequired, DupSelf, AdminsOnly, InviteStaffAdminOnly, InviteNotOutstanding,
 	InviteInvalid, TooManyAttempts, NotMember, NotYours, AlreadyRated, NotClosed, DigestUnavailable, ListUnavailable,
-	EmptyText, FileNotAllowed, LimitConcerns}
+	EmptyText, FileNotAllowed, LimitConcerns, LinkInvalid}
 
 // Refusal is a request that changed nothing, and why; the fields beyond Reason
 // are set for the reasons that name them.

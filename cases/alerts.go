@@ -266,7 +266,7 @@ func (s *Service) Ack(ctx context.Context, in Actor, id string) error {
 	}
 	a, already, err := s.st.AckAlert(ctx, id, in.UserID, s.now())
 	if err != nil {
-		return err
+		return missing(err, id) // an alert long gone, or never raised
 	}
 	if !a.Storm {
 		if already && a.AckedBy != in.UserID {

@@ -42,9 +42,6 @@ func (s *Service) Digest(ctx context.Context, a Actor, req DigestRequest) (*dige
 	return d, s.audit(ctx, a, "digest", "", req.Period.String())
 }
 
-// Location is the office's time zone, which digests and dates are shown in.
-func (s *Service) Location() *time.Location { return s.cfg.Location }
-
 // scheduleDigest puts the previous day's digest in each digest chat once it is
 // due. The event's id is the day's, so instances racing, or a restart, cannot send
 // it twice; one missed (the program was down at the time) goes out late.

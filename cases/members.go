@@ -176,6 +176,12 @@ func (s *Service) Revoke(ctx context.Context, a Actor, user int64) (concern.Memb
 		s.log.Info("a revoked member's invite codes cancelled", "user", user, "codes", n)
 	}
 	s.setMenu(user, concern.RoleResident)
+	// their workbench sessions end now (each request reads the role afresh as well)
+	if n, err := s.st.EndWebSessions(ctx, user); err != nil {
+		return concern.Member{}, err
+	} else if n > 0 {
+		s.log.Info("a revoked member's workbench sessions ended", "user", user, "sessions", n)
+	}
 	if err := s.audit(ctx, a, "revoke", "", strconv.FormatInt(user, 10)+" "+string(m.Role)); err != nil {
 		return concern.Member{}, err
 	}

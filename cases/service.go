@@ -84,7 +84,7 @@ var DefaultLevels = map[concern.Level]time.Duration{
 	concern.LevelComplex: 15 * 24 * time.Hour,
 }
 
-// Service carries out effects.
+// Service is the case service: typed actions for every front end, and the effects of the engine.
 type Service struct {
 	st      *store.Store
 	intake  Intake
@@ -311,7 +311,11 @@ func (s *Service) audit(ctx context.Context, a Actor, action, id, detail string)
 	if role == "" {
 		role = concern.RoleResident
 	}
-	return s.st.Audit(ctx, a.Request+"/"+action+"/"+id, concern.AuditEntry{
+	req := a.Request
+	if req == "" {
+		req = "once:" + secret() // no request to repeat: each one is recorded
+	}
+	return s.st.Audit(ctx, req+"/"+action+"/"+id, concern.AuditEntry{
 		At: s.now(), By: a.UserID, Role: role, Action: action, Concern: id, Detail: detail,
 	})
 }

@@ -345,3 +345,13 @@ func TestList(t *testing.T) {
 		}
 	}
 }
+
+// Acknowledging an alert that is not there (long gone, or never raised) says
+// so, rather than failing.
+func TestAckOfNoAlert(t *testing.T) {
+	svc, _, _, _ := setup(t, Config{StaffChat: -100})
+	err := svc.Ack(t.Context(), Actor{Request: "k1", UserID: 3001, Role: concern.RoleStaff}, "20261126-9999")
+	if !refusedFor(err, NotFound) {
+		t.Fatalf("ack of no alert: %v", err)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/minyi-project/minyi/concern"
 	"github.com/minyi-project/minyi/index"
@@ -33,23 +34,32 @@ type ListQuery struct {
 	// Community, when set, is the only community listed.
 	Community string
 	// Text is a substring of the concern's text.
-	Text          string
+	Text string
+	// From and To bound when they were received (From ≤ received < To; zero: unbounded).
+	From, To time.Time
+	// Overdue selects running concerns past their deadline; Urgent urgent ones.
+	Overdue, Urgent bool
+	// Offset and Limit cut the page; a Limit of 0 counts only.
 	Offset, Limit int
 }
 
 // WithIndex lets staff list and search concerns through the read model.
 func WithIndex(ix *index.Index) Option { return func(s *Service) { s.index = ix } }
 
-// Show is one concern in full, for staff; being looked at is audited.
+// Show is one concern in full, for staff, or a grid worker's of their grid or
+// filing; being looked at is audited.
 func (s *Service) Show(ctx context.Context, a Actor, id string) (*concern.Report, error) {
-	if !a.Staff() {
+	if _, ok := s.scope(a); !ok {
 		return nil, refuse(NotAllowed)
 	}
 	r, err := s.st.Report(ctx, id)
 	if err != nil {
 		return nil, missing(err, id)
 	}
-	if !a.Role.MayHandle(r) {
+	switch {
+	case a.Role == concern.RoleGrid && !s.sees(a, r):
+		return nil, &Refusal{Reason: NotFound, ID: id} // outside their grid, as if there were none
+	case !s.sees(a, r):
 		return nil, &Refusal{Reason: Restricted, ID: id}
 	}
 	return r, s.audit(ctx, a, "view", r.ID, "")
@@ -66,7 +76,12 @@ func (s *Service) List(ctx context.Context, a Actor, q ListQuery) (Reports, erro
 	if s.index == nil {
 		return Reports{}, refuse(ListUnavailable)
 	}
-	iq := index.Query{Text: q.Text, Sort: index.ReceivedDesc, Offset: q.Offset, Limit: q.Limit, Visible: visible}
+	iq := index.Query{Text: q.Text, Sort: index.ReceivedDesc, Offset: q.Offset, Limit: q.Limit, Visible: visible,
+		From: q.From, To: q.To, Overdue: q.Overdue, Now: s.now()}
+	if q.Urgent {
+		urgent := true
+		iq.Urgent = &urgent
+	}
 	for _, st := range q.Statuses {
 		iq.Statuses = append(iq.Statuses, string(st))
 	}
@@ -189,6 +204,9 @@ func (s *Service) SetStatus(ctx context.Context, a Actor, id string, st concern.
 
 // LinkDuplicate marks a concern as a repeat of another.
 func (s *Service) LinkDuplicate(ctx context.Context, a Actor, id, other string) (Change, error) {
+	if !a.Staff() {
+		return Change{}, refuse(NotAllowed) // before anything is looked up: what exists is not said
+	}
 	if err := CheckDuplicate(id, other); err != nil {
 		return Change{}, err
 	}

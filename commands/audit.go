@@ -66,9 +66,18 @@ func (c *Call) auditDetail(e concern.AuditEntry) string {
 			}
 		}
 	case "file":
-		if cp := concern.Capacity(e.Detail); cp == concern.Verbatim || cp == concern.Paraphrase {
-			return c.t(locale.Key("capacity_" + e.Detail))
+		cp := concern.Capacity(e.Detail)
+		switch e.Detail { // written before, as the Chinese label
+		case "居民原话":
+			cp = concern.Verbatim
+		case "网格员转述":
+			cp = concern.Paraphrase
 		}
+		if cp == concern.Verbatim || cp == concern.Paraphrase {
+			return c.t(locale.Key("capacity_" + string(cp)))
+		}
+	case "rate":
+		return concern.Rating(e.Detail).Label(c.Lang)
 	}
 	return e.Detail
 }

@@ -3,6 +3,7 @@ package commands
 import (
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/minyi-project/minyi/cases"
 	"github.com/minyi-project/minyi/concern"
@@ -62,12 +63,13 @@ func (c *Call) split(n int) ([]string, bool) {
 	rest := strings.TrimSpace(c.Line)
 	var out []string
 	for range n - 1 {
-		w, r, _ := strings.Cut(rest, " ")
-		if w == "" {
+		// any space ends a word: a full-width one (an IME's), a tab, a new line
+		i := strings.IndexFunc(rest, unicode.IsSpace)
+		if i <= 0 {
 			return nil, false
 		}
-		out = append(out, w)
-		rest = strings.TrimSpace(r)
+		out = append(out, rest[:i])
+		rest = strings.TrimSpace(rest[i:])
 	}
 	if rest == "" {
 		return nil, false

@@ -23,7 +23,7 @@ var grid = Command{
 		n := 1
 		if c.In.Kind == flows.InputButton {
 			p, err := strconv.Atoi(c.Line)
-			if err != nil || p < 1 {
+			if err != nil || p < 1 || p > 10000 {
 				c.stale()
 				return nil
 			}

@@ -11,6 +11,9 @@ import (
 	"github.com/minyi-project/minyi/locale"
 )
 
+// maxButtonData is how many bytes Telegram keeps of a button's data.
+const maxButtonData = 64
+
 // /list [状态|全部] [社区] [页码]: the work list, newest first, 待受理 unless a
 // status is named (全部: every running concern), a page at a time with
 // 上一页/下一页 buttons (p:STATUS:COMMUNITY:PAGE) that turn the page in place.
@@ -37,7 +40,13 @@ var list = Command{
 		if q.Community != "" {
 			what += " · " + q.Community
 		}
-		c.paged(res, what, q.Offset/pageSize+1, func(n int) string { return "p:" + status + ":" + q.Community + ":" + strconv.Itoa(n) })
+		c.paged(res, what, q.Offset/pageSize+1, func(n int) string {
+			data := "p:" + status + ":" + q.Community + ":" + strconv.Itoa(n)
+			if len(data) > maxButtonData {
+				return "" // a name too long to travel in a button: no page turning (type the page)
+			}
+			return data
+		})
 		return nil
 	},
 }
@@ -53,7 +62,7 @@ func (c *Call) listQuery() (cases.ListQuery, bool) {
 		i := strings.LastIndex(rest, ":")
 		st, ok := concern.ParseStatus(word)
 		n, err := strconv.Atoi(rest[i+1:])
-		if i < 0 || err != nil || n < 1 || !ok && word != "all" {
+		if i < 0 || err != nil || n < 1 || n > 10000 || !ok && word != "all" {
 			c.stale()
 			return q, false
 		}

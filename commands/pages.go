@@ -17,7 +17,8 @@ const pageSize = 10
 var pageKeys = []locale.Key{"list_head", "list_line", "list_none", "list_past", "list_prev", "list_next", "list_bad_page"}
 
 // paged says page n of a list of concerns under what, with 上一页/下一页
-// buttons whose data turn(n) makes; a page turned by a button replaces itself.
+// buttons whose data turn(n) makes (none where it makes ""); a page turned by
+// a button replaces itself.
 func (c *Call) paged(res cases.Reports, what string, n int, turn func(int) string) {
 	pages := max(1, (res.Total+pageSize-1)/pageSize)
 	switch {
@@ -32,11 +33,11 @@ func (c *Call) paged(res cases.Reports, what string, n int, turn func(int) strin
 				"place", orDash(r.Community), "excerpt", concern.Excerpt(r.MaskedText(), 24)))
 		}
 		var buttons []flows.Button
-		if n > 1 {
-			buttons = append(buttons, flows.Button{Label: c.t("list_prev"), Data: turn(n - 1)})
+		if d := turn(n - 1); n > 1 && d != "" {
+			buttons = append(buttons, flows.Button{Label: c.t("list_prev"), Data: d})
 		}
-		if n < pages {
-			buttons = append(buttons, flows.Button{Label: c.t("list_next"), Data: turn(n + 1)})
+		if d := turn(n + 1); n < pages && d != "" {
+			buttons = append(buttons, flows.Button{Label: c.t("list_next"), Data: d})
 		}
 		if len(buttons) > 0 {
 			c.say(strings.Join(lines, "\n"), buttons)

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/minyi-project/minyi/cases"
@@ -49,7 +50,7 @@ type Line struct {
 func All() []Command {
 	return []Command{
 		show, assign, status, dup, level, overdue, audit, invite, invites, revoke, digestCmd, note, reply, list, search,
-		mine, grid, whoami, join, forget, ack, rate, act,
+		mine, grid, web, whoami, join, forget, ack, rate, act,
 	}
 }
 
@@ -86,19 +87,21 @@ type Service interface {
 	Rate(ctx context.Context, a cases.Actor, id string, r concern.Rating) (*concern.Report, error)
 	Ack(ctx context.Context, a cases.Actor, id string) error
 	Digest(ctx context.Context, a cases.Actor, req cases.DigestRequest) (*digest.Digest, error)
+	SignInLink(ctx context.Context, a cases.Actor) (string, time.Time, error)
 }
 
 // Registry runs the commands. It implements flows.Commands for the engine.
 type Registry struct {
-	cmds     []Command
-	svc      Service
-	cat      locale.Catalog
-	loc      *time.Location
-	grids    []string
-	units    []string
-	log      *slog.Logger
-	byName   map[string]*Command
-	byButton map[string]*Command
+	cmds      []Command
+	svc       Service
+	cat       locale.Catalog
+	loc       *time.Location
+	grids     []string
+	units     []string
+	publicURL string
+	log       *slog.Logger
+	byName    map[string]*Command
+	byButton  map[string]*Command
 }
 
 // Option configures a Registry.
@@ -106,6 +109,13 @@ type Option func(*Registry)
 
 // WithLogger sets the logger.
 func WithLogger(l *slog.Logger) Option { return func(r *Registry) { r.log = l } }
+
+// WithPublicURL is the address the workbench is reached at from outside
+// (MINYI_PUBLIC_URL), which sign-in links point to; without it /web says the
+// workbench is not set up.
+func WithPublicURL(u string) Option {
+	return func(r *Registry) { r.publicURL = strings.TrimRight(u, "/") }
+}
 
 // WithUnits names the units (承办单位) a concern's card offers to refer it to.
 func WithUnits(units ...string) Option { return func(r *Registry) { r.units = units } }

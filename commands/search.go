@@ -29,7 +29,7 @@ var search = Command{
 		if c.In.Kind == flows.InputButton {
 			page, rest, _ := strings.Cut(c.Line, ":")
 			p, err := strconv.Atoi(page)
-			if err != nil || p < 1 || strings.TrimSpace(rest) == "" {
+			if err != nil || p < 1 || p > 10000 || strings.TrimSpace(rest) == "" {
 				c.stale()
 				return nil
 			}

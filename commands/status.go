@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"strings"
+	"unicode"
 
 	"github.com/minyi-project/minyi/cases"
 	"github.com/minyi-project/minyi/concern"
@@ -21,7 +22,10 @@ var status = Command{
 		if !ok {
 			return nil
 		}
-		word, note, _ := strings.Cut(text, " ")
+		word, note := text, ""
+		if i := strings.IndexFunc(text, unicode.IsSpace); i > 0 {
+			word, note = text[:i], strings.TrimSpace(text[i:])
+		}
 		st, ok := concern.ParseStatus(word)
 		if !ok || st == concern.StatusReceived || st == concern.StatusDuplicate {
 			c.say(c.t("bad_status", "status", word)) // named as typed

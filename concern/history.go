@@ -53,6 +53,15 @@ func (h StatusChange) Words(lang string) (did, note string) {
 	return w, note
 }
 
+// Internal reports whether a step is the office's own (an internal note): its
+// words are never shown outside staff — not in Open311, the intake API's
+// read-back or a masked export.
+func (h StatusChange) Internal() bool { return h.Code == HistNote }
+
+// Personal reports whether a step's words were for the reporter alone (a
+// reply): they are not published.
+func (h StatusChange) Personal() bool { return h.Code == HistReplied }
+
 // Text is what the step did and its note, in one line.
 func (h StatusChange) Text(lang string) string {
 	did, note := h.Words(lang)

@@ -33,8 +33,11 @@ type Config struct {
 	Shards       int
 	HTTPAddr     string
 	// DebugAddr, when set, serves CPU and memory profiles and Redis traffic figures.
-	DebugAddr     string
-	WebhookURL    string
+	DebugAddr  string
+	WebhookURL string
+	// PublicURL is where staff reach the workbench from outside (behind the
+	// reverse proxy); sign-in links point there.
+	PublicURL     string
 	WebhookSecret string
 	OrgName       string
 	OrgNameEN     string
@@ -249,6 +252,21 @@ var settings = []setting{
 			return errors.New("must be host:port, such as 127.0.0.1:6060 (keep it off public addresses)")
 		}
 		c.DebugAddr = v
+		return nil
+	}},
+	{env: "MINYI_PUBLIC_URL", key: "public_url", apply: func(c *Config, v string) error {
+		if v == "" {
+			return nil
+		}
+		u, err := url.Parse(v)
+		if err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return errors.New("must be the workbench's outside address, such as https://minyi.example.org")
+		}
+		local := u.Hostname() == "localhost" || u.Hostname() == "127.0.0.1"
+		if u.Scheme != "https" && !(u.Scheme == "http" && local) {
+			return errors.New("must be https: sign-in links and session cookies must not travel in the clear")
+		}
+		c.PublicURL = strings.TrimRight(v, "/")
 		return nil
 	}},
 	{env: "MINYI_WEBHOOK_URL", key: "webhook.url", apply: func(c *Config, v string) error {

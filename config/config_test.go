@@ -82,6 +82,8 @@ func TestErrorsNameTheSetting(t *testing.T) {
 		{"long community", map[string]string{"MINYI_COMMUNITIES": strings.Repeat("长", 14)}, "", []string{"MINYI_COMMUNITIES: ", "too long for a button"}},
 		{"long unit", map[string]string{"MINYI_UNITS": "区住建局," + strings.Repeat("长", 14)}, "", []string{"MINYI_UNITS: ", "too long for a button"}},
 		{"unit with a colon", map[string]string{"MINYI_UNITS": "区住建局:城建科"}, "", []string{"MINYI_UNITS: ", "holds a ':'"}},
+		{"public url in the clear", map[string]string{"MINYI_PUBLIC_URL": "http://minyi.example.org"}, "", []string{"MINYI_PUBLIC_URL: ", "must be https"}},
+		{"public url not a url", map[string]string{"MINYI_PUBLIC_URL": "minyi"}, "", []string{"MINYI_PUBLIC_URL: ", "outside address"}},
 		{"unit twice", map[string]string{"MINYI_UNITS": "区住建局，区住建局"}, "", []string{`MINYI_UNITS: "区住建局" is listed twice`}},
 		{"bad log", map[string]string{"MINYI_LOG_FORMAT": "xml", "MINYI_LOG_LEVEL": "loud"}, "", []string{"MINYI_LOG_FORMAT: must be text or json", "MINYI_LOG_LEVEL:"}},
 		{"file value", nil, "flow_expiry: 5s\n", []string{"flow_expiry in minyi.yaml: must be a duration"}},

@@ -110,6 +110,9 @@ func text(r *concern.Report, o Options) string {
 func history(r *concern.Report, o Options) string {
 	var lines []string
 	for _, h := range r.History {
+		if h.Internal() && !o.Unmasked {
+			continue // the office's own notes: in its unmasked exports only
+		}
 		line := h.At.In(o.Location).Format("2006-01-02 15:04") + " " + h.Status.Label("zh")
 		if h.By != "" {
 			line += "（" + h.ByLabel("zh") + "）"
@@ -243,6 +246,9 @@ func writeJSONL(w io.Writer, reports []*concern.Report, o Options) error {
 		}
 		var hist []map[string]any
 		for _, h := range r.History {
+			if h.Internal() && !o.Unmasked {
+				continue
+			}
 			e := map[string]any{"at": h.At.In(o.Location).Format(time.RFC3339), "status": string(h.Status), "label": h.Status.Label("zh")}
 			if h.By != "" {
 				e["by"] = h.ByLabel("zh")

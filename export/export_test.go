@@ -21,6 +21,7 @@ func sample() []*concern.Report {
 			Status: concern.StatusTransferred, History: []concern.StatusChange{
 				{At: at, Status: concern.StatusReceived},
 				{At: at, Status: concern.StatusTransferred, By: "工作人员 李四", Note: "已联系王强，电话13800138000"},
+				{At: at, Status: concern.StatusTransferred, By: "staff 李四", Code: concern.HistNote, Note: "内部备注：此人多次重复投诉"},
 			}},
 		{ID: "20261126-0002", ReceivedAt: at, Channel: "telegram", Sensitive: true, Text: "张建国书记收受红包",
 			Status: concern.StatusTransferred, Unit: "区纪委", History: []concern.StatusChange{
@@ -42,7 +43,7 @@ func TestMaskedExportWithholdsAndMasksNotes(t *testing.T) {
 		if format == "xlsx" {
 			out = xlsxText(t, b.Bytes())
 		}
-		for _, leak := range []string{"张建国", "红包", "立案", "王强", "13800138000"} {
+		for _, leak := range []string{"张建国", "红包", "立案", "王强", "13800138000", "多次重复投诉"} {
 			if strings.Contains(out, leak) {
 				t.Errorf("%s export shows %q:\n%s", format, leak, out)
 			}
@@ -53,7 +54,7 @@ func TestMaskedExportWithholdsAndMasksNotes(t *testing.T) {
 	}
 	var b bytes.Buffer
 	Write(&b, "csv", sample(), Options{Unmasked: true})
-	if !strings.Contains(b.String(), "张建国收红包一事已立案") || !strings.Contains(b.String(), "13800138000") {
+	if !strings.Contains(b.String(), "张建国收红包一事已立案") || !strings.Contains(b.String(), "13800138000") || !strings.Contains(b.String(), "多次重复投诉") {
 		t.Error("an unmasked export must keep the notes as recorded")
 	}
 }

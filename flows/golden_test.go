@@ -32,7 +32,8 @@ func TestGolden(t *testing.T) {
 			fake := &commandstest.Fake{}
 			m, reg, err := commands.NewEngine(fake, []flows.Option{flows.WithCommunities("阳光社区", "和平社区", "幸福里社区"),
 				flows.WithGrids("和平社区/第一网格", "阳光社区/第一网格", "阳光社区/第二网格"), flows.WithOrgName("幸福街道", "Xingfu Sub-district"),
-				flows.WithLocation(sh), flows.WithDutyPhone("0731-88886666")}, commands.WithUnits("区住建局", "区水务局"))
+				flows.WithLocation(sh), flows.WithDutyPhone("0731-88886666")}, commands.WithUnits("区住建局", "区水务局"),
+				commands.WithPublicURL("https://minyi.example.org/"))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -40,9 +40,11 @@ import (
 	"github.com/minyi-project/minyi/index"
 	"github.com/minyi-project/minyi/intake"
 	"github.com/minyi-project/minyi/lease"
+	"github.com/minyi-project/minyi/locale"
 	"github.com/minyi-project/minyi/store"
 	"github.com/minyi-project/minyi/tasks"
 	"github.com/minyi-project/minyi/telemetry"
+	"github.com/minyi-project/minyi/workbench"
 )
 
 const usage = `minyi — 民意 public-opinion intake bot
@@ -136,6 +138,7 @@ type app struct {
 	st       *store.Store
 	machine  *flows.Machine
 	commands *commands.Registry
+	catalog  locale.Catalog
 	cls      *classifiers
 	cases    *cases.Service
 	metrics  *telemetry.Metrics
@@ -195,12 +198,17 @@ func setup(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...ca
 		flows.WithLocation(cfg.Location),
 		flows.WithEmergencyNumbers(cfg.EmergencyNumbers),
 		flows.WithDutyPhone(cfg.DutyPhone),
-	}, commands.WithLogger(log), commands.WithUnits(cfg.Units...))
+	}, commands.WithLogger(log), commands.WithUnits(cfg.Units...), commands.WithPublicURL(cfg.PublicURL))
 	if err != nil {
 		st.Close()
 		return nil, fmt.Errorf("flows: %w", err)
 	}
-	return &app{cfg: cfg, log: log, st: st, machine: m, commands: reg, cls: cls, cases: svc, metrics: metrics, events: events,
+	cat, err := locale.Builtin()
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("catalog: %w", err)
+	}
+	return &app{cfg: cfg, log: log, st: st, machine: m, commands: reg, catalog: cat, cls: cls, cases: svc, metrics: metrics, events: events,
 		index: ix}, nil
 }
 
@@ -456,6 +464,15 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	mux.HandleFunc("GET /readyz", a.ready(worker))
 	mux.Handle("GET /metrics", a.metrics.Handler())
 	a.api().Register(mux)
+	wb, err := workbench.New(a.cases, a.catalog, workbench.WithLocation(cfg.Location), workbench.WithUnits(cfg.Units...),
+		workbench.WithSecureCookies(strings.HasPrefix(cfg.PublicURL, "https://")), workbench.WithLogger(log))
+	if err != nil {
+		return fmt.Errorf("workbench: %w", err)
+	}
+	wb.Register(mux)
+	if cfg.PublicURL != "" {
+		log.Info("the workbench is served", "url", cfg.PublicURL+"/staff/", "listen", cfg.HTTPAddr)
+	}
 	if cfg.WebhookURL != "" {
 		h, err := tr.WebhookHandler(cfg.WebhookSecret)
 		if err != nil {

@@ -168,3 +168,7 @@ func (f *Fake) Digest(_ context.Context, _ cases.Actor, req cases.DigestRequest)
 	}
 	return &digest.Digest{Period: req.Period, From: req.Period.From.Format("2006-01-02"), To: req.Period.To.Format("2006-01-02"), Reconciled: true}, nil
 }
+
+func (f *Fake) SignInLink(_ context.Context, _ cases.Actor) (string, time.Time, error) {
+	return "CODE", f.Now().Add(cases.SignInTTL), f.call("SignInLink")
+}
