@@ -273,6 +273,41 @@ type AuditEntry struct {
 	Detail  string    `json:"detail,omitempty"`
 }
 
+// ActionLabel words an audited action for the reader (the catalog's action_ labels).
+func ActionLabel(lang, action string) string {
+	return locale.Default().Label(lang, locale.Key("action_"+action), action)
+}
+
+// DetailText words an audit entry's detail for the reader: a status change
+// names its status by code (or, written before, by its Chinese label), a level
+// change its level, a rating and a filing's capacity theirs; the rest is as
+// written.
+func (e AuditEntry) DetailText(lang string) string {
+	switch e.Action {
+	case "status":
+		word, note, _ := strings.Cut(e.Detail, " ")
+		if st, ok := ParseStatus(word); ok {
+			return strings.TrimSpace(st.Label(lang) + " " + note)
+		}
+	case "level":
+		return Level(e.Detail).Label(lang)
+	case "file":
+		cp := Capacity(e.Detail)
+		switch e.Detail { // written before, as the Chinese label
+		case "居民原话":
+			cp = Verbatim
+		case "网格员转述":
+			cp = Paraphrase
+		}
+		if cp == Verbatim || cp == Paraphrase {
+			return label("capacity_", cp, lang)
+		}
+	case "rate":
+		return Rating(e.Detail).Label(lang)
+	}
+	return e.Detail
+}
+
 // Summary is the short line a resident sees for one of their own concerns.
 type Summary struct {
 	ID      string    `json:"id"`
