@@ -68,7 +68,7 @@ const (
 )
 
 type fixture struct {
-	t       *testing.T
+	t       testing.TB
 	st      *store.Store
 	svc     *cases.Service
 	url     string
@@ -79,7 +79,7 @@ type fixture struct {
 	fileted string // filed by the grid worker, in 和平社区
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	srv.Flush(t)
 	st, err := store.Open(t.Context(), srv.URL())
