@@ -78,7 +78,9 @@ func BenchmarkWorkbench(b *testing.B) {
 				took = append(took, time.Since(t0))
 			}
 			slices.Sort(took)
-			at := func(q float64) float64 { return float64(took[min(len(took)-1, int(q*float64(len(took))))].Microseconds()) / 1000 }
+			at := func(q float64) float64 {
+				return float64(took[min(len(took)-1, int(q*float64(len(took))))].Microseconds()) / 1000
+			}
 			b.ReportMetric(at(0.5), "ms-p50")
 			b.ReportMetric(at(0.99), "ms-p99")
 		})
