@@ -304,42 +304,22 @@ var settings = []setting{
 	{env: "MINYI_ORG_NAME", key: "org_name", apply: func(c *Config, v string) error { c.OrgName = v; return nil }},
 	{env: "MINYI_ORG_NAME_EN", key: "org_name_en", apply: func(c *Config, v string) error { c.OrgNameEN = v; return nil }},
 	{env: "MINYI_UNITS", key: "units", apply: func(c *Config, v string) error {
-		c.Units = nil
-		seen := map[string]bool{}
-		for _, name := range splitList(v) {
-			switch {
-			case len(name) > 40: // it travels in a card button's data, after the concern's id
-				return fmt.Errorf("%q is too long for a button (40 bytes, about 13 Chinese characters)", name)
-			case strings.Contains(name, ":"):
-				return fmt.Errorf("%q holds a ':', which a button's data cannot", name)
-			case seen[name]:
-				return fmt.Errorf("%q is listed twice", name)
-			}
-			seen[name] = true
-			c.Units = append(c.Units, name)
+		// a unit travels in a card button's data, after the concern's id
+		units, err := buttonNames(v, true)
+		if err == nil && len(units) > 12 {
+			err = errors.New("more than 12 units do not fit as buttons on a card; type the others with /assign")
 		}
-		if len(c.Units) > 12 {
-			return errors.New("more than 12 units do not fit as buttons on a card; type the others with /assign")
-		}
-		return nil
+		c.Units = units
+		return err
 	}},
 	{env: "MINYI_COMMUNITIES", key: "communities", apply: func(c *Config, v string) error {
-		c.Communities = nil
-		seen := map[string]bool{}
-		for _, name := range splitList(v) {
-			switch {
-			case len(name) > 40: // readable on a button; flows checks that its data fits too
-				return fmt.Errorf("%q is too long for a button (40 bytes, about 13 Chinese characters)", name)
-			case seen[name]:
-				return fmt.Errorf("%q is listed twice", name)
-			}
-			seen[name] = true
-			c.Communities = append(c.Communities, name)
+		// readable on a button; flows checks that its data fits too
+		communities, err := buttonNames(v, false)
+		if err == nil && len(communities) > 60 {
+			err = errors.New("more than 60 communities do not fit as buttons")
 		}
-		if len(c.Communities) > 60 {
-			return errors.New("more than 60 communities do not fit as buttons")
-		}
-		return nil
+		c.Communities = communities
+		return err
 	}},
 	textSetting("MINYI_BOT_DESCRIPTION", "bot.description", 512, func(c *Config) *string { return &c.BotDescription },
 		"您好！这里是街道“民意”诉求受理服务。您可以在这里反映身边的问题、意见和建议，工作人员会受理并在这里答复您。点【开始】即可。"),
@@ -749,6 +729,26 @@ func (c *Config) Classifiers() []string {
 }
 
 // splitList splits a comma-separated list, accepting Chinese commas too.
+// buttonNames reads a list of names that are shown on buttons: each at most 40
+// bytes, none twice, and (noColon) none holding a ':', which a button's data cannot.
+func buttonNames(v string, noColon bool) ([]string, error) {
+	var out []string
+	seen := map[string]bool{}
+	for _, name := range splitList(v) {
+		switch {
+		case len(name) > 40:
+			return nil, fmt.Errorf("%q is too long for a button (40 bytes, about 13 Chinese characters)", name)
+		case noColon && strings.Contains(name, ":"):
+			return nil, fmt.Errorf("%q holds a ':', which a button's data cannot", name)
+		case seen[name]:
+			return nil, fmt.Errorf("%q is listed twice", name)
+		}
+		seen[name] = true
+		out = append(out, name)
+	}
+	return out, nil
+}
+
 func splitList(v string) []string {
 	var out []string
 	for _, s := range strings.FieldsFunc(v, func(r rune) bool { return r == ',' || r == '，' || r == '、' || r == '\n' }) {

@@ -31,13 +31,8 @@ type Invite struct {
 // CreateInvite stores a code for ttl; it fails if the code exists. The code is
 // also listed among the outstanding ones, for admins to see and cancel.
 func (s *Store) CreateInvite(ctx context.Context, code string, inv Invite, ttl time.Duration) error {
-	b, _ := json.Marshal(inv)
-	ok, err := s.rdb.SetNX(ctx, keyInvitePref+code, b, ttl).Result()
-	if err != nil {
+	if err := s.putOnce(ctx, keyInvitePref+code, inv, ttl); err != nil {
 		return fmt.Errorf("create invite: %w", err)
-	}
-	if !ok {
-		return errors.New("create invite: code already in use")
 	}
 	until := inv.Created.Add(ttl)
 	if err := s.rdb.ZAdd(ctx, keyInvites, redis.Z{Score: float64(until.UnixMilli()), Member: code}).Err(); err != nil {
@@ -49,18 +44,11 @@ func (s *Store) CreateInvite(ctx context.Context, code string, inv Invite, ttl t
 // RedeemInvite takes a code, once: a second redemption finds nothing (ErrNotFound),
 // as does an expired, cancelled or made-up code.
 func (s *Store) RedeemInvite(ctx context.Context, code string) (Invite, error) {
-	b, err := s.rdb.GetDel(ctx, keyInvitePref+code).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return Invite{}, fmt.Errorf("invite: %w", ErrNotFound)
-	}
-	if err != nil {
+	var inv Invite
+	if err := s.takeOnce(ctx, keyInvitePref+code, &inv); err != nil {
 		return Invite{}, fmt.Errorf("invite: %w", err)
 	}
 	s.rdb.ZRem(ctx, keyInvites, code) // only the listing: the code itself is gone
-	var inv Invite
-	if err := json.Unmarshal(b, &inv); err != nil {
-		return Invite{}, fmt.Errorf("invite: %w", err)
-	}
 	return inv, nil
 }
 
@@ -144,4 +132,34 @@ func (s *Store) CountAttempt(ctx context.Context, key string, window time.Durati
 		return 0, fmt.Errorf("count attempt: %w", err)
 	}
 	return n.Val(), nil
+}
+
+// putOnce stores v as JSON under a one-time code's key for ttl; it fails if the
+// key exists (a clash of random codes).
+func (s *Store) putOnce(ctx context.Context, key string, v any, ttl time.Duration) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	ok, err := s.rdb.SetNX(ctx, key, b, ttl).Result()
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errors.New("code already in use")
+	}
+	return nil
+}
+
+// takeOnce reads a one-time code's value into v and deletes it, in one step: a
+// second take, an expired or a made-up code is ErrNotFound.
+func (s *Store) takeOnce(ctx context.Context, key string, v any) error {
+	b, err := s.rdb.GetDel(ctx, key).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return ErrNotFound
+	}
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, v)
 }

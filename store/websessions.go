@@ -34,13 +34,8 @@ type WebSession struct {
 
 // CreateSignIn stores a one-time sign-in code for user, valid for ttl.
 func (s *Store) CreateSignIn(ctx context.Context, code string, user int64, lang string, ttl time.Duration) error {
-	b, _ := json.Marshal(WebSession{User: user, Lang: lang})
-	ok, err := s.rdb.SetNX(ctx, keySignInPref+code, b, ttl).Result()
-	if err != nil {
+	if err := s.putOnce(ctx, keySignInPref+code, WebSession{User: user, Lang: lang}, ttl); err != nil {
 		return fmt.Errorf("sign-in link: %w", err)
-	}
-	if !ok {
-		return errors.New("sign-in link: code already in use")
 	}
 	return nil
 }
@@ -48,15 +43,8 @@ func (s *Store) CreateSignIn(ctx context.Context, code string, user int64, lang 
 // RedeemSignIn takes a sign-in code, once: used, expired or made up, it is
 // ErrNotFound.
 func (s *Store) RedeemSignIn(ctx context.Context, code string) (WebSession, error) {
-	b, err := s.rdb.GetDel(ctx, keySignInPref+code).Bytes()
-	if errors.Is(err, redis.Nil) {
-		return WebSession{}, fmt.Errorf("sign-in link: %w", ErrNotFound)
-	}
-	if err != nil {
-		return WebSession{}, fmt.Errorf("sign-in link: %w", err)
-	}
 	var ws WebSession
-	if err := json.Unmarshal(b, &ws); err != nil {
+	if err := s.takeOnce(ctx, keySignInPref+code, &ws); err != nil {
 		return WebSession{}, fmt.Errorf("sign-in link: %w", err)
 	}
 	return ws, nil
