@@ -32,8 +32,8 @@ var (
 		"console":  {"concern", "dispatch", "flows", "tghtml"},
 		// the registry calls the case service and renders; it knows no store or transport
 		"commands": {"cases", "concern", "digest", "flows", "locale", "period"},
-		// the web workbench calls the case service, as the chat does; no store, no transport
-		"workbench": {"cases", "concern", "locale"},
+		// the web workbench calls the case service, as the chat does, and writes its files (digest, export); no store, no transport
+		"workbench": {"cases", "concern", "digest", "export", "locale", "period"},
 		// the case service does not know how it is called
 		"cases":  {"backoff", "classify", "concern", "digest", "flows", "index", "intake", "period", "store", "tasks", "telemetry"},
 		"intake": {"backoff", "classify", "concern", "minhash", "store", "telemetry"},

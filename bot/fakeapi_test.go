@@ -74,6 +74,13 @@ type fakeAPI struct {
 	messages map[string]string
 }
 
+// fakeFiles are the files the fake serves by path: a photo, and a page that
+// claims to be one.
+var fakeFiles = map[string][]byte{
+	"photos/P1":   append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), make([]byte, 64)...),
+	"photos/EVIL": []byte("<html><script>alert(1)</script></html>"),
+}
+
 const testToken = "123456789:TEST-token_for_the_fake_bot_api_00"
 
 func newFakeAPI(t *testing.T) *fakeAPI {
@@ -85,6 +92,17 @@ func newFakeAPI(t *testing.T) *fakeAPI {
 
 func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 	prefix := "/bot" + testToken + "/"
+	if path, ok := strings.CutPrefix(r.URL.Path, "/file/bot"+testToken+"/"); ok {
+		f.mu.Lock()
+		f.calls = append(f.calls, apiCall{At: time.Now(), Method: "file", Params: map[string]string{"path": path}, Status: 200})
+		f.mu.Unlock()
+		if data, ok := fakeFiles[path]; ok {
+			w.Write(data)
+			return
+		}
+		http.NotFound(w, r)
+		return
+	}
 	if !strings.HasPrefix(r.URL.Path, prefix) {
 		w.WriteHeader(http.StatusNotFound)
 		fmt.Fprint(w, `{"ok":false,"error_code":404,"description":"Not Found"}`)
@@ -177,6 +195,16 @@ func (f *fakeAPI) serve(w http.ResponseWriter, r *http.Request) {
 	case "sendDocument":
 		f.msgID++
 		result = fmt.Sprintf(`{"message_id":%d,"date":%d,"chat":{"id":%s,"type":"private"}}`, f.msgID, time.Now().Unix(), params["chat_id"])
+	case "getFile":
+		id := params["file_id"]
+		if _, ok := fakeFiles["photos/"+id]; !ok {
+			call.Status = 400
+			f.calls = append(f.calls, call)
+			w.WriteHeader(400)
+			fmt.Fprint(w, `{"ok":false,"error_code":400,"description":"Bad Request: invalid file_id"}`)
+			return
+		}
+		result = fmt.Sprintf(`{"file_id":%q,"file_unique_id":"u%s","file_size":%d,"file_path":"photos/%s"}`, id, id, len(fakeFiles["photos/"+id]), id)
 	case "getMe":
 		result = `{"id":123456789,"is_bot":true,"first_name":"民意","username":"minyi_test_bot"}`
 	}

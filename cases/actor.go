@@ -3,6 +3,7 @@ package cases
 import (
 	"errors"
 	"strconv"
+	"strings"
 
 	"github.com/minyi-project/minyi/concern"
 	"github.com/minyi-project/minyi/flows"
@@ -18,7 +19,8 @@ type Actor struct {
 	Role concern.Role
 	// Lang is the language they read (zh or en).
 	Lang string
-	// Community and Grid are a grid worker's own.
+	// Community and Grid are a grid worker's own. A staff member's Community,
+	// when set, is the one community they handle (invited for it).
 	Community, Grid string
 	// Chat is the chat they act from (0: none, as on the web).
 	Chat int64
@@ -42,6 +44,16 @@ func ActorOf(in flows.Input, lang string) Actor {
 
 // Staff reports whether the actor handles concerns (staff or admin).
 func (a Actor) Staff() bool { return a.Role == concern.RoleStaff || a.Role == concern.RoleAdmin }
+
+// outside reports whether r lies outside a community's staff member's community:
+// to them it is as if it were not there.
+func (a Actor) outside(r *concern.Report) bool {
+	return a.Role == concern.RoleStaff && a.Community != "" && r.Community != a.Community
+}
+
+// handles reports whether the actor may see and handle r in full: admins every
+// concern, staff all but sensitive ones (of their community, if they have one).
+func (a Actor) handles(r *concern.Report) bool { return a.Role.MayHandle(r) && !a.outside(r) }
 
 // byLine names the actor in a concern's history: the role's code (each reader
 // sees it in their language, StatusChange.ByLabel) and their name.
@@ -85,14 +97,19 @@ const (
 	EmptyText            Reason = "empty_text"
 	FileNotAllowed       Reason = "file_not_allowed"
 	LimitConcerns        Reason = "limit_concerns"
-	LinkInvalid          Reason = "link_invalid" // a workbench sign-in link used, expired or made up
+	LinkInvalid          Reason = "link_invalid"        // a workbench sign-in link used, expired or made up
+	DigestWholeOffice    Reason = "digest_whole_office" // a community's staff asked for the whole office's digest
+	ExportTooLarge       Reason = "export_too_large"    // Value: how many matched; Other: the most one export holds
+	NoPhoto              Reason = "no_photo"
+	BadPhone             Reason = "phone_lookup_bad" // Value: the number as given
+	AckStormOffice       Reason = "ack_storm_office"
 )
 
 // Reasons are every reason the service gives, for the catalog test.
 var Reasons = []Reason{NotFound, NotFoundOther, NotAllowed, Restricted, FinishedAlready, SameStatus, BadTransition,
 	BadStatus, BadLevel, NoteRequired, ReasonRequired, DupSelf, AdminsOnly, InviteStaffAdminOnly, InviteNotOutstanding,
 	InviteInvalid, TooManyAttempts, NotMember, NotYours, AlreadyRated, NotClosed, DigestUnavailable, ListUnavailable,
-	EmptyText, FileNotAllowed, LimitConcerns, LinkInvalid}
+	EmptyText, FileNotAllowed, LimitConcerns, LinkInvalid, DigestWholeOffice, ExportTooLarge, NoPhoto, BadPhone, AckStormOffice}
 
 // Refusal is a request that changed nothing, and why; the fields beyond Reason
 // are set for the reasons that name them.
@@ -108,6 +125,29 @@ type Refusal struct {
 }
 
 func (r *Refusal) Error() string { return "refused: " + string(r.Reason) }
+
+// Args are the placeholders a refusal's sentence may name, in lang: id (the
+// concern's, or fallback when the refusal names none), other, status, level,
+// code, value, from, to, and allowed (the statuses, joined by sep; none when empty).
+func (r *Refusal) Args(lang, fallback, sep, none string) []string {
+	id := r.ID
+	if id == "" {
+		id = fallback
+	}
+	status := r.Value
+	if r.Status != "" {
+		status = r.Status.Label(lang)
+	}
+	allowed := make([]string, 0, len(r.Allowed))
+	for _, st := range r.Allowed {
+		allowed = append(allowed, st.Label(lang))
+	}
+	if len(allowed) == 0 {
+		allowed = append(allowed, none)
+	}
+	return []string{"id", id, "other", r.Other, "status", status, "level", r.Value, "code", r.Value, "value", r.Value,
+		"from", r.From.Label(lang), "to", r.To.Label(lang), "allowed", strings.Join(allowed, sep)}
+}
 
 func refuse(reason Reason) *Refusal { return &Refusal{Reason: reason} }
 

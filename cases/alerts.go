@@ -257,8 +257,14 @@ func (s *Service) Ack(ctx context.Context, in Actor, id string) error {
 	if !in.Staff() {
 		return refuse(NotAllowed)
 	}
+	if !concern.ValidID(id) && in.Role == concern.RoleStaff && in.Community != "" {
+		// a storm's group spans communities: the office's staff acknowledge it
+		return &Refusal{Reason: AckStormOffice, ID: id}
+	}
 	if concern.ValidID(id) {
-		if r, err := s.st.Report(ctx, id); err == nil && r.AdminsOnly && in.Role != concern.RoleAdmin {
+		if r, err := s.st.Report(ctx, id); err == nil && in.outside(r) {
+			return &Refusal{Reason: NotFound, ID: id}
+		} else if err == nil && r.AdminsOnly && in.Role != concern.RoleAdmin {
 			return &Refusal{Reason: Restricted, ID: id}
 		} else if err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err

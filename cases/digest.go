@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/minyi-project/minyi/concern"
 	"github.com/minyi-project/minyi/digest"
 	"github.com/minyi-project/minyi/flows"
 	"github.com/minyi-project/minyi/period"
@@ -24,6 +25,11 @@ type DigestRequest struct {
 func (s *Service) Digest(ctx context.Context, a Actor, req DigestRequest) (*digest.Digest, error) {
 	if !a.Staff() && !a.Scheduled {
 		return nil, refuse(NotAllowed)
+	}
+	if a.Role == concern.RoleStaff && a.Community != "" {
+		// the digest is the whole sub-district's; a community's staff see their
+		// community in the list instead
+		return nil, refuse(DigestWholeOffice)
 	}
 	if s.digests == nil {
 		return nil, refuse(DigestUnavailable)

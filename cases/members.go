@@ -25,10 +25,19 @@ func newCode() string {
 	return string(b)
 }
 
-// InviteSpec is the role an invite code gives, and a grid worker's grid.
+// InviteSpec is the role an invite code gives: a grid worker's grid, and a
+// staff member's community when they handle one community only.
 type InviteSpec struct {
 	Role            concern.Role
 	Community, Grid string
+}
+
+// Where is the grid (社区/网格) or community an invite is for; empty for the whole office.
+func (i InviteSpec) Where() string {
+	if i.Grid != "" {
+		return i.Community + "/" + i.Grid
+	}
+	return i.Community
 }
 
 // Invitation is an invite code made, or one outstanding.
@@ -51,11 +60,11 @@ func (s *Service) Invite(ctx context.Context, a Actor, spec InviteSpec) (Invitat
 		return Invitation{}, refuse(NotAllowed)
 	}
 	inv := store.Invite{Role: spec.Role, By: a.UserID, Created: s.now()}
-	detail := "staff"
-	if spec.Role == concern.RoleGrid {
-		inv.Community, inv.Grid = spec.Community, spec.Grid
-		detail = "grid " + spec.Community + "/" + spec.Grid
+	if spec.Role == concern.RoleStaff {
+		spec.Grid = "" // staff handle a community, or the whole office
 	}
+	inv.Community, inv.Grid = spec.Community, spec.Grid
+	detail := strings.TrimSpace(string(spec.Role) + " " + spec.Where())
 	out := Invitation{InviteSpec: spec, By: a.UserID}
 	var err error
 	for range 3 { // a clash of random codes is unlikely; try again if it happens

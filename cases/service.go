@@ -70,6 +70,8 @@ type Config struct {
 	Location *time.Location
 	// ConcernsPerDay is how many concerns a resident may submit a day (0: no limit).
 	ConcernsPerDay int
+	// ExportLimit is the most concerns one export from the workbench holds (0: DefaultExportLimit).
+	ExportLimit int
 	// DigestAt is the time of day the previous day's digest goes out.
 	DigestAt time.Duration
 	// DigestChats get the scheduled digest; when empty, the alert chats do.
@@ -93,6 +95,7 @@ type Service struct {
 	now     func() time.Time
 	log     *slog.Logger
 	digests *digest.Builder
+	files   Files
 	metrics *telemetry.Metrics
 	screen  Screener
 	menus   func(ctx context.Context, userID int64, role concern.Role) error
@@ -133,6 +136,9 @@ func WithMetrics(m *telemetry.Metrics) Option { return func(s *Service) { s.metr
 
 // New makes a Service.
 func New(st *store.Store, notify Notifier, cfg Config, opts ...Option) *Service {
+	if cfg.ExportLimit <= 0 {
+		cfg.ExportLimit = DefaultExportLimit
+	}
 	if cfg.Levels == nil {
 		cfg.Levels = DefaultLevels
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -37,11 +38,31 @@ type ListQuery struct {
 	Text string
 	// From and To bound when they were received (From ≤ received < To; zero: unbounded).
 	From, To time.Time
-	// Overdue selects running concerns past their deadline; Urgent urgent ones.
-	Overdue, Urgent bool
+	// Overdue selects running concerns past their deadline; Urgent urgent ones;
+	// Unacked urgent ones whose alert nobody has acknowledged yet.
+	Overdue, Urgent, Unacked bool
+	// Grid (with Community), Sector, Topic, Unit and Channel, when set, are the only ones listed.
+	Grid, Sector, Topic, Unit, Channel string
+	// Filed lists only those a grid worker filed for a resident.
+	Filed bool
+	// Sensitive lists only sensitive concerns; Phone those whose reporter's or
+	// resident's number ends with its digits (7 or more). Both are for admins.
+	Sensitive bool
+	Phone     string
+	Order     Order
 	// Offset and Limit cut the page; a Limit of 0 counts only.
 	Offset, Limit int
 }
+
+// Order is the order of a list.
+type Order int
+
+// The orders: newest first (the default), oldest first, soonest deadline first.
+const (
+	Newest Order = iota
+	Oldest
+	SoonestDue
+)
 
 // WithIndex lets staff list and search concerns through the read model.
 func WithIndex(ix *index.Index) Option { return func(s *Service) { s.index = ix } }
@@ -49,18 +70,9 @@ func WithIndex(ix *index.Index) Option { return func(s *Service) { s.index = ix 
 // Show is one concern in full, for staff, or a grid worker's of their grid or
 // filing; being looked at is audited.
 func (s *Service) Show(ctx context.Context, a Actor, id string) (*concern.Report, error) {
-	if _, ok := s.scope(a); !ok {
-		return nil, refuse(NotAllowed)
-	}
-	r, err := s.st.Report(ctx, id)
+	r, err := s.readable(ctx, a, id)
 	if err != nil {
-		return nil, missing(err, id)
-	}
-	switch {
-	case a.Role == concern.RoleGrid && !s.sees(a, r):
-		return nil, &Refusal{Reason: NotFound, ID: id} // outside their grid, as if there were none
-	case !s.sees(a, r):
-		return nil, &Refusal{Reason: Restricted, ID: id}
+		return nil, err
 	}
 	return r, s.audit(ctx, a, "view", r.ID, "")
 }
@@ -76,22 +88,11 @@ func (s *Service) List(ctx context.Context, a Actor, q ListQuery) (Reports, erro
 	if s.index == nil {
 		return Reports{}, refuse(ListUnavailable)
 	}
-	iq := index.Query{Text: q.Text, Sort: index.ReceivedDesc, Offset: q.Offset, Limit: q.Limit, Visible: visible,
-		From: q.From, To: q.To, Overdue: q.Overdue, Now: s.now()}
-	if q.Urgent {
-		urgent := true
-		iq.Urgent = &urgent
+	iq, err := listQuery(a, q)
+	if err != nil {
+		return Reports{}, err
 	}
-	for _, st := range q.Statuses {
-		iq.Statuses = append(iq.Statuses, string(st))
-	}
-	if len(q.Statuses) == 0 && !q.AnyStatus {
-		running := false
-		iq.Finished = &running
-	}
-	if q.Community != "" {
-		iq.Communities = []string{q.Community}
-	}
+	iq.Visible, iq.Offset, iq.Limit, iq.Now = visible, q.Offset, q.Limit, s.now()
 	page, err := s.index.Query(ctx, iq)
 	if err != nil {
 		return Reports{}, err
@@ -109,11 +110,94 @@ func (s *Service) List(ctx context.Context, a Actor, q ListQuery) (Reports, erro
 	return out, nil
 }
 
+// listQuery is q as the index asks it; what only admins may ask is refused to others.
+func listQuery(a Actor, q ListQuery) (index.Query, error) {
+	yes := true
+	iq := index.Query{Text: q.Text, Sort: index.ReceivedDesc, From: q.From, To: q.To, Overdue: q.Overdue}
+	switch q.Order {
+	case Oldest:
+		iq.Sort = index.ReceivedAsc
+	case SoonestDue:
+		iq.Sort = index.DeadlineAsc
+	}
+	if q.Urgent || q.Unacked {
+		iq.Urgent = &yes
+	}
+	if q.Unacked {
+		no := false
+		iq.Acked = &no
+	}
+	if q.Filed {
+		iq.Filed = &yes
+	}
+	if q.Sensitive || q.Phone != "" {
+		if a.Role != concern.RoleAdmin {
+			return index.Query{}, refuse(AdminsOnly)
+		}
+	}
+	if q.Sensitive {
+		iq.Sensitive = &yes
+	}
+	if q.Phone != "" {
+		iq.Phone = index.PhoneDigits(q.Phone)
+		if len(iq.Phone) < 7 || strings.Contains(iq.Phone, " ") {
+			return index.Query{}, &Refusal{Reason: BadPhone, Value: q.Phone}
+		}
+	}
+	one := func(v string) []string {
+		if v == "" {
+			return nil
+		}
+		return []string{v}
+	}
+	iq.Grids, iq.Sectors, iq.Topics, iq.Units, iq.Channels = one(q.Grid), one(q.Sector), one(q.Topic), one(q.Unit), one(q.Channel)
+	for _, st := range q.Statuses {
+		iq.Statuses = append(iq.Statuses, string(st))
+	}
+	if len(q.Statuses) == 0 && !q.AnyStatus {
+		running := false
+		iq.Finished = &running
+	}
+	iq.Communities = one(q.Community)
+	return iq, nil
+}
+
+// DefaultExportLimit is the most concerns one export holds, unless configured:
+// a workbook Excel opens at once, read in one go from the store.
+const DefaultExportLimit = 10000
+
+// ExportLimit is the most concerns one export holds.
+func (s *Service) ExportLimit() int { return s.cfg.ExportLimit }
+
+// Export is every concern of the list q selects, for staff to take away as a
+// masked file (the workbench's CSV and XLSX of a filter); it is audited with
+// what, as filter words it. More than Config.ExportLimit are refused: narrow the filter.
+func (s *Service) Export(ctx context.Context, a Actor, q ListQuery, what string) ([]*concern.Report, error) {
+	if !a.Staff() {
+		return nil, refuse(NotAllowed)
+	}
+	q.Offset, q.Limit = 0, s.cfg.ExportLimit
+	res, err := s.List(ctx, a, q)
+	if err != nil {
+		return nil, err
+	}
+	if res.Total > s.cfg.ExportLimit {
+		return nil, &Refusal{Reason: ExportTooLarge, Value: strconv.Itoa(res.Total), Other: strconv.Itoa(s.cfg.ExportLimit)}
+	}
+	out := make([]*concern.Report, len(res.Reports))
+	for i := range res.Reports {
+		out[i] = &res.Reports[i]
+	}
+	return out, s.audit(ctx, a, "export", "", strings.TrimSpace(strconv.Itoa(len(out))+" "+what))
+}
+
 // scope is which of the index's rows the actor may see, and whether they may list at all.
 func (s *Service) scope(a Actor) (func(*index.Row) bool, bool) {
 	switch {
 	case a.Role == concern.RoleAdmin:
 		return nil, true
+	case a.Role == concern.RoleStaff && a.Community != "":
+		return func(r *index.Row) bool { return !r.Sensitive && r.Community == a.Community }, true
 	case a.Role == concern.RoleStaff:
 		return func(r *index.Row) bool { return !r.Sensitive }, true
 	case a.Role == concern.RoleGrid && a.Grid != "":
@@ -129,7 +213,7 @@ func (s *Service) sees(a Actor, r *concern.Report) bool {
 	if a.Role == concern.RoleGrid {
 		return !r.Sensitive && (r.FiledBy == a.UserID || r.Community == a.Community && r.Grid == a.Grid)
 	}
-	return a.Role.MayHandle(r)
+	return a.handles(r)
 }
 
 // Overdue lists the running concerns past their deadline, soonest first.
@@ -143,7 +227,7 @@ func (s *Service) Overdue(ctx context.Context, a Actor, limit int) (Reports, err
 	}
 	out := Reports{Total: int(total)}
 	for _, r := range list {
-		if a.Role.MayHandle(r) {
+		if a.handles(r) {
 			out.Reports = append(out.Reports, *r)
 		}
 	}
@@ -156,7 +240,9 @@ func (s *Service) Audit(ctx context.Context, a Actor, id string) ([]concern.Audi
 	if !a.Staff() {
 		return nil, refuse(NotAllowed)
 	}
-	if r, err := s.st.Report(ctx, id); err == nil && !a.Role.MayHandle(r) {
+	if r, err := s.st.Report(ctx, id); err == nil && a.outside(r) {
+		return nil, &Refusal{Reason: NotFound, ID: id}
+	} else if err == nil && !a.handles(r) {
 		return nil, &Refusal{Reason: Restricted, ID: id}
 	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
@@ -314,7 +400,10 @@ func (s *Service) change(ctx context.Context, a Actor, id, action, detail string
 	now := s.now()
 	tellable := false
 	r, err := s.st.UpdateReport(ctx, id, func(r *concern.Report) error {
-		if !a.Role.MayHandle(r) {
+		if a.outside(r) {
+			return refuse(NotFound)
+		}
+		if !a.handles(r) {
 			return refuse(Restricted)
 		}
 		if r.Changed(a.Request) {

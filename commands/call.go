@@ -130,20 +130,7 @@ func (c *Call) statuses(ss []concern.Status) string {
 
 // refused says why the service changed nothing.
 func (c *Call) refused(r *cases.Refusal) {
-	id := r.ID
-	if id == "" {
-		id = c.ID
-	}
-	c.say(c.t(locale.Key(r.Reason), "id", id, "other", r.Other,
-		"status", orValue(r.Status.Label(c.Lang), r.Value, r.Status == ""), "level", r.Value, "code", r.Value,
-		"from", r.From.Label(c.Lang), "to", r.To.Label(c.Lang), "allowed", c.statuses(r.Allowed)))
-}
-
-func orValue(label, value string, empty bool) string {
-	if empty {
-		return value
-	}
-	return label
+	c.say(c.t(locale.Key(r.Reason), r.Args(c.Lang, c.ID, c.t("list_sep"), c.t("none"))...))
 }
 
 func orDash(s string) string {

@@ -31,11 +31,7 @@ var invites = Command{
 		}
 		lines := []string{c.t("invites_head", "n", strconv.Itoa(len(list)))}
 		for _, o := range list {
-			where := ""
-			if o.Community != "" {
-				where = " " + o.Community + "/" + o.Grid
-			}
-			lines = append(lines, c.t("invites_line", "code", o.Code, "role", o.Role.Label(c.Lang)+where,
+			lines = append(lines, c.t("invites_line", "code", o.Code, "role", strings.TrimSpace(o.Role.Label(c.Lang)+" "+o.Where()),
 				"by", strconv.FormatInt(o.By, 10), "expires", c.when(o.Expires)))
 		}
 		c.say(strings.Join(lines, "\n"))

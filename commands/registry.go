@@ -270,3 +270,14 @@ func NewEngine(svc Service, machine []flows.Option, opts ...Option) (*flows.Mach
 	reg.loc, reg.grids = m.Location(), m.Grids()
 	return m, reg, nil
 }
+
+// communities are the communities of the configured grids, in their order.
+func (r *Registry) communities() []string {
+	var out []string
+	for _, g := range r.grids {
+		if c, _, _ := strings.Cut(g, "/"); !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}

@@ -20,8 +20,11 @@ var whoami = Command{
 			return nil
 		}
 		where := ""
-		if c.Actor.Role == concern.RoleGrid && c.Actor.Grid != "" {
+		switch {
+		case c.Actor.Role == concern.RoleGrid && c.Actor.Grid != "":
 			where = c.t("whoami_grid", "grid", c.Actor.Community+"/"+c.Actor.Grid)
+		case c.Actor.Role == concern.RoleStaff && c.Actor.Community != "":
+			where = c.t("whoami_grid", "grid", c.Actor.Community) // one community's staff
 		}
 		c.say(c.t("whoami", "role", c.Actor.Role.Label(c.Lang), "where", where, "user", strconv.FormatInt(c.Actor.UserID, 10)))
 		c.withHelp(c.Actor.Role)

@@ -55,8 +55,11 @@ type Row struct {
 	Level   concern.Level
 	// the strings below are shared between rows (interned)
 	Sector, Topic, Subtopic, Community, Grid, Unit, Channel string
-	Finished, Urgent, Sensitive                             bool
+	Finished, Urgent, Sensitive, Acked                      bool
 	text                                                    string // folded (Fold)
+	// phones are the reporter's and the resident's numbers, digits only, space
+	// separated, for an admin's lookup by phone; never shown
+	phones string
 }
 
 // Sort is the order of a query's results.
@@ -75,6 +78,8 @@ const (
 type Query struct {
 	Statuses, Topics, Sectors, Communities, Grids, Units, Channels []string
 	Urgent, Sensitive                                              *bool
+	// Acked selects concerns whose urgent alert was acknowledged (true) or not.
+	Acked *bool
 	// Finished selects finished (closed, rejected, duplicate) or running concerns.
 	Finished *bool
 	// Filed selects concerns filed by a grid worker (true) or by residents (false);
@@ -88,6 +93,9 @@ type Query struct {
 	From, To time.Time
 	// Text is a substring of the text, matched folded (Fold) on both sides.
 	Text string
+	// Phone, when set, is a number (digits only, 7 or more) a reporter's or a
+	// resident's phone ends with.
+	Phone string
 	// Visible, when set, decides which concerns the asker may see at all.
 	Visible func(*Row) bool
 	Sort    Sort
@@ -137,6 +145,7 @@ const (
 	urgent
 	sensitive
 	filed
+	acked // an urgent concern's alert acknowledged
 )
 
 type flight struct {
@@ -282,8 +291,8 @@ func (x *Index) read(ctx context.Context, ids []string) (map[string]*Row, error)
 		row := &Row{
 			ID: r.ID, Received: r.ReceivedAt.UnixMilli(), FiledBy: r.FiledBy, Status: r.Status, Level: r.Level,
 			Sector: r.Sector, Topic: r.Topic, Subtopic: r.Subtopic, Community: r.Community, Grid: r.Grid, Unit: r.Unit, Channel: r.Channel,
-			Finished: r.Status.Finished(), Urgent: r.Urgent, Sensitive: r.Sensitive,
-			text: Fold(r.Text),
+			Finished: r.Status.Finished(), Urgent: r.Urgent, Sensitive: r.Sensitive, Acked: r.Ack != nil,
+			text: Fold(r.Text), phones: PhoneDigits(r.Phone, r.ResidentPhone),
 		}
 		if !r.Deadline.IsZero() {
 			row.Deadline = r.Deadline.UnixMilli()
@@ -327,6 +336,9 @@ func (x *Index) entryOf(r *Row) entry {
 	}
 	if r.FiledBy != 0 {
 		e.flags |= filed
+	}
+	if r.Acked {
+		e.flags |= acked
 	}
 	return e
 }
@@ -394,6 +406,34 @@ func (x *Index) Len() int {
 // become ASCII, the ideographic space a space) and lower case.
 func Fold(s string) string {
 	return strings.ToLower(norm.NFKC.String(s))
+}
+
+// PhoneDigits keeps the digits of each number given (full-width ones folded),
+// space separated.
+func PhoneDigits(numbers ...string) string {
+	var parts []string
+	for _, n := range numbers {
+		d := strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return r
+			}
+			return -1
+		}, norm.NFKC.String(n))
+		if d != "" {
+			parts = append(parts, d)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// hasPhone reports whether one of phones ends with digits (so that 138… finds +86 138…).
+func hasPhone(phones, digits string) bool {
+	for p := range strings.FieldsSeq(phones) {
+		if strings.HasSuffix(p, digits) {
+			return true
+		}
+	}
+	return false
 }
 
 // Query syncs the index and answers q from it.
@@ -486,12 +526,12 @@ type matcher struct {
 	overdue                                                        bool
 	now                                                            int64
 	filedBy                                                        int64
-	text                                                           string
+	text, phone                                                    string
 	visible                                                        func(*Row) bool
 }
 
 func (x *Index) matcher(q *Query, now time.Time) (*matcher, bool) {
-	m := &matcher{overdue: q.Overdue, now: now.UnixMilli(), filedBy: q.FiledBy, text: Fold(q.Text), visible: q.Visible}
+	m := &matcher{overdue: q.Overdue, now: now.UnixMilli(), filedBy: q.FiledBy, text: Fold(q.Text), phone: q.Phone, visible: q.Visible}
 	known := true
 	codes := func(values []string) []uint32 {
 		if len(values) == 0 {
@@ -522,6 +562,7 @@ func (x *Index) matcher(q *Query, now time.Time) (*matcher, bool) {
 	flag(q.Sensitive, sensitive)
 	flag(q.Finished, finished)
 	flag(q.Filed, filed)
+	flag(q.Acked, acked)
 	return m, known
 }
 
@@ -535,6 +576,7 @@ func (m *matcher) match(e *entry) bool {
 		// the row itself only for what the entry does not hold
 		m.filedBy != 0 && m.filedBy != e.row.FiledBy,
 		m.text != "" && !strings.Contains(e.row.text, m.text),
+		m.phone != "" && !hasPhone(e.row.phones, m.phone),
 		m.visible != nil && !m.visible(e.row):
 		return false
 	}

@@ -60,6 +60,12 @@ func demoReports(n int, seed int64) []*concern.Report {
 		if i%11 == 0 {
 			r.Channel = "hotline"
 		}
+		if i%5 == 0 { // as residents type them: spaces, full-width digits, +86
+			r.Phone = fmt.Sprintf([]string{"138 0013 %04d", "+86 139%08d", "１３７００１３%04d"}[i%3], i%40)
+		}
+		if r.Urgent && i%2 == 0 {
+			r.Ack = &concern.Ack{By: 3001, At: r.ReceivedAt.Add(time.Minute)}
+		}
 	}
 	return reps
 }
@@ -107,7 +113,8 @@ func brute(reps []*concern.Report, q Query) Page {
 			!in(q.Grids, r.Grid) || !in(q.Units, r.Unit) || !in(q.Channels, r.Channel) ||
 			(q.Urgent != nil && *q.Urgent != r.Urgent) || (q.Sensitive != nil && *q.Sensitive != r.Sensitive) ||
 			(q.Finished != nil && *q.Finished != r.Status.Finished()) || (q.Filed != nil && *q.Filed != (r.FiledBy != 0)) ||
-			(q.FiledBy != 0 && q.FiledBy != r.FiledBy) ||
+			(q.FiledBy != 0 && q.FiledBy != r.FiledBy) || (q.Acked != nil && *q.Acked != (r.Ack != nil)) ||
+			(q.Phone != "" && !strings.HasSuffix(digitsOf(r.Phone), q.Phone) && !strings.HasSuffix(digitsOf(r.ResidentPhone), q.Phone)) ||
 			(q.Overdue && (r.Status.Finished() || r.Deadline.IsZero() || !r.Deadline.Before(now))) ||
 			(!q.From.IsZero() && r.ReceivedAt.UnixMilli() < q.From.UnixMilli()) || (!q.To.IsZero() && r.ReceivedAt.UnixMilli() >= q.To.UnixMilli()) ||
 			!strings.Contains(Fold(r.Text), folded) || (q.Visible != nil && !q.Visible(&row)) {
@@ -147,6 +154,20 @@ func brute(reps []*concern.Report, q Query) Page {
 		p.IDs = append(p.IDs, r.ID)
 	}
 	return p
+}
+
+// digitsOf keeps a number's digits, full-width ones as ASCII.
+func digitsOf(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r >= '０' && r <= '９':
+			b.WriteRune('0' + r - '０')
+		}
+	}
+	return b.String()
 }
 
 func randomQuery(rnd *rand.Rand, now time.Time) Query {
@@ -192,6 +213,9 @@ func randomQuery(rnd *rand.Rand, now time.Time) Query {
 		q.Visible = func(r *Row) bool { return r.Community == "阳光社区" && !r.Sensitive }
 	case 10:
 		q.FiledBy = int64(2000 + rnd.Intn(20))
+	case 11:
+		q.Urgent, q.Acked = tri(), tri()
+		q.Phone = []string{"", "00130030", "13900000010", "13700130005"}[rnd.Intn(4)]
 	}
 	if rnd.Intn(2) == 0 {
 		q.From = end.AddDate(0, 0, -rnd.Intn(15))
@@ -242,6 +266,19 @@ func TestIndexAgreesWithTheRecords(t *testing.T) {
 		}
 	}
 	check("as built")
+	// the lookup by phone finds numbers however they were typed
+	for _, c := range []struct {
+		digits string
+		some   bool
+	}{{"13800130030", true}, {"13900000010", true}, {"13700130005", true}, {"0013 0030", false}} {
+		got, err := x.Query(ctx, Query{Phone: c.digits})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := brute(reps, Query{Phone: c.digits}); got.Total != want.Total || (got.Total > 0) != c.some {
+			t.Errorf("phone %q: %d concerns, want %d (some: %v)", c.digits, got.Total, want.Total, c.some)
+		}
+	}
 	if n := src.read.Load(); n != 2000 || src.biggest.Load() > chunk {
 		t.Errorf("the build read %d records, at most %d at once; want 2000 in chunks of %d", n, src.biggest.Load(), chunk)
 	}

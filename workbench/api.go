@@ -54,7 +54,12 @@ func toJSON(r *concern.Report, lang string, full bool) concernJSON {
 
 // apiList is GET /staff/api/v1/concerns?status=&community=&q=&overdue=1&urgent=1&page=.
 func (s *Server) apiList(w http.ResponseWriter, r *http.Request, v visit) {
-	f, q := s.filterOf(r)
+	f, q := s.filterOf(r, v.actor.Lang)
+	if len(f.Problems) > 0 {
+		fe, _ := s.filterOf(r, "en")
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": joinProblems(fe.Problems)})
+		return
+	}
 	res, err := s.svc.List(r.Context(), v.actor, q)
 	if err != nil {
 		s.listFailed(w, r, v, err)

@@ -2,6 +2,7 @@ package workbench
 
 import (
 	"errors"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -19,11 +20,13 @@ const pageSize = 20
 // keys are the catalog messages the workbench words itself with (the
 // templates name the rest of theirs, which the tests render).
 var keys = []locale.Key{"web_signin_title", "web_signin_needed", "web_failed_title", "web_bad_csrf", "web_not_found",
-	"web_done", "web_dashboard", "web_list", "web_detail"}
+	"web_done", "web_dashboard", "web_list", "web_detail", "web_today", "web_received", "web_in_progress", "web_overdue", "web_unacked",
+	"web_bulk", "web_bulk_none", "web_bulk_too_many", "web_bulk_no_original", "web_bulk_no_action", "web_photo_failed", "web_export",
+	"web_digest", "not_allowed", "empty_text", "command_failed", "link_invalid", "list_sep", "none"}
 
 func (s *Server) signInPage(w http.ResponseWriter, r *http.Request) {
 	// a GET changes nothing: link previews and scanners that open the link do not use it up
-	s.render(w, http.StatusOK, "signin", page{Lang: "zh", Title: s.cat.Render("zh", "web_signin_title"),
+	s.render(w, r, http.StatusOK, "signin", page{Lang: "zh", Title: s.cat.Render("zh", "web_signin_title"),
 		Data: r.URL.Query().Get("code")})
 }
 
@@ -31,7 +34,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 	code := r.PostFormValue("code")
 	ses, err := s.svc.SignIn(r.Context(), code, "web:signin:"+newToken())
 	if _, refused := cases.AsRefusal(err); refused || code == "" {
-		s.render(w, http.StatusUnauthorized, "message", page{Lang: "zh", Title: s.cat.Render("zh", "web_signin_title"),
+		s.render(w, r, http.StatusUnauthorized, "message", page{Lang: "zh", Title: s.cat.Render("zh", "web_signin_title"),
 			Message: s.cat.Render("zh", "link_invalid")})
 		return
 	}
@@ -48,7 +51,7 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) signOut(w http.ResponseWriter, r *http.Request, v visit) {
 	if !checkCSRF(r, v) {
-		s.badCSRF(w, v)
+		s.badCSRF(w, r, v)
 		return
 	}
 	if c, err := r.Cookie(cookieName); err == nil {
@@ -58,8 +61,8 @@ func (s *Server) signOut(w http.ResponseWriter, r *http.Request, v visit) {
 	http.Redirect(w, r, "/staff/signin", http.StatusSeeOther)
 }
 
-func (s *Server) badCSRF(w http.ResponseWriter, v visit) {
-	s.render(w, http.StatusForbidden, "message", page{Lang: v.actor.Lang, Actor: v.actor, Title: s.cat.Render(v.actor.Lang, "web_detail"),
+func (s *Server) badCSRF(w http.ResponseWriter, r *http.Request, v visit) {
+	s.render(w, r, http.StatusForbidden, "message", page{Lang: v.actor.Lang, Actor: v.actor, Title: s.cat.Render(v.actor.Lang, "web_detail"),
 		Message: s.cat.Render(v.actor.Lang, "web_bad_csrf")})
 }
 
@@ -68,6 +71,7 @@ type tile struct {
 	Label string
 	N     int
 	Link  string
+	Alarm bool // shown red when not 0
 }
 
 func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, v visit) {
@@ -76,99 +80,46 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, v visit) {
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, s.loc)
 	var tiles []tile
 	for _, c := range []struct {
-		key  locale.Key
-		q    cases.ListQuery
-		link string
+		key   locale.Key
+		q     cases.ListQuery
+		link  string
+		alarm bool
 	}{
-		{"web_today", cases.ListQuery{AnyStatus: true, From: today}, "status=all&since=today"},
-		{"web_received", cases.ListQuery{Statuses: []concern.Status{concern.StatusReceived}}, "status=received"},
-		{"web_in_progress", cases.ListQuery{Statuses: []concern.Status{concern.StatusInProgress, concern.StatusTransferred, concern.StatusAccepted}}, "status=handling"},
-		{"web_overdue", cases.ListQuery{Overdue: true}, "overdue=1"},
-		{"web_urgent", cases.ListQuery{Urgent: true}, "urgent=1"},
+		{"web_today", cases.ListQuery{AnyStatus: true, From: today}, "status=all&since=today", false},
+		{"web_received", cases.ListQuery{Statuses: []concern.Status{concern.StatusReceived}}, "status=received", false},
+		{"web_in_progress", cases.ListQuery{Statuses: []concern.Status{concern.StatusInProgress, concern.StatusTransferred, concern.StatusAccepted}}, "status=handling", false},
+		{"web_overdue", cases.ListQuery{Overdue: true}, "overdue=1&sort=due", true},
+		{"web_unacked", cases.ListQuery{Unacked: true, AnyStatus: true}, "status=all&unacked=1", true},
 	} {
 		res, err := s.svc.List(r.Context(), v.actor, c.q)
 		if err != nil {
 			s.listFailed(w, r, v, err)
 			return
 		}
-		tiles = append(tiles, tile{Label: s.cat.Render(lang, c.key), N: res.Total, Link: "/staff/concerns?" + c.link})
+		tiles = append(tiles, tile{Label: s.cat.Render(lang, c.key), N: res.Total, Link: "/staff/concerns?" + c.link, Alarm: c.alarm})
 	}
-	s.render(w, http.StatusOK, "dashboard", page{Lang: lang, Actor: v.actor, CSRF: v.csrf, Title: s.cat.Render(lang, "web_dashboard"), Data: tiles})
+	s.render(w, r, http.StatusOK, "dashboard", page{Lang: lang, Actor: v.actor, CSRF: v.csrf, Title: s.cat.Render(lang, "web_dashboard"), Data: tiles})
 }
 
 func (s *Server) listFailed(w http.ResponseWriter, r *http.Request, v visit, err error) {
 	if ref, ok := cases.AsRefusal(err); ok {
-		code := http.StatusForbidden
-		if ref.Reason == cases.ListUnavailable {
+		code := http.StatusBadRequest
+		switch ref.Reason {
+		case cases.ListUnavailable, cases.DigestUnavailable:
 			code = http.StatusServiceUnavailable
+		case cases.NotAllowed, cases.AdminsOnly, cases.DigestWholeOffice:
+			code = http.StatusForbidden
 		}
 		if isAPI(r) {
-			writeJSON(w, code, map[string]string{"error": s.cat.Render("en", locale.Key(ref.Reason))})
+			writeJSON(w, code, map[string]string{"error": s.refusal("en", "", ref)})
 			return
 		}
-		s.render(w, code, "message", page{Lang: v.actor.Lang, Actor: v.actor, CSRF: v.csrf, Title: s.cat.Render(v.actor.Lang, "web_list"),
-			Message: s.cat.Render(v.actor.Lang, locale.Key(ref.Reason))})
+		s.render(w, r, code, "message", page{Lang: v.actor.Lang, Actor: v.actor, CSRF: v.csrf, Title: s.cat.Render(v.actor.Lang, "web_list"),
+			Message: s.refusal(v.actor.Lang, "", ref)})
 		return
 	}
 	s.log.Warn("workbench: list failed", "err", err)
 	s.failed(w, r, v.actor.Lang)
-}
-
-// filter is a list's query as the form and the URL hold it.
-type filter struct {
-	Status, Community, Q, Since string
-	Overdue, Urgent             bool
-	Page                        int
-}
-
-func (s *Server) filterOf(r *http.Request) (filter, cases.ListQuery) {
-	u := r.URL.Query()
-	f := filter{Status: u.Get("status"), Community: strings.TrimSpace(u.Get("community")), Q: strings.TrimSpace(u.Get("q")),
-		Since: u.Get("since"), Overdue: u.Get("overdue") == "1", Urgent: u.Get("urgent") == "1"}
-	f.Page, _ = strconv.Atoi(u.Get("page"))
-	f.Page = min(max(f.Page, 1), 100000)
-	q := cases.ListQuery{Community: f.Community, Text: f.Q, Overdue: f.Overdue, Urgent: f.Urgent, Offset: (f.Page - 1) * pageSize, Limit: pageSize}
-	switch f.Status {
-	case "", "running":
-		f.Status = ""
-	case "all":
-		q.AnyStatus = true
-	case "handling":
-		q.Statuses = []concern.Status{concern.StatusAccepted, concern.StatusTransferred, concern.StatusInProgress}
-	default:
-		if st, ok := concern.ParseStatus(f.Status); ok {
-			q.Statuses, f.Status = []concern.Status{st}, string(st)
-		} else {
-			f.Status = ""
-		}
-	}
-	if f.Since == "today" {
-		now := s.now().In(s.loc)
-		q.From = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, s.loc)
-	} else {
-		f.Since = ""
-	}
-	return f, q
-}
-
-// link is the list's URL for f at page n.
-func (f filter) link(n int) string {
-	u := url.Values{}
-	for k, v := range map[string]string{"status": f.Status, "community": f.Community, "q": f.Q, "since": f.Since} {
-		if v != "" {
-			u.Set(k, v)
-		}
-	}
-	if f.Overdue {
-		u.Set("overdue", "1")
-	}
-	if f.Urgent {
-		u.Set("urgent", "1")
-	}
-	if n > 1 {
-		u.Set("page", strconv.Itoa(n))
-	}
-	return "/staff/concerns?" + u.Encode()
 }
 
 // listing is the list page's data.
@@ -178,17 +129,27 @@ type listing struct {
 	Total      int
 	Pages      int
 	Prev, Next string
-	Statuses   []concern.Status
+	Options    options
+	Units      []string
+	Staff      bool
+	Admin      bool
+	Request    string
 }
 
 func (s *Server) list(w http.ResponseWriter, r *http.Request, v visit) {
-	f, q := s.filterOf(r)
+	f, q := s.filterOf(r, v.actor.Lang)
+	if id := strings.TrimSpace(f.Q); concern.ValidID(id) {
+		// a concern's number in the search box: its page
+		http.Redirect(w, r, "/staff/concerns/"+url.PathEscape(id), http.StatusSeeOther)
+		return
+	}
 	res, err := s.svc.List(r.Context(), v.actor, q)
 	if err != nil {
 		s.listFailed(w, r, v, err)
 		return
 	}
-	l := listing{Filter: f, Reports: res.Reports, Total: res.Total, Pages: max(1, (res.Total+pageSize-1)/pageSize), Statuses: concern.Statuses}
+	l := listing{Filter: f, Reports: res.Reports, Total: res.Total, Pages: max(1, (res.Total+pageSize-1)/pageSize), Options: s.options(),
+		Units: s.units, Staff: v.actor.Staff(), Admin: v.actor.Role == concern.RoleAdmin, Request: newToken()}
 	if f.Page > 1 {
 		l.Prev = f.link(f.Page - 1)
 	}
@@ -196,7 +157,27 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, v visit) {
 		l.Next = f.link(f.Page + 1)
 	}
 	lang := v.actor.Lang
-	s.render(w, http.StatusOK, "list", page{Lang: lang, Actor: v.actor, CSRF: v.csrf, Title: s.cat.Render(lang, "web_list"), Data: l})
+	s.render(w, r, http.StatusOK, "list", page{Lang: lang, Actor: v.actor, CSRF: v.csrf, Title: s.cat.Render(lang, "web_list"),
+		Error: joinProblems(f.Problems), Data: l})
+}
+
+// setLang keeps the language a member chose, and goes back where they were.
+func (s *Server) setLang(w http.ResponseWriter, r *http.Request, v visit) {
+	if !checkCSRF(r, v) {
+		s.badCSRF(w, r, v)
+		return
+	}
+	lang := r.PostFormValue("lang")
+	if lang != "en" {
+		lang = "zh"
+	}
+	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: lang, Path: "/staff/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
+		Secure: s.secure, MaxAge: 365 * 24 * 3600})
+	back := r.PostFormValue("back")
+	if !strings.HasPrefix(back, "/staff/") || strings.HasPrefix(back, "//") || strings.ContainsAny(back, "\\\r\n") {
+		back = "/staff/" // only back into the workbench
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
 // details is the concern page's data.
@@ -208,6 +189,13 @@ type details struct {
 	Staff   bool
 	Levels  []concern.Level
 	Next    []concern.Status
+	// Photos are the links to the concern's photos, served through the workbench.
+	Photos []string
+	// Map is a geo: link to the shared point, which a phone opens in its map
+	// (made of two numbers here, so safe as a URL).
+	Map template.URL
+	// Ack says the urgent alert waits for someone to acknowledge it.
+	Ack bool
 }
 
 type historyLine struct{ At, Status, By, Text string }
@@ -223,7 +211,14 @@ func (s *Server) showDetail(w http.ResponseWriter, r *http.Request, v visit, cod
 		s.concernFailed(w, r, v, err)
 		return
 	}
-	d := details{Report: rep, Units: s.units, Staff: v.actor.Staff(), Levels: concern.Levels, Next: rep.Status.Next()}
+	d := details{Report: rep, Units: s.units, Staff: v.actor.Staff(), Levels: concern.Levels, Next: rep.Status.Next(),
+		Ack: rep.Urgent && rep.Ack == nil && v.actor.Staff()}
+	for n := range rep.Photos {
+		d.Photos = append(d.Photos, "/staff/concerns/"+url.PathEscape(rep.ID)+"/photos/"+strconv.Itoa(n+1))
+	}
+	if l := rep.Location; l != nil {
+		d.Map = template.URL("geo:" + strconv.FormatFloat(l.Lat, 'f', 6, 64) + "," + strconv.FormatFloat(l.Lon, 'f', 6, 64))
+	}
 	for _, h := range rep.History {
 		d.History = append(d.History, historyLine{At: s.when(h.At), Status: h.Status.Label(lang), By: h.ByLabel(lang), Text: h.Text(lang)})
 	}
@@ -238,7 +233,7 @@ func (s *Server) showDetail(w http.ResponseWriter, r *http.Request, v visit, cod
 	if done {
 		p.Message = s.cat.Render(lang, "web_done")
 	}
-	s.render(w, code, "detail", p)
+	s.render(w, r, code, "detail", p)
 }
 
 // concernFailed answers a concern that may not be read: not there (or
@@ -259,14 +254,14 @@ func (s *Server) concernFailed(w http.ResponseWriter, r *http.Request, v visit, 
 		writeJSON(w, code, map[string]string{"error": s.cat.Render("en", locale.Key(ref.Reason), "id", r.PathValue("id"))})
 		return
 	}
-	s.render(w, code, "message", page{Lang: lang, Actor: v.actor, CSRF: v.csrf, Title: s.cat.Render(lang, "web_detail"), Message: msg})
+	s.render(w, r, code, "message", page{Lang: lang, Actor: v.actor, CSRF: v.csrf, Title: s.cat.Render(lang, "web_detail"), Message: msg})
 }
 
 // change carries out one action from a concern's page; the form's request id
 // makes a form sent twice change it once.
 func (s *Server) change(w http.ResponseWriter, r *http.Request, v visit) {
 	if !checkCSRF(r, v) {
-		s.badCSRF(w, v)
+		s.badCSRF(w, r, v)
 		return
 	}
 	id, a := r.PathValue("id"), v.actor
@@ -290,6 +285,8 @@ func (s *Server) change(w http.ResponseWriter, r *http.Request, v visit) {
 		_, err = s.svc.AddNote(r.Context(), a, id, text)
 	case "reply":
 		_, err = s.svc.ReplyToReporter(r.Context(), a, id, text)
+	case "ack":
+		err = s.svc.Ack(r.Context(), a, id)
 	default:
 		http.NotFound(w, r)
 		return
@@ -311,17 +308,10 @@ func (s *Server) change(w http.ResponseWriter, r *http.Request, v visit) {
 
 // refusal words why the service changed nothing, as the chat's commands do.
 func (s *Server) refusal(lang, id string, r *cases.Refusal) string {
-	statuses := make([]string, 0, len(r.Allowed))
-	for _, st := range r.Allowed {
-		statuses = append(statuses, st.Label(lang))
-	}
-	status := r.Value
-	if r.Status != "" {
-		status = r.Status.Label(lang)
-	}
-	return s.cat.Render(lang, locale.Key(r.Reason), "id", cmpOr(r.ID, id), "other", r.Other, "status", status, "level", r.Value,
-		"code", r.Value, "from", r.From.Label(lang), "to", r.To.Label(lang), "allowed", strings.Join(statuses, s.cat.Render(lang, "list_sep")))
+	return s.cat.Render(lang, locale.Key(r.Reason), r.Args(lang, id, s.cat.Render(lang, "list_sep"), s.cat.Render(lang, "none"))...)
 }
+
+func joinProblems(p []string) string { return strings.Join(p, " ") }
 
 func cmpOr(a, b string) string {
 	if a != "" {

@@ -14,15 +14,18 @@ import (
 	"encoding/base64"
 	"errors"
 	"html/template"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/minyi-project/minyi/cases"
 	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/digest"
 	"github.com/minyi-project/minyi/locale"
 )
 
@@ -43,22 +46,34 @@ type Service interface {
 	SetLevel(ctx context.Context, a cases.Actor, id string, l concern.Level) (cases.Change, error)
 	AddNote(ctx context.Context, a cases.Actor, id, note string) (cases.Change, error)
 	ReplyToReporter(ctx context.Context, a cases.Actor, id, text string) (cases.Change, error)
+	Ack(ctx context.Context, a cases.Actor, id string) error
+	Export(ctx context.Context, a cases.Actor, q cases.ListQuery, what string) ([]*concern.Report, error)
+	ExportLimit() int
+	Photo(ctx context.Context, a cases.Actor, id string, n int) (io.ReadCloser, string, error)
+	Digest(ctx context.Context, a cases.Actor, req cases.DigestRequest) (*digest.Digest, error)
 }
 
 // cookieName holds a session (user.token); HttpOnly, SameSite=Strict, Secure
 // behind https.
 const cookieName = "minyi_staff"
 
+// langCookie holds the language a member chose for the workbench (zh or en).
+const langCookie = "minyi_lang"
+
 // Server serves the workbench.
 type Server struct {
-	svc    Service
-	cat    locale.Catalog
-	loc    *time.Location
-	units  []string
-	secure bool
-	log    *slog.Logger
-	now    func() time.Time
-	pages  *template.Template
+	svc      Service
+	cat      locale.Catalog
+	loc      *time.Location
+	units    []string
+	grids    []string // 社区/网格
+	sectors  []string
+	topics   []string
+	channels []string
+	secure   bool
+	log      *slog.Logger
+	now      func() time.Time
+	pages    *template.Template
 }
 
 // Option configures a Server.
@@ -69,6 +84,17 @@ func WithLocation(loc *time.Location) Option { return func(s *Server) { s.loc = 
 
 // WithUnits names the units offered when referring a concern (MINYI_UNITS).
 func WithUnits(units ...string) Option { return func(s *Server) { s.units = units } }
+
+// WithGrids names the grids (社区/网格) the list's filters offer.
+func WithGrids(grids ...string) Option { return func(s *Server) { s.grids = grids } }
+
+// WithTags names the sectors and topics the list's filters offer.
+func WithTags(sectors, topics []string) Option {
+	return func(s *Server) { s.sectors, s.topics = sectors, topics }
+}
+
+// WithChannels names the intake channels besides Telegram and the console.
+func WithChannels(channels ...string) Option { return func(s *Server) { s.channels = channels } }
 
 // WithSecureCookies marks the session cookie Secure: the workbench is reached over https.
 func WithSecureCookies(on bool) Option { return func(s *Server) { s.secure = on } }
@@ -92,13 +118,14 @@ func New(svc Service, cat locale.Catalog, opts ...Option) (*Server, error) {
 		"when":    func(t time.Time) string { return s.when(t) },
 		"excerpt": func(r concern.Report) string { return concern.Excerpt(r.MaskedText(), 40) },
 		"action":  func(lang, a string) string { return cat.Label(lang, locale.Key("action_"+a), a) },
+		"inc":     func(i int) int { return i + 1 },
 	}
 	pages, err := template.New("").Funcs(funcs).ParseFS(files, "templates/*.html")
 	if err != nil {
 		return nil, err
 	}
 	s.pages = pages
-	for _, k := range append(keys, templateKeys()...) {
+	for _, k := range slices.Concat(keys, filterKeys, templateKeys()) {
 		if !cat.Has(k) {
 			err = errors.Join(err, errors.New("workbench: catalog has no message "+string(k)))
 		}
@@ -135,9 +162,16 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /staff/signout", s.member(s.signOut))
 	mux.HandleFunc("GET /staff/style.css", s.style)
 	mux.HandleFunc("GET /staff/{$}", s.member(s.dashboard))
+	mux.HandleFunc("POST /staff/lang", s.member(s.setLang))
 	mux.HandleFunc("GET /staff/concerns", s.member(s.list))
+	mux.HandleFunc("POST /staff/concerns/bulk", s.member(s.bulk))
 	mux.HandleFunc("GET /staff/concerns/{id}", s.member(s.detail))
+	mux.HandleFunc("GET /staff/concerns/{id}/photos/{n}", s.member(s.photo))
 	mux.HandleFunc("POST /staff/concerns/{id}/{action}", s.member(s.change))
+	mux.HandleFunc("GET /staff/export", s.member(s.exportPage))
+	mux.HandleFunc("GET /staff/export/{format}", s.member(s.export))
+	mux.HandleFunc("GET /staff/digest", s.member(s.digestPage))
+	mux.HandleFunc("GET /staff/digest/{file}", s.member(s.digestFile))
 	mux.HandleFunc("GET /staff/api/v1/concerns", s.member(s.apiList))
 	mux.HandleFunc("GET /staff/api/v1/concerns/{id}", s.member(s.apiConcern))
 }
@@ -167,6 +201,9 @@ func (s *Server) member(h func(http.ResponseWriter, *http.Request, visit)) http.
 			s.failed(w, r, "zh")
 			return
 		}
+		if c, err := r.Cookie(langCookie); err == nil && (c.Value == "zh" || c.Value == "en") {
+			a.Lang = c.Value // chosen on the workbench; otherwise the member's own
+		}
 		h(w, r, visit{actor: a, csrf: csrf})
 	}
 }
@@ -176,7 +213,7 @@ func (s *Server) unauthorized(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "not signed in: send /web to the bot in a private chat for a link"})
 		return
 	}
-	s.render(w, http.StatusUnauthorized, "message", page{Lang: "zh", Title: s.cat.Render("zh", "web_signin_title"),
+	s.render(w, r, http.StatusUnauthorized, "message", page{Lang: "zh", Title: s.cat.Render("zh", "web_signin_title"),
 		Message: s.cat.Render("zh", "web_signin_needed")})
 }
 
@@ -185,7 +222,7 @@ func (s *Server) failed(w http.ResponseWriter, r *http.Request, lang string) {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "the store is unavailable; try again in a minute"})
 		return
 	}
-	s.render(w, http.StatusServiceUnavailable, "message", page{Lang: lang, Title: s.cat.Render(lang, "web_failed_title"),
+	s.render(w, r, http.StatusServiceUnavailable, "message", page{Lang: lang, Title: s.cat.Render(lang, "web_failed_title"),
 		Message: s.cat.Render(lang, "command_failed")})
 }
 
@@ -213,12 +250,16 @@ func (s *Server) style(w http.ResponseWriter, _ *http.Request) {
 // page is what every template gets.
 type page struct {
 	Lang, Title, Message, Error string
-	CSRF, Request               string
+	CSRF, Request, Back         string
 	Actor                       cases.Actor
 	Data                        any
 }
 
-func (s *Server) render(w http.ResponseWriter, code int, name string, p page) {
+func (s *Server) render(w http.ResponseWriter, r *http.Request, code int, name string, p page) {
+	p.Back = "/staff/"
+	if r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, "/staff/") {
+		p.Back = r.URL.RequestURI() // where the language switch comes back to
+	}
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	// nothing from elsewhere, no framing: the workbench shows residents' data

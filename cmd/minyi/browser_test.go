@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -30,6 +33,10 @@ type chatAPI struct {
 type sentMessage struct{ Chat, Text string }
 
 func (b *chatAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == "/file/bot"+token+"/photos/P1.png" {
+		w.Write(photoPNG())
+		return
+	}
 	method := strings.TrimPrefix(r.URL.Path, "/bot"+token+"/")
 	r.ParseMultipartForm(1 << 20)
 	switch method {
@@ -40,12 +47,31 @@ func (b *chatAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		b.sent = append(b.sent, sentMessage{Chat: r.FormValue("chat_id"), Text: r.FormValue("text")})
 		b.mu.Unlock()
 		fmt.Fprintf(w, `{"ok":true,"result":{"message_id":1,"date":1,"chat":{"id":%s,"type":"private"}}}`, r.FormValue("chat_id"))
+	case "getFile":
+		fmt.Fprint(w, `{"ok":true,"result":{"file_id":"P1","file_unique_id":"uP1","file_path":"photos/P1.png"}}`)
 	case "getUpdates":
 		time.Sleep(50 * time.Millisecond)
 		fmt.Fprint(w, `{"ok":true,"result":[]}`)
 	default:
 		fmt.Fprint(w, `{"ok":true,"result":true}`)
 	}
+}
+
+// photoPNG is a resident's photo: a street lamp's grey post on green.
+func photoPNG() []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 160, 120))
+	for y := range 120 {
+		for x := range 160 {
+			c := color.RGBA{60, 140, 70, 255}
+			if x > 75 && x < 85 || y < 20 && x > 60 && x < 100 {
+				c = color.RGBA{90, 90, 90, 255}
+			}
+			img.Set(x, y, c)
+		}
+	}
+	var b bytes.Buffer
+	png.Encode(&b, img)
+	return b.Bytes()
 }
 
 // waitSent waits for a message to chat that holds want, and returns its text.
@@ -114,7 +140,8 @@ func TestWorkbenchInABrowser(t *testing.T) {
 	at := time.Now().Add(-time.Hour)
 	var lamp string
 	for i, r := range []*concern.Report{
-		{Text: "小区东门的路灯坏了一个多月，晚上很黑，老人出门不安全。", Community: "阳光社区", ReplyChat: 1001, ReporterID: 1001, ReporterName: "张三"},
+		{Text: "小区东门的路灯坏了一个多月，晚上很黑，老人出门不安全。", Community: "阳光社区", ReplyChat: 1001, ReporterID: 1001, ReporterName: "张三",
+			Photos: []string{"P1"}, Location: &concern.Location{Lat: 31.2304, Lon: 121.4737}},
 		{Text: "和平社区的垃圾站好几天没人清运，气味很大。", Community: "和平社区", ReplyChat: 1002},
 	} {
 		r.DraftID, r.ReceivedAt, r.Channel, r.Status = fmt.Sprint("d", i), at, "telegram", concern.StatusReceived
@@ -216,7 +243,14 @@ func TestWorkbenchInABrowser(t *testing.T) {
 		chromedp.WaitVisible(css(`a[href="/staff/concerns/`+lamp+`"]`)))
 	list := text("main")
 	shot("3-list")
-	step("opening the concern", chromedp.Click(css(`a[href="/staff/concerns/`+lamp+`"]`)), chromedp.WaitVisible(css(assign+` input[name=text]`)))
+	step("opening the concern", chromedp.Click(css(`a[href="/staff/concerns/`+lamp+`"]`)), chromedp.WaitVisible(css(assign+` input[name=text]`)),
+		chromedp.WaitVisible(css(`dd.photos img`)))
+	// the resident's photo, fetched through the workbench from the Bot API
+	width, err := chromedp.Run(browser, chromedp.Evaluate[int](`new Promise(ok => { const i = document.querySelector("dd.photos img"); `+
+		`i.complete ? ok(i.naturalWidth) : i.onload = () => ok(i.naturalWidth) })`, chromedp.EvalAwaitPromise))
+	if err != nil || width != 160 {
+		t.Fatalf("the photo on the page: %d wide, %v", width, err)
+	}
 	shot("4-concern")
 	step("referring it", chromedp.SendKeys(css(assign+` input[name=text]`), "区住建局"), chromedp.Click(css(assign+` button`)),
 		chromedp.WaitVisible(css(`p.note`)))
@@ -226,10 +260,29 @@ func TestWorkbenchInABrowser(t *testing.T) {
 		chromedp.WaitNotPresent(css(status)))
 	page := text("main")
 	shot("5-closed")
+	// the other one referred from the list, ticked
+	other := `input[type=checkbox][name=id]:not([value="` + lamp + `"])`
+	step("ticking on the list", chromedp.Navigate(base+"/staff/concerns"), chromedp.WaitVisible(css(other)),
+		chromedp.Click(css(other)), chromedp.SendKeys(css(`fieldset.bulk input[name=text]`), "区水务局"))
+	shot("6-bulk")
+	step("referring the ticked", chromedp.Click(css(`fieldset.bulk button`)), chromedp.WaitVisible(css(`p.note`)))
+	bulk := text("main")
+	step("the digest", chromedp.Navigate(base+"/staff/digest?period=today"), chromedp.WaitVisible(css(`div.digest`)))
+	digest := text("div.digest")
+	shot("7-digest")
+	step("the export page", chromedp.Navigate(base+"/staff/export"), chromedp.WaitVisible(css(`form.filters`)))
+	shot("8-export")
+	step("in English", chromedp.Navigate(base+"/staff/"), chromedp.Click(css(`button[name=lang]`)), chromedp.WaitVisible(css(`html[lang=en] ul.tiles`)))
+	english := text("main")
+	shot("9-english")
 	// a grid worker on foot: the same pages on a phone's screen
 	step("on a phone", chromedp.EmulateViewport(390, 844), chromedp.Navigate(base+"/staff/concerns?status=all"),
 		chromedp.WaitVisible(css(`form.filters`)))
-	shot("6-phone-list")
+	shot("10-phone-list")
+	if !strings.Contains(bulk, "已办理 1 件") || !strings.Contains(digest, "民意") || !strings.Contains(english, "Waiting to be accepted") {
+		t.Fatalf("bulk:\n%s\ndigest:\n%s\nEnglish:\n%s", bulk, digest, english)
+	}
+	api.waitSent(t, "1002", "区水务局")
 	if !strings.Contains(dashboard, "待受理") || !strings.Contains(list, lamp) || strings.Contains(list, "垃圾站") {
 		t.Fatalf("dashboard:\n%s\nlist:\n%s", dashboard, list)
 	}

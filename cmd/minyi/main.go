@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -212,6 +213,33 @@ func setup(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...ca
 		index: ix}, nil
 }
 
+// transportFiles fetches residents' photos through the Telegram transport,
+// made after the service and before anything is served.
+type transportFiles struct{ tr **bot.Transport }
+
+func (f transportFiles) Photo(ctx context.Context, fileID string) (io.ReadCloser, string, error) {
+	return (*f.tr).Photo(ctx, fileID)
+}
+
+// workbench is the staff's web workbench over the app's service.
+func (a *app) workbench() (*workbench.Server, error) {
+	cfg := a.cfg
+	topics := make([]string, 0, len(a.cls.tax.Topics))
+	for _, t := range a.cls.tax.Topics {
+		topics = append(topics, t.Name)
+	}
+	var channels []string
+	for _, ch := range cfg.APIKeys {
+		if !slices.Contains(channels, ch) {
+			channels = append(channels, ch)
+		}
+	}
+	slices.Sort(channels)
+	return workbench.New(a.cases, a.catalog, workbench.WithLocation(cfg.Location), workbench.WithUnits(cfg.Units...),
+		workbench.WithGrids(cfg.GridPaths()...), workbench.WithTags(a.cls.tax.Sectors, topics), workbench.WithChannels(channels...),
+		workbench.WithSecureCookies(strings.HasPrefix(cfg.PublicURL, "https://")), workbench.WithLogger(a.log))
+}
+
 // digestBuilder builds digests from st, with the LLM's brief when one is configured.
 func digestBuilder(cfg *config.Config, cls *classifiers, st *store.Store, log *slog.Logger) *digest.Builder {
 	opts := []digest.Option{digest.WithUnsure(cfg.DigestUnsure), digest.WithLogger(log)}
@@ -328,6 +356,7 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	lang := fs.String("lang", "zh", "the client's language (zh or en)")
 	demoN := fs.Int("demo", 0, "first fill the store with this many demonstration concerns over 14 days")
 	files := fs.String("files", "", "where to save documents the bot sends (default: a temporary folder)")
+	web := fs.String("web", "127.0.0.1:8765", "serve the staff workbench here, for /web's sign-in link (empty: not served)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -344,8 +373,21 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		cfg.Communities = demoCommunities
 		fmt.Fprintf(stderr, "minyi console: MINYI_COMMUNITIES is not set; offering the demo communities %v\n", demoCommunities)
 	}
+	var wbLn net.Listener
+	if *web != "" {
+		// the workbench on this machine: /web (as staff: --user one of MINYI_ADMINS)
+		// prints a link to it
+		if wbLn, err = net.Listen("tcp", *web); err != nil {
+			fmt.Fprintf(stderr, "minyi console: the workbench is not served (%v); /web will say so\n", err)
+		} else if cfg.PublicURL == "" {
+			cfg.PublicURL = "http://" + wbLn.Addr().String()
+		}
+	}
 	a, err := setup(ctx, cfg, log)
 	if err != nil {
+		if wbLn != nil {
+			wbLn.Close()
+		}
 		return err
 	}
 	defer a.st.Close()
@@ -367,7 +409,20 @@ func runConsole(ctx context.Context, args []string, stdin io.Reader, stdout, std
 
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	wg.Go(func() { runAll(ctx, proc.Run, worker.Run, a.alerts) })
+	work := []func(context.Context) error{proc.Run, worker.Run, a.alerts}
+	if wbLn != nil {
+		wb, err := a.workbench()
+		if err != nil {
+			cancel()
+			wbLn.Close()
+			return fmt.Errorf("workbench: %w", err)
+		}
+		mux := http.NewServeMux()
+		wb.Register(mux)
+		work = append(work, func(ctx context.Context) error { return serveOn(ctx, wbLn, "workbench", mux) })
+		fmt.Fprintf(stderr, "minyi console: the staff workbench is at %s/staff/ — as staff, send /web for a sign-in link\n", cfg.PublicURL)
+	}
+	wg.Go(func() { runAll(ctx, work...) })
 	err = con.Run(ctx, stdin, inbox.NewWriter(a.st))
 	cancel()
 	wg.Wait()
@@ -398,7 +453,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return tr.SetRoleMenu(ctx, userID, role)
 	})
 	side := tasks.New() // stopped below, once the work has stopped
-	a, err := setup(ctx, cfg, log, menus, cases.WithTasks(side))
+	a, err := setup(ctx, cfg, log, menus, cases.WithTasks(side), cases.WithFiles(transportFiles{&tr}))
 	if err != nil {
 		return err
 	}
@@ -464,8 +519,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	mux.HandleFunc("GET /readyz", a.ready(worker))
 	mux.Handle("GET /metrics", a.metrics.Handler())
 	a.api().Register(mux)
-	wb, err := workbench.New(a.cases, a.catalog, workbench.WithLocation(cfg.Location), workbench.WithUnits(cfg.Units...),
-		workbench.WithSecureCookies(strings.HasPrefix(cfg.PublicURL, "https://")), workbench.WithLogger(log))
+	wb, err := a.workbench()
 	if err != nil {
 		return fmt.Errorf("workbench: %w", err)
 	}
