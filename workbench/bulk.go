@@ -34,8 +34,7 @@ func (s *Server) bulk(w http.ResponseWriter, r *http.Request, v visit) {
 	}
 	lang := v.actor.Lang
 	if !v.actor.Staff() {
-		s.render(w, r, http.StatusForbidden, "message", page{Lang: lang, Actor: v.actor, CSRF: v.csrf, Title: s.cat.Render(lang, "web_bulk"),
-			Message: s.cat.Render(lang, "not_allowed")})
+		s.forbidden(w, r, v, "web_bulk")
 		return
 	}
 	r.ParseForm()
@@ -61,10 +60,7 @@ func (s *Server) bulk(w http.ResponseWriter, r *http.Request, v visit) {
 	case action != "assign" && action != "dup":
 		problem = s.cat.Render(lang, "web_bulk_no_action")
 	}
-	back := "/staff/concerns"
-	if b := r.PostFormValue("back"); strings.HasPrefix(b, "/staff/concerns") && !strings.ContainsAny(b, "\r\n") {
-		back = b
-	}
+	back := backTo(r.PostFormValue("back"), "/staff/concerns", "/staff/concerns")
 	if problem != "" {
 		s.render(w, r, http.StatusBadRequest, "message", page{Lang: lang, Actor: v.actor, CSRF: v.csrf, Title: s.cat.Render(lang, "web_bulk"),
 			Error: problem, Data: back})

@@ -21,8 +21,7 @@ type exporting struct {
 func (s *Server) exportPage(w http.ResponseWriter, r *http.Request, v visit) {
 	lang := v.actor.Lang
 	if !v.actor.Staff() {
-		s.render(w, r, http.StatusForbidden, "message", page{Lang: lang, Actor: v.actor, CSRF: v.csrf, Title: s.cat.Render(lang, "web_export"),
-			Message: s.cat.Render(lang, "not_allowed")})
+		s.forbidden(w, r, v, "web_export")
 		return
 	}
 	f, _ := s.filterOf(r, lang)

@@ -173,11 +173,7 @@ func (s *Server) setLang(w http.ResponseWriter, r *http.Request, v visit) {
 	}
 	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: lang, Path: "/staff/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
 		Secure: s.secure, MaxAge: 365 * 24 * 3600})
-	back := r.PostFormValue("back")
-	if !strings.HasPrefix(back, "/staff/") || strings.HasPrefix(back, "//") || strings.ContainsAny(back, "\\\r\n") {
-		back = "/staff/" // only back into the workbench
-	}
-	http.Redirect(w, r, back, http.StatusSeeOther)
+	http.Redirect(w, r, backTo(r.PostFormValue("back"), "/staff/", "/staff/"), http.StatusSeeOther)
 }
 
 // details is the concern page's data.
@@ -309,6 +305,22 @@ func (s *Server) change(w http.ResponseWriter, r *http.Request, v visit) {
 // refusal words why the service changed nothing, as the chat's commands do.
 func (s *Server) refusal(lang, id string, r *cases.Refusal) string {
 	return s.cat.Render(lang, locale.Key(r.Reason), r.Args(lang, id, s.cat.Render(lang, "list_sep"), s.cat.Render(lang, "none"))...)
+}
+
+// backTo is where a form goes back to: back when it is a path under prefix (only
+// ever into the workbench, never elsewhere), else fallback.
+func backTo(back, prefix, fallback string) string {
+	if !strings.HasPrefix(back, prefix) || strings.HasPrefix(back, "//") || strings.ContainsAny(back, "\\\r\n") {
+		return fallback
+	}
+	return back
+}
+
+// forbidden answers a member whose role may not use a page.
+func (s *Server) forbidden(w http.ResponseWriter, r *http.Request, v visit, title locale.Key) {
+	lang := v.actor.Lang
+	s.render(w, r, http.StatusForbidden, "message", page{Lang: lang, Actor: v.actor, CSRF: v.csrf, Title: s.cat.Render(lang, title),
+		Message: s.cat.Render(lang, "not_allowed")})
 }
 
 func joinProblems(p []string) string { return strings.Join(p, " ") }
