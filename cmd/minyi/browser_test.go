@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -211,7 +212,19 @@ func TestWorkbenchInABrowser(t *testing.T) {
 	}
 	text := func(sel string) string {
 		t.Helper()
-		s, err := chromedp.Run(browser, chromedp.Text(chromedp.CSS(sel)))
+		// read from the live document: a node chromedp cached from the page before a navigation reads as "" (seen once in CI, on a loaded machine)
+		var s string
+		var err error
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			s, err = chromedp.Run(browser, chromedp.Evaluate[string](`(document.querySelector(`+strconv.Quote(sel)+`) || {}).innerText || ""`))
+			if err != nil || s != "" {
+				break
+			}
+			if time.Now().After(deadline) {
+				err = fmt.Errorf("%s is empty or missing", sel)
+				break
+			}
+		}
 		if err != nil {
 			t.Fatalf("in the browser, reading %s: %v", sel, err)
 		}
