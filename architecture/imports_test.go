@@ -23,7 +23,9 @@ var (
 	}
 	// these import nothing of minyi but what is listed
 	mayUse = map[string][]string{
-		"period": {}, "backoff": {}, "lease": {}, "tasks": {}, "minhash": {}, "tghtml": {}, "locale": {},
+		"period": {}, "backoff": {}, "lease": {}, "tasks": {}, "minhash": {}, "tghtml": {}, "locale": {}, "docx": {},
+		// a 信息 and its documents: pure, no store
+		"info":     {"concern", "docx", "locale"},
 		"concern":  {"locale"},
 		"flows":    {"concern", "locale", "period"}, // the engine is pure: no store, transport or case service
 		"config":   {"concern"},
@@ -31,11 +33,11 @@ var (
 		"digest":   {"concern", "locale", "minhash", "period", "tghtml"},
 		"console":  {"concern", "dispatch", "flows", "tghtml"},
 		// the registry calls the case service and renders; it knows no store or transport
-		"commands": {"cases", "concern", "digest", "flows", "locale", "period"},
+		"commands": {"cases", "concern", "digest", "flows", "info", "locale", "period"},
 		// the web workbench calls the case service, as the chat does, and writes its files (digest, export); no store, no transport
-		"workbench": {"cases", "concern", "digest", "export", "locale", "period"},
+		"workbench": {"cases", "concern", "digest", "export", "info", "locale", "period"},
 		// the case service does not know how it is called
-		"cases":  {"backoff", "classify", "concern", "digest", "flows", "index", "intake", "period", "store", "tasks", "telemetry"},
+		"cases":  {"backoff", "classify", "concern", "digest", "flows", "index", "info", "intake", "locale", "period", "store", "tasks", "telemetry"},
 		"intake": {"backoff", "classify", "concern", "minhash", "store", "telemetry"},
 	}
 )

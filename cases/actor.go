@@ -7,6 +7,7 @@ import (
 
 	"github.com/minyi-project/minyi/concern"
 	"github.com/minyi-project/minyi/flows"
+	"github.com/minyi-project/minyi/info"
 	"github.com/minyi-project/minyi/store"
 )
 
@@ -103,13 +104,29 @@ const (
 	NoPhoto              Reason = "no_photo"
 	BadPhone             Reason = "phone_lookup_bad" // Value: the number as given
 	AckStormOffice       Reason = "ack_storm_office"
+	// 社情民意信息; ID is the item's number where one is named
+	InfoOffice          Reason = "info_office" // a community's staff: 信息 are the whole office's
+	InfoNothing         Reason = "info_nothing"
+	InfoBadFrom         Reason = "info_bad_from" // Value: what was typed
+	InfoNoGroup         Reason = "info_no_group" // Value: DAY#N
+	InfoNotFound        Reason = "info_not_found"
+	InfoBadMove         Reason = "info_bad_move" // InfoFrom → InfoTo
+	InfoSignAdmin       Reason = "info_sign_admin"
+	InfoNotEditable     Reason = "info_not_editable"
+	InfoBadField        Reason = "info_bad_field"   // Value: the field
+	InfoBadOutcome      Reason = "info_bad_outcome" // Value: the word
+	InfoInstructionText Reason = "info_instruction_text"
+	InfoNoRecipient     Reason = "info_no_recipient"
+	InfoNotSent         Reason = "info_not_sent"
 )
 
 // Reasons are every reason the service gives, for the catalog test.
 var Reasons = []Reason{NotFound, NotFoundOther, NotAllowed, Restricted, FinishedAlready, SameStatus, BadTransition,
 	BadStatus, BadLevel, NoteRequired, ReasonRequired, DupSelf, AdminsOnly, InviteStaffAdminOnly, InviteNotOutstanding,
 	InviteInvalid, TooManyAttempts, NotMember, NotYours, AlreadyRated, NotClosed, DigestUnavailable, ListUnavailable,
-	EmptyText, FileNotAllowed, LimitConcerns, LinkInvalid, DigestWholeOffice, ExportTooLarge, NoPhoto, BadPhone, AckStormOffice}
+	EmptyText, FileNotAllowed, LimitConcerns, LinkInvalid, DigestWholeOffice, ExportTooLarge, NoPhoto, BadPhone, AckStormOffice,
+	InfoOffice, InfoNothing, InfoBadFrom, InfoNoGroup, InfoNotFound, InfoBadMove, InfoSignAdmin, InfoNotEditable, InfoBadField,
+	InfoBadOutcome, InfoInstructionText, InfoNoRecipient, InfoNotSent}
 
 // Refusal is a request that changed nothing, and why; the fields beyond Reason
 // are set for the reasons that name them.
@@ -122,6 +139,8 @@ type Refusal struct {
 	Allowed          []concern.Status
 	// Value is the refused argument as given (a status or level word, an invite code).
 	Value string
+	// InfoFrom and InfoTo are a 信息's state and the one refused.
+	InfoFrom, InfoTo info.State
 }
 
 func (r *Refusal) Error() string { return "refused: " + string(r.Reason) }
@@ -146,7 +165,8 @@ func (r *Refusal) Args(lang, fallback, sep, none string) []string {
 		allowed = append(allowed, none)
 	}
 	return []string{"id", id, "other", r.Other, "status", status, "level", r.Value, "code", r.Value, "value", r.Value,
-		"from", r.From.Label(lang), "to", r.To.Label(lang), "allowed", strings.Join(allowed, sep)}
+		"from", r.From.Label(lang), "to", r.To.Label(lang), "allowed", strings.Join(allowed, sep),
+		"info_from", r.InfoFrom.Label(lang), "info_to", r.InfoTo.Label(lang)}
 }
 
 func refuse(reason Reason) *Refusal { return &Refusal{Reason: reason} }

@@ -76,6 +76,8 @@ type Config struct {
 	DigestAt time.Duration
 	// DigestChats get the scheduled digest; when empty, the alert chats do.
 	DigestChats []int64
+	// OrgName is the office, 报送单位 of its 信息 (MINYI_ORG_NAME).
+	OrgName string
 }
 
 // DefaultLevels are the service levels' default times.
@@ -101,6 +103,7 @@ type Service struct {
 	menus   func(ctx context.Context, userID int64, role concern.Role) error
 	tasks   *tasks.Group // where menus are set, beside the command that changed a role
 	index   *index.Index
+	drafter Drafter
 }
 
 // Option configures a Service.

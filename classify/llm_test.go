@@ -382,3 +382,30 @@ func TestChainThresholds(t *testing.T) {
 		t.Fatal("a chain whose classifiers all failed answered")
 	}
 }
+
+// A 信息's 原因分析 and 意见建议: the exact request (the system prompt, the
+// facts masked, JSON mode), the answer read, and each bad answer an error for
+// the case service to fall back on its template.
+func TestLLMDraftsInfo(t *testing.T) {
+	f, l, _ := newFakeLLM(t)
+	f.script(ok("```json\n{\"analysis\":\"路灯维护责任不清。\",\"suggestions\":\"明确责任单位，限期修复。\"}\n```"))
+	a, s, err := l.DraftInfo(context.Background(), "基本情况：阳光社区3名群众反映路灯问题4件。\n群众反映：\n- 我是张三，电话13800001234，东门路灯坏了\n")
+	if err != nil || a != "路灯维护责任不清。" || s != "明确责任单位，限期修复。" {
+		t.Fatalf("draft %q / %q, %v", a, s, err)
+	}
+	req := f.sent()[0]
+	if len(req.Messages) != 2 || req.Messages[0].Role != "system" || !strings.Contains(req.Messages[0].Content, "原因分析") ||
+		!strings.Contains(req.Messages[0].Content, `{"analysis":"原因分析","suggestions":"意见建议"}`) ||
+		req.ResponseFormat == nil || req.ResponseFormat.Type != "json_object" {
+		t.Fatalf("request %+v", req)
+	}
+	if user := req.Messages[1].Content; strings.Contains(user, "张三") || strings.Contains(flatten(user), "13800001234") || !strings.Contains(user, "路灯问题4件") {
+		t.Fatalf("facts sent as %q", user)
+	}
+	for _, bad := range [][]reply{{ok(`好的，以下是原因分析……`)}, {ok(`{"analysis":"只有分析"}`)}, {serverDown, serverDown, serverDown}} {
+		f.script(bad...)
+		if _, _, err := l.DraftInfo(context.Background(), "基本情况"); !errors.Is(err, ErrLLM) {
+			t.Fatalf("answers %+v: %v", bad, err)
+		}
+	}
+}

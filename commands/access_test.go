@@ -41,14 +41,14 @@ func TestEveryCommandAsEveryRole(t *testing.T) {
 		"note": "/note 20261126-0001 已电话联系物业", "reply": "/reply 20261126-0001 明天上午派人查看", "list": "/list", "search": "/search 路灯", "grid": "/grid", "act": "x:20261126-0001:accept", "web": "/web",
 		"audit": "/audit 20261126-0001", "invite": "/invite staff", "invites": "/invites", "revoke": "/revoke 1001",
 		"mine": "/mine", "join": "/join ABCDEFGH", "whoami": "/whoami", "forget": "/forget", "digest": "/digest 7d",
-		"ack": "k:20261126-0001", "rate": "r:20261126-0001:satisfied",
+		"ack": "k:20261126-0001", "rate": "r:20261126-0001:satisfied", "info": "/info list",
 		"file": "/file", "report": "/report", // the flows'
 	}
 	// the policy, written out: who may do what
 	policy := map[string]string{
 		"show": "staff admin", "assign": "staff admin", "status": "staff admin", "dup": "staff admin", "level": "staff admin",
 		"overdue": "staff admin", "audit": "staff admin", "invite": "staff admin", "digest": "staff admin", "ack": "staff admin",
-		"note": "staff admin", "reply": "staff admin", "list": "staff admin", "search": "staff admin", "act": "staff admin", "grid": "grid", "web": "grid staff admin",
+		"note": "staff admin", "reply": "staff admin", "list": "staff admin", "search": "staff admin", "act": "staff admin", "info": "staff admin", "grid": "grid", "web": "grid staff admin",
 		"revoke": "admin", "invites": "admin", "file": "grid", "mine": "grid",
 		"join": "resident grid staff admin", "whoami": "resident grid staff admin", "forget": "resident grid staff admin",
 		"rate": "resident grid staff admin", "report": "resident grid staff admin",

@@ -59,8 +59,10 @@ func (c *Call) args() []string { return strings.Fields(c.Line) }
 
 // split cuts the line into n-1 words and the rest, which keeps its spaces (a
 // unit, a note); it reports false when there are fewer than n.
-func (c *Call) split(n int) ([]string, bool) {
-	rest := strings.TrimSpace(c.Line)
+func (c *Call) split(n int) ([]string, bool) { return splitWords(c.Line, n) }
+
+func splitWords(line string, n int) ([]string, bool) {
+	rest := strings.TrimSpace(line)
 	var out []string
 	for range n - 1 {
 		// any space ends a word: a full-width one (an IME's), a tab, a new line

@@ -19,6 +19,7 @@ import (
 	"github.com/minyi-project/minyi/concern"
 	"github.com/minyi-project/minyi/digest"
 	"github.com/minyi-project/minyi/flows"
+	"github.com/minyi-project/minyi/info"
 	"github.com/minyi-project/minyi/locale"
 )
 
@@ -50,7 +51,7 @@ type Line struct {
 func All() []Command {
 	return []Command{
 		show, assign, status, dup, level, overdue, audit, invite, invites, revoke, digestCmd, note, reply, list, search,
-		mine, grid, web, whoami, join, forget, ack, rate, act,
+		infoCmd, mine, grid, web, whoami, join, forget, ack, rate, act,
 	}
 }
 
@@ -88,6 +89,16 @@ type Service interface {
 	Ack(ctx context.Context, a cases.Actor, id string) error
 	Digest(ctx context.Context, a cases.Actor, req cases.DigestRequest) (*digest.Digest, error)
 	SignInLink(ctx context.Context, a cases.Actor) (string, time.Time, error)
+	ComposeInfo(ctx context.Context, a cases.Actor, from cases.InfoFrom) (cases.InfoDraft, error)
+	Infos(ctx context.Context, a cases.Actor) ([]*info.Item, error)
+	Info(ctx context.Context, a cases.Actor, id int64) (*info.Item, error)
+	EditInfo(ctx context.Context, a cases.Actor, id int64, field, value string) (cases.InfoDraft, error)
+	SubmitInfo(ctx context.Context, a cases.Actor, id int64) (*info.Item, error)
+	ReturnInfo(ctx context.Context, a cases.Actor, id int64, why string) (*info.Item, error)
+	SignInfo(ctx context.Context, a cases.Actor, id int64) (*info.Item, error)
+	SendInfo(ctx context.Context, a cases.Actor, id int64, to string) (*info.Item, error)
+	InfoFeedback(ctx context.Context, a cases.Actor, id int64, outcome info.State, text, by string) (*info.Item, error)
+	TellInfo(ctx context.Context, a cases.Actor, id int64) (int, error)
 }
 
 // Registry runs the commands. It implements flows.Commands for the engine.

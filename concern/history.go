@@ -17,6 +17,7 @@ const (
 	HistReopened  = "reopened"  // the reporter was not satisfied
 	HistNote      = "note"      // an internal note, in Note: staff's only, never sent
 	HistReplied   = "replied"   // staff answered the reporter in their chat, in Note
+	HistInfo      = "info"      // Args: year, number and outcome of the 社情民意信息 it went into
 )
 
 // ByRating is who made a step the reporter's rating made.
@@ -45,6 +46,10 @@ func (h StatusChange) Words(lang string) (did, note string) {
 	}
 	if code == HistLevel && len(args) == 1 {
 		args = []string{Level(args[0]).Label(lang)}
+	}
+	if code == HistInfo && len(args) == 3 {
+		return cat.Render(lang, "hist_info", "year", args[0], "n", args[1],
+			"outcome", cat.Label(lang, locale.Key("info_state_"+args[2]), args[2])), note
 	}
 	w := cat.Render(lang, key, "arg", strings.Join(args, " "))
 	if strings.Contains(cat[key].In(lang), "{arg}") && len(args) == 0 {

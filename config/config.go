@@ -92,6 +92,10 @@ type Config struct {
 	DigestChats []int64
 	// DigestUnsure is the confidence under which a tag awaits a person (待人工核定).
 	DigestUnsure float64
+	// LeadGroupMin is how many concerns a 共性问题 group needs to be a 待研判线索
+	// when no 信息 has reported it; LeadAgedDays how old an urgent or sensitive
+	// concern must be to be one.
+	LeadGroupMin, LeadAgedDays int
 	// IntakeReclaim is how long a queued concern may wait with a consumer that
 	// does not acknowledge it before another takes it over.
 	IntakeReclaim time.Duration
@@ -564,6 +568,12 @@ var settings = []setting{
 	}},
 	{env: "MINYI_DIGEST_UNSURE", key: "digest.unsure", def: "0.3", apply: func(c *Config, v string) error {
 		return parseUnit(v, &c.DigestUnsure)
+	}},
+	{env: "MINYI_LEAD_GROUP_MIN", key: "digest.lead_group_min", def: "3", apply: func(c *Config, v string) error {
+		return parseCount(v, 2, &c.LeadGroupMin)
+	}},
+	{env: "MINYI_LEAD_AGED_DAYS", key: "digest.lead_aged_days", def: "3", apply: func(c *Config, v string) error {
+		return parseCount(v, 1, &c.LeadAgedDays)
 	}},
 	{env: "MINYI_INTAKE_RECLAIM", key: "intake.reclaim", def: "1m", apply: func(c *Config, v string) error {
 		d, err := time.ParseDuration(v)

@@ -45,6 +45,9 @@ type Builder struct {
 	sum     Summarizer
 	unsure  float64
 	log     *slog.Logger
+
+	reported  Reported
+	leadRules LeadRules
 }
 
 // Option configures a Builder.
@@ -175,6 +178,11 @@ type Digest struct {
 	TrendDays []string           `json:"trend_days"`
 	Trend     map[string][]int64 `json:"trend"`
 
+	// Leads are the 待研判线索: what may want a 信息 and has none sent (only with WithLeads).
+	Leads []Lead `json:"leads,omitempty"`
+	// LeadsChecked is set when the leads were looked for (WithLeads).
+	LeadsChecked bool `json:"leads_checked,omitempty"`
+
 	Rows []Row `json:"rows"`
 
 	Summary       string `json:"summary,omitempty"`
@@ -239,6 +247,11 @@ func (b *Builder) Build(ctx context.Context, p period.Period) (*Digest, error) {
 		return nil, err
 	}
 	b.lists(d, recs)
+	if b.reported != nil {
+		if err := b.leads(ctx, d, recs, p); err != nil {
+			return nil, err
+		}
+	}
 	overdue, total, err := b.src.Overdue(ctx, now, 50)
 	if err != nil {
 		return nil, err

@@ -186,6 +186,12 @@ func (d *Digest) htmlLines(lang string, loc *time.Location) []string {
 		}
 		l = append(l, e(w(lang, "overdue_line", it.ID, it.Deadline.In(loc).Format("01-02 15:04"), unit, "「"+it.Excerpt+"」")))
 	}
+	if d.LeadsChecked {
+		l = append(l, "", "<b>"+e(w(lang, "s_leads"))+"</b>")
+		for _, line := range d.leadLines(lang, loc) {
+			l = append(l, e(line))
+		}
+	}
 	l = append(l, "")
 	if d.Reconciled {
 		l = append(l, e(w(lang, "reconciled", d.Accepted, d.Counted)))
@@ -267,3 +273,36 @@ func cutPlain(s string, limit int) []string {
 
 // JSON renders the digest as JSON.
 func (d *Digest) JSON() ([]byte, error) { return json.MarshalIndent(d, "", "  ") }
+
+// leadLines are the 待研判线索, each with the command that drafts its 信息.
+func (d *Digest) leadLines(lang string, loc *time.Location) []string {
+	if len(d.Leads) == 0 {
+		return []string{w(lang, "leads_none")}
+	}
+	var l []string
+	for _, ld := range d.Leads[:min(20, len(d.Leads))] {
+		from := strings.Join(ld.IDs[:min(10, len(ld.IDs))], " ")
+		var line string
+		switch ld.Kind {
+		case LeadGroup:
+			from = ld.Key
+			line = w(lang, "lead_group", len(ld.IDs), orNone(ld.Community, lang), orNone(ld.Topic, lang), ld.Excerpt)
+		case LeadRising:
+			line = w(lang, "lead_rising", ld.Topic, change(ld.Rise, lang), len(ld.IDs))
+		case LeadUrgent:
+			line = w(lang, "lead_urgent", ld.IDs[0], ld.Since.In(loc).Format("01-02"), int(d.Generated.Sub(ld.Since).Hours()/24), ld.Excerpt)
+		case LeadSensitive:
+			line = w(lang, "lead_sensitive", ld.IDs[0], ld.Since.In(loc).Format("01-02"), int(d.Generated.Sub(ld.Since).Hours()/24))
+		}
+		if ld.Drafted != 0 {
+			line += w(lang, "lead_drafted", ld.Drafted)
+		} else {
+			line += " → /info new " + from
+		}
+		l = append(l, line)
+	}
+	if len(d.Leads) > 20 {
+		l = append(l, w(lang, "leads_more", len(d.Leads)-20))
+	}
+	return l
+}

@@ -80,6 +80,12 @@ func (r *run) event(e *Event) {
 			key = "event_reply_filed"
 		}
 		r.say(r.t(key, "id", e.Concern, "excerpt", e.Excerpt, "note", e.Note))
+	case EventReported:
+		key := locale.Key("event_reported_" + e.Info)
+		if !r.m.cat.Has(key) {
+			key = "event_reported_sent"
+		}
+		r.say(r.t(key, "id", e.Concern, "excerpt", e.Excerpt))
 	case EventDigest:
 		// the digest command reads the period from the event
 		if r.m.commands != nil {

@@ -80,6 +80,7 @@ const (
 	EventExpire     EventType = "expire"      // the chat's draft may have sat idle past its expiry
 	EventAdvice     EventType = "advice"      // a concern the chat reported was judged urgent after its receipt
 	EventReply      EventType = "reply"       // staff answered a concern the chat reported or filed (Note)
+	EventReported   EventType = "reported"    // a concern the chat reported or filed went into a 信息 to the committee above (Info: what became of it)
 )
 
 // Event is news for a chat from outside its own conversation.
@@ -118,6 +119,8 @@ type Event struct {
 	From string `json:"from,omitempty"`
 	To   string `json:"to,omitempty"`
 	Late bool   `json:"late,omitempty"`
+	// Info is what became of the 信息 a concern went into (sent, adopted, instructed…).
+	Info string `json:"info,omitempty"`
 }
 
 // Button is one button of a keyboard.

@@ -13,6 +13,7 @@ import (
 	"github.com/minyi-project/minyi/cases"
 	"github.com/minyi-project/minyi/concern"
 	"github.com/minyi-project/minyi/flows"
+	"github.com/minyi-project/minyi/info"
 	"github.com/minyi-project/minyi/locale"
 	"github.com/minyi-project/minyi/period"
 )
@@ -103,8 +104,17 @@ func TestEveryKeyTheCodeProducesIsInTheCatalog(t *testing.T) {
 	for _, r := range []concern.Rating{concern.Satisfied, concern.FairlySatisfied, concern.Unsatisfied} {
 		keys["rating_"+string(r)] = "concern.Rating.Label"
 	}
-	for _, h := range []string{concern.HistAssigned, concern.HistDuplicate, concern.HistLevel, concern.HistReopened, concern.HistNote, concern.HistReplied, concern.ByRating} {
+	for _, h := range []string{concern.HistAssigned, concern.HistDuplicate, concern.HistLevel, concern.HistReopened, concern.HistNote, concern.HistReplied, concern.HistInfo, concern.ByRating} {
 		keys["hist_"+h] = "concern.StatusChange.Words"
+	}
+	for _, st := range info.States {
+		keys["info_state_"+string(st)] = "info.State.Label"
+	}
+	for _, st := range append([]info.State{info.Sent}, info.Outcomes...) {
+		keys["event_reported_"+string(st)] = "flows/events.go EventReported"
+	}
+	for _, w := range []info.Warning{info.WarnTopics, info.WarnLength} {
+		keys[string(w)] = "info.Item.Warn"
 	}
 	for _, c := range []concern.Capacity{concern.Verbatim, concern.Paraphrase} {
 		keys["capacity_"+string(c)] = "commands/show.go card"

@@ -72,6 +72,8 @@ usage:
   minyi export --from D --to D --format csv|xlsx|jsonl --out FILE [--unmasked --admin ID]
                                      every concern of the period with its history, personal data
                                      masked (unmasked only for an admin, and audited)
+  minyi info list | export N --format docx|html --out FILE [--lang zh|en]
+                                     the office's 社情民意信息: list them, or write one as Word or a printable page
   minyi health [--ready] [--url URL] ask a running minyi whether it is up (or ready); exit 0 if so
   minyi queue status [--json]        the intake queue: waiting, being handled, dead letters
   minyi queue retry ID|--all         put dead letters back in the queue
@@ -110,6 +112,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = runExport(ctx, args[1:], stdout, stderr)
 	case "health":
 		err = runHealth(ctx, args[1:], stdout, stderr)
+	case "info":
+		err = runInfo(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -187,9 +191,9 @@ func setup(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...ca
 		Escalate:  cfg.AlertEscalate,
 		Retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour,
 		Location:  cfg.Location, DigestAt: cfg.DigestAt, DigestChats: cfg.DigestChats,
-		ConcernsPerDay: cfg.ConcernsPerDay,
+		ConcernsPerDay: cfg.ConcernsPerDay, OrgName: cmp.Or(cfg.OrgName, "街道党工委"),
 	}, append([]cases.Option{cases.WithLogger(log), cases.WithDigests(digestBuilder(cfg, cls, st, log)), cases.WithMetrics(metrics),
-		cases.WithScreener(cls.screen), cases.WithIndex(ix)}, opts...)...)
+		cases.WithScreener(cls.screen), cases.WithIndex(ix)}, append(drafter(cls), opts...)...)...)
 	m, reg, err := commands.NewEngine(svc, []flows.Option{
 		flows.WithCommunities(cfg.Communities...),
 		flows.WithGrids(cfg.GridPaths()...),
@@ -238,6 +242,14 @@ func (a *app) workbench() (*workbench.Server, error) {
 	return workbench.New(a.cases, a.catalog, workbench.WithLocation(cfg.Location), workbench.WithUnits(cfg.Units...),
 		workbench.WithGrids(cfg.GridPaths()...), workbench.WithTags(a.cls.tax.Sectors, topics), workbench.WithChannels(channels...),
 		workbench.WithSecureCookies(strings.HasPrefix(cfg.PublicURL, "https://")), workbench.WithLogger(a.log))
+}
+
+// drafter lets the LLM, when one is configured, draft 信息.
+func drafter(cls *classifiers) []cases.Option {
+	if cls.llm == nil {
+		return nil
+	}
+	return []cases.Option{cases.WithDrafter(cls.llm)}
 }
 
 // digestBuilder builds digests from st, with the LLM's brief when one is configured.

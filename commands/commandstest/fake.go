@@ -7,12 +7,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/minyi-project/minyi/cases"
 	"github.com/minyi-project/minyi/concern"
 	"github.com/minyi-project/minyi/digest"
 	"github.com/minyi-project/minyi/flows"
+	"github.com/minyi-project/minyi/info"
 	"github.com/minyi-project/minyi/internal/flowplay"
 )
 
@@ -171,4 +173,65 @@ func (f *Fake) Digest(_ context.Context, _ cases.Actor, req cases.DigestRequest)
 
 func (f *Fake) SignInLink(_ context.Context, _ cases.Actor) (string, time.Time, error) {
 	return "CODE", f.Now().Add(cases.SignInTTL), f.call("SignInLink")
+}
+
+// item is the one 信息 every canned answer is about, in state st.
+func (f *Fake) item(id int64, st info.State) *info.Item {
+	r := f.report()
+	it := &info.Item{ID: id, Title: "阳光社区群众集中反映城乡建设问题（1件）", Facts: info.FactsOf([]*concern.Report{r}),
+		Quotes: []info.Quote{info.QuoteOf(r)}, Org: "阳光街道党工委", Concerns: []string{r.ID}, Topic: r.Topic, Sector: r.Sector,
+		State: st, Created: r.ReceivedAt, CreatedBy: 9001, History: []info.Step{{At: r.ReceivedAt, By: 9001, State: info.Draft}}}
+	it.Analysis, it.Suggestions = it.Template("zh")
+	if st != info.Draft && st != info.Review {
+		it.Year, it.Number = 2026, 7
+	}
+	if st == info.Sent || slices.Contains(info.Outcomes, st) {
+		it.SentTo, it.SentAt = "区委办公室", r.ReceivedAt.Add(48*time.Hour)
+	}
+	if slices.Contains(info.Outcomes, st) {
+		it.Feedback = &info.Feedback{Outcome: st, Text: "请区住建局牵头解决", By: "区委书记", At: it.SentAt.Add(24 * time.Hour)}
+	}
+	return it
+}
+
+func (f *Fake) ComposeInfo(_ context.Context, _ cases.Actor, from cases.InfoFrom) (cases.InfoDraft, error) {
+	it := f.item(1, info.Draft)
+	return cases.InfoDraft{Item: it, Warnings: it.Warnings()}, f.call("ComposeInfo", from.Concerns, " ", from.Group)
+}
+
+func (f *Fake) Infos(_ context.Context, _ cases.Actor) ([]*info.Item, error) {
+	return []*info.Item{f.item(2, info.Signed), f.item(1, info.Draft)}, f.call("Infos")
+}
+
+func (f *Fake) Info(_ context.Context, _ cases.Actor, id int64) (*info.Item, error) {
+	return f.item(id, info.Draft), f.call("Info", id)
+}
+
+func (f *Fake) EditInfo(_ context.Context, _ cases.Actor, id int64, field, value string) (cases.InfoDraft, error) {
+	it := f.item(id, info.Draft)
+	return cases.InfoDraft{Item: it, Warnings: it.Warnings()}, f.call("EditInfo", id, " ", field, " ", value)
+}
+
+func (f *Fake) SubmitInfo(_ context.Context, _ cases.Actor, id int64) (*info.Item, error) {
+	return f.item(id, info.Review), f.call("SubmitInfo", id)
+}
+
+func (f *Fake) ReturnInfo(_ context.Context, _ cases.Actor, id int64, why string) (*info.Item, error) {
+	return f.item(id, info.Draft), f.call("ReturnInfo", id, " ", why)
+}
+
+func (f *Fake) SignInfo(_ context.Context, _ cases.Actor, id int64) (*info.Item, error) {
+	return f.item(id, info.Signed), f.call("SignInfo", id)
+}
+
+func (f *Fake) SendInfo(_ context.Context, _ cases.Actor, id int64, to string) (*info.Item, error) {
+	return f.item(id, info.Sent), f.call("SendInfo", id, " ", to)
+}
+
+func (f *Fake) InfoFeedback(_ context.Context, _ cases.Actor, id int64, outcome info.State, text, by string) (*info.Item, error) {
+	return f.item(id, outcome), f.call("InfoFeedback", id, " ", outcome, " ", text, " ", by)
+}
+
+func (f *Fake) TellInfo(_ context.Context, _ cases.Actor, id int64) (int, error) {
+	return 3, f.call("TellInfo", id)
 }

@@ -222,6 +222,8 @@ func (p *player) directive(line string) {
 			e.Member = concern.Member{Role: concern.Role(f[1])}
 		case flows.EventDeadLetter:
 			e.Concern, e.Reason = f[1], strings.Join(f[2:], " ")
+		case flows.EventReported:
+			e.Concern, e.Info, e.Excerpt, e.Filed = f[1], f[2], "小区东门的路灯坏了", len(f) > 3 && f[3] == "filed"
 		}
 		in.Kind, in.Event = flows.InputEvent, e
 	default:
