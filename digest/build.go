@@ -48,6 +48,7 @@ type Builder struct {
 
 	reported  Reported
 	leadRules LeadRules
+	org       string
 }
 
 // Option configures a Builder.
@@ -61,6 +62,9 @@ func WithSummarizer(s Summarizer) Option { return func(b *Builder) { b.sum = s }
 
 // WithUnsure sets the confidence under which a tag awaits a person (待人工核定).
 func WithUnsure(c float64) Option { return func(b *Builder) { b.unsure = c } }
+
+// WithOrg names the office that issues the digests.
+func WithOrg(org string) Option { return func(b *Builder) { b.org = org } }
 
 // WithLogger sets the logger.
 func WithLogger(l *slog.Logger) Option { return func(b *Builder) { b.log = l } }
@@ -134,6 +138,10 @@ type Digest struct {
 	From, To  string        // yyyy-mm-dd
 	Generated time.Time     `json:"generated"`
 	Late      bool          `json:"late,omitempty"`
+	// Org is the office that issues the digest (MINYI_ORG_NAME); Number is its
+	// issue number of the year once archived as issued (0 before).
+	Org    string `json:"org,omitempty"`
+	Number int    `json:"number,omitempty"`
 
 	Received  int `json:"received"`
 	Direct    int `json:"direct"`
@@ -237,7 +245,7 @@ func (b *Builder) Build(ctx context.Context, p period.Period) (*Digest, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Digest{Period: p, From: p.From.Format("2006-01-02"), To: p.To.Format("2006-01-02"), Generated: now, Trend: map[string][]int64{}}
+	d := &Digest{Period: p, From: p.From.Format("2006-01-02"), To: p.To.Format("2006-01-02"), Generated: now, Org: b.org, Trend: map[string][]int64{}}
 	b.reconcile(d, accepted, recs)
 	b.headline(d, recs, now)
 	if err := b.breakdowns(ctx, d, recs, p); err != nil {

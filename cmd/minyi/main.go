@@ -254,7 +254,8 @@ func drafter(cls *classifiers) []cases.Option {
 
 // digestBuilder builds digests from st, with the LLM's brief when one is configured.
 func digestBuilder(cfg *config.Config, cls *classifiers, st *store.Store, log *slog.Logger) *digest.Builder {
-	opts := []digest.Option{digest.WithUnsure(cfg.DigestUnsure), digest.WithLogger(log)}
+	opts := []digest.Option{digest.WithUnsure(cfg.DigestUnsure), digest.WithLogger(log), digest.WithOrg(cmp.Or(cfg.OrgName, "街道党工委")),
+		digest.WithLeads(st, digest.LeadRules{GroupMin: cfg.LeadGroupMin, AgedDays: cfg.LeadAgedDays})}
 	if cls.llm != nil {
 		opts = append(opts, digest.WithSummarizer(cls.llm))
 	}
