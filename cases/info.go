@@ -35,11 +35,16 @@ type InfoFrom struct {
 }
 
 // ParseInfoFrom reads what staff typed: concern ids (separated by spaces or
-// commas) or DAY#N.
+// commas), DAY#N or FROM..TO#N (the Nth 共性问题 group of that period's digest).
 func ParseInfoFrom(s string) (InfoFrom, error) {
 	s = strings.TrimSpace(s)
 	if day, n, ok := strings.Cut(s, "#"); ok {
-		if _, err := time.Parse("2006-01-02", day); err != nil {
+		// the digest names its period as one day or A..B (its leads and groups say so)
+		a, b, isRange := strings.Cut(day, "..")
+		if _, err := time.Parse("2006-01-02", a); err != nil {
+			return InfoFrom{}, &Refusal{Reason: InfoBadFrom, Value: s}
+		}
+		if _, err := time.Parse("2006-01-02", b); isRange && err != nil {
 			return InfoFrom{}, &Refusal{Reason: InfoBadFrom, Value: s}
 		}
 		if k, err := strconv.Atoi(n); err != nil || k < 1 {

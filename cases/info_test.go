@@ -12,6 +12,7 @@ import (
 	"github.com/minyi-project/minyi/docx"
 	"github.com/minyi-project/minyi/flows"
 	"github.com/minyi-project/minyi/info"
+	"github.com/minyi-project/minyi/period"
 	"github.com/minyi-project/minyi/store"
 )
 
@@ -406,5 +407,86 @@ func TestInfoDocumentReadsBack(t *testing.T) {
 	page, err := it.HTML("zh", c.t, time.UTC)
 	if err != nil || !strings.Contains(string(page), "〔2026〕第1期") || !strings.Contains(string(page), "@page{size:A4") {
 		t.Fatalf("the page: %v\n%s", err, page)
+	}
+}
+
+// 待研判线索: a group past the threshold with no 信息 is listed, drafted it is
+// still listed (with its draft), and once a 信息 of it is sent it is not; an
+// urgent concern days old without one is listed as well.
+func TestDigestLeadsUntilSent(t *testing.T) {
+	svc, st, _, c := setup(t, Config{})
+	b := digest.NewBuilder(st, nil, time.UTC, digest.WithClock(c.now), digest.WithLeads(st, digest.LeadRules{GroupMin: 3, AgedDays: 3}))
+	svc.digests = b
+	day := c.t.Add(-24 * time.Hour)
+	for i := range 3 {
+		saved(t, st, &concern.Report{DraftID: "l" + string(rune('a'+i)), ReceivedAt: day.Add(time.Duration(i) * time.Minute),
+			Channel: "telegram", ReporterID: int64(2000 + i), Community: "阳光社区", Topic: "城乡建设", Sector: "社会建设",
+			Text: "阳光小区3号楼电梯又坏了，已经停了三天，老人上下楼非常困难", Status: concern.StatusReceived})
+	}
+	old := saved(t, st, &concern.Report{DraftID: "u", ReceivedAt: day.AddDate(0, 0, -4), Channel: "telegram", ReporterID: 2100,
+		Community: "和平社区", Topic: "安全生产", Urgent: true, Text: "地下室有煤气味，邻居说好几天了", Status: concern.StatusReceived})
+	key := day.Format("2006-01-02")
+	p := period.Period{From: day.Truncate(24 * time.Hour), To: day.Truncate(24 * time.Hour)}
+	leads := func() []digest.Lead {
+		t.Helper()
+		d, err := b.Build(t.Context(), p)
+		if err != nil || !d.LeadsChecked {
+			t.Fatalf("digest: %v", err)
+		}
+		return d.Leads
+	}
+	kinds := func(ls []digest.Lead) (out []string) {
+		for _, l := range ls {
+			out = append(out, l.Kind+" "+l.Key+" "+strings.Join(l.IDs, ","))
+		}
+		return out
+	}
+	ls := leads()
+	if len(ls) != 2 || ls[0].Kind != digest.LeadGroup || ls[0].Key != key+"#1" || len(ls[0].IDs) != 3 ||
+		ls[1].Kind != digest.LeadUrgent || ls[1].IDs[0] != old.ID {
+		t.Fatalf("leads before any 信息: %v", kinds(ls))
+	}
+	d, err := svc.ComposeInfo(t.Context(), req(staffer, "d1"), InfoFrom{Group: ls[0].Key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ls = leads(); len(ls) != 2 || ls[0].Drafted != d.Item.ID {
+		t.Fatalf("drafted, still a lead, with its draft: %v %+v", kinds(ls), ls[0])
+	}
+	id := d.Item.ID
+	for i, step := range []func() error{
+		func() error { _, err := svc.SubmitInfo(t.Context(), req(staffer, "d2"), id); return err },
+		func() error { _, err := svc.SignInfo(t.Context(), req(admin, "d3"), id); return err },
+		func() error { _, err := svc.SendInfo(t.Context(), req(admin, "d4"), id, "区委办"); return err },
+	} {
+		if err := step(); err != nil {
+			t.Fatalf("step %d: %v", i, err)
+		}
+	}
+	if ls = leads(); len(ls) != 1 || ls[0].Kind != digest.LeadUrgent {
+		t.Fatalf("after it was sent: %v", kinds(ls))
+	}
+}
+
+// What staff type as the source of a 信息: ids, a day's group or a period's.
+func TestParseInfoFrom(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want InfoFrom
+		no   Reason
+	}{
+		{in: "2026-11-30#2", want: InfoFrom{Group: "2026-11-30#2"}},
+		{in: "2026-11-24..2026-11-30#1", want: InfoFrom{Group: "2026-11-24..2026-11-30#1"}},
+		{in: "2026-11-24..yesterday#1", no: InfoBadFrom},
+		{in: "2026-13-01#1", no: InfoBadFrom},
+		{in: "2026-11-30#0", no: InfoBadFrom},
+		{in: "2026-11-30#x", no: InfoBadFrom},
+		{in: "  ", no: InfoNothing},
+		{in: "not-an-id", no: InfoBadFrom},
+	} {
+		got, err := ParseInfoFrom(c.in)
+		if reason(err) != c.no || strings.Join(got.Concerns, ",") != strings.Join(c.want.Concerns, ",") || got.Group != c.want.Group {
+			t.Errorf("%q: %+v %v, want %+v %q", c.in, got, err, c.want, c.no)
+		}
 	}
 }

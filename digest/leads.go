@@ -69,14 +69,23 @@ func (b *Builder) leads(ctx context.Context, d *Digest, recs []*record, p period
 				Excerpt: g.Excerpt, IDs: g.IDs})
 		}
 	}
+	inGroup := map[string]bool{}
+	for _, l := range cands {
+		for _, id := range l.IDs {
+			inGroup[id] = true
+		}
+	}
 	for _, c := range d.Rising {
 		l := Lead{Kind: LeadRising, Topic: c.Name, Rise: c}
+		grouped := true
 		for _, r := range recs {
 			if r.Topic == c.Name && !r.Sensitive {
 				l.IDs = append(l.IDs, r.ID)
+				grouped = grouped && inGroup[r.ID]
 			}
 		}
-		if len(l.IDs) > 0 {
+		// a rise that is one group's concerns and no others is that group's lead already
+		if len(l.IDs) > 0 && !grouped {
 			cands = append(cands, l)
 		}
 	}
