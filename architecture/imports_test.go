@@ -19,13 +19,15 @@ var (
 		module + "embedredis":               {"cmd/minyi"},
 		"github.com/sashabaranov/go-openai": {"classify"},
 		"github.com/prometheus/":            {"telemetry"},
-		"github.com/xuri/excelize":          {"digest", "export"},
+		"github.com/xuri/excelize":          {"digest", "export", "report"},
 	}
 	// these import nothing of minyi but what is listed
 	mayUse = map[string][]string{
 		"period": {}, "backoff": {}, "lease": {}, "tasks": {}, "minhash": {}, "tghtml": {}, "locale": {}, "docx": {},
 		// a 信息 and its documents: pure, no store
-		"info":     {"concern", "docx", "locale"},
+		"info": {"concern", "docx", "locale"},
+		// 综合分析: reads through a small interface the store fills, renders its files
+		"report":   {"concern", "docx", "info", "locale"},
 		"concern":  {"locale"},
 		"flows":    {"concern", "locale", "period"}, // the engine is pure: no store, transport or case service
 		"config":   {"concern"},
@@ -33,11 +35,11 @@ var (
 		"digest":   {"concern", "locale", "minhash", "period", "tghtml"},
 		"console":  {"concern", "dispatch", "flows", "tghtml"},
 		// the registry calls the case service and renders; it knows no store or transport
-		"commands": {"cases", "concern", "digest", "flows", "info", "locale", "period"},
+		"commands": {"cases", "concern", "digest", "flows", "info", "locale", "period", "report"},
 		// the web workbench calls the case service, as the chat does, and writes its files (digest, export); no store, no transport
-		"workbench": {"cases", "concern", "digest", "export", "info", "locale", "period"},
+		"workbench": {"cases", "concern", "digest", "export", "info", "locale", "period", "report"},
 		// the case service does not know how it is called
-		"cases":  {"backoff", "classify", "concern", "digest", "flows", "index", "info", "intake", "locale", "period", "store", "tasks", "telemetry"},
+		"cases":  {"backoff", "classify", "concern", "digest", "flows", "index", "info", "intake", "locale", "period", "report", "store", "tasks", "telemetry"},
 		"intake": {"backoff", "classify", "concern", "minhash", "store", "telemetry"},
 	}
 )

@@ -118,6 +118,10 @@ const (
 	InfoInstructionText Reason = "info_instruction_text"
 	InfoNoRecipient     Reason = "info_no_recipient"
 	InfoNotSent         Reason = "info_not_sent"
+	// 综合分析 and the archive
+	ReportBadSpan   Reason = "report_bad_span" // Value: what was typed
+	ReportFuture    Reason = "report_future"   // Value: the span
+	ArchiveNotFound Reason = "archive_not_found"
 )
 
 // Reasons are every reason the service gives, for the catalog test.
@@ -126,7 +130,7 @@ var Reasons = []Reason{NotFound, NotFoundOther, NotAllowed, Restricted, Finished
 	InviteInvalid, TooManyAttempts, NotMember, NotYours, AlreadyRated, NotClosed, DigestUnavailable, ListUnavailable,
 	EmptyText, FileNotAllowed, LimitConcerns, LinkInvalid, DigestWholeOffice, ExportTooLarge, NoPhoto, BadPhone, AckStormOffice,
 	InfoOffice, InfoNothing, InfoBadFrom, InfoNoGroup, InfoNotFound, InfoBadMove, InfoSignAdmin, InfoNotEditable, InfoBadField,
-	InfoBadOutcome, InfoInstructionText, InfoNoRecipient, InfoNotSent}
+	InfoBadOutcome, InfoInstructionText, InfoNoRecipient, InfoNotSent, ReportBadSpan, ReportFuture, ArchiveNotFound}
 
 // Refusal is a request that changed nothing, and why; the fields beyond Reason
 // are set for the reasons that name them.

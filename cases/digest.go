@@ -41,6 +41,10 @@ func (s *Service) Digest(ctx context.Context, a Actor, req DigestRequest) (*dige
 	d.Late = req.Late
 	s.digests.Summarize(ctx, d)
 	if a.Scheduled {
+		// the scheduled digest is the issued one: archived with its number
+		if err := s.issueDigest(ctx, d); err != nil {
+			return nil, err
+		}
 		s.metrics.DigestSent("scheduled")
 	} else {
 		s.metrics.DigestSent("requested")

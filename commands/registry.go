@@ -21,6 +21,7 @@ import (
 	"github.com/minyi-project/minyi/flows"
 	"github.com/minyi-project/minyi/info"
 	"github.com/minyi-project/minyi/locale"
+	"github.com/minyi-project/minyi/report"
 )
 
 // Command is one chat command.
@@ -51,7 +52,7 @@ type Line struct {
 func All() []Command {
 	return []Command{
 		show, assign, status, dup, level, overdue, audit, invite, invites, revoke, digestCmd, note, reply, list, search,
-		infoCmd, mine, grid, web, whoami, join, forget, ack, rate, act,
+		infoCmd, analysisCmd, archiveCmd, mine, grid, web, whoami, join, forget, ack, rate, act,
 	}
 }
 
@@ -99,6 +100,10 @@ type Service interface {
 	SendInfo(ctx context.Context, a cases.Actor, id int64, to string) (*info.Item, error)
 	InfoFeedback(ctx context.Context, a cases.Actor, id int64, outcome info.State, text, by string) (*info.Item, error)
 	TellInfo(ctx context.Context, a cases.Actor, id int64) (int, error)
+	ParseSpan(text string) (report.Span, error)
+	Report(ctx context.Context, a cases.Actor, sp report.Span, issue bool) (*report.Report, error)
+	Archive(ctx context.Context, a cases.Actor, kind string) ([]cases.Issued, error)
+	Archived(ctx context.Context, a cases.Actor, id int64, lang string) (cases.Issued, []cases.File, error)
 }
 
 // Registry runs the commands. It implements flows.Commands for the engine.

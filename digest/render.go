@@ -306,3 +306,4 @@ func (d *Digest) leadLines(lang string, loc *time.Location) []string {
 	}
 	return l
 }
+

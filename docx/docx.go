@@ -49,6 +49,9 @@ type Paragraph struct {
 	RightTab bool
 	// Before and After are the space around it, in points; Line the line spacing in points (0: single).
 	Before, After, Line float64
+	// Table, when set, makes this block a table of the text's width instead:
+	// rows of cells, the first row a bold header; Runs are then ignored.
+	Table [][]string
 }
 
 // Document is paragraphs on A4 with the margins of official documents (GB/T 9704).
@@ -109,6 +112,10 @@ func (d *Document) body() string {
 	b.WriteString(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` + "\n")
 	b.WriteString(`<w:document xmlns:w="` + namespaceWordprocessingM + `"><w:body>`)
 	for _, p := range d.Paragraphs {
+		if p.Table != nil {
+			writeTable(&b, p.Table)
+			continue
+		}
 		b.WriteString("<w:p><w:pPr>")
 		if p.RightTab {
 			fmt.Fprintf(&b, `<w:tabs><w:tab w:val="right" w:pos="%d"/></w:tabs>`, textWidth)
@@ -162,6 +169,47 @@ func (d *Document) body() string {
 		pageW, pageH, marginT, marginR, marginB, marginL)
 	b.WriteString("</w:body></w:document>")
 	return b.String()
+}
+
+// writeTable writes a bordered table in 仿宋 小四, its columns of equal width,
+// with an empty paragraph after it (Word wants one between a table and what follows).
+func writeTable(b *strings.Builder, rows [][]string) {
+	cols := 0
+	for _, r := range rows {
+		cols = max(cols, len(r))
+	}
+	if cols == 0 {
+		return
+	}
+	colW := textWidth / cols
+	b.WriteString(`<w:tbl><w:tblPr><w:tblW w:w="` + fmt.Sprint(textWidth) + `" w:type="dxa"/><w:tblBorders>`)
+	for _, side := range []string{"top", "left", "bottom", "right", "insideH", "insideV"} {
+		fmt.Fprintf(b, `<w:%s w:val="single" w:sz="4" w:space="0" w:color="000000"/>`, side)
+	}
+	b.WriteString(`</w:tblBorders><w:tblLayout w:type="fixed"/></w:tblPr><w:tblGrid>`)
+	for range cols {
+		fmt.Fprintf(b, `<w:gridCol w:w="%d"/>`, colW)
+	}
+	b.WriteString("</w:tblGrid>")
+	for i, r := range rows {
+		b.WriteString("<w:tr>")
+		if i == 0 {
+			b.WriteString(`<w:trPr><w:tblHeader/></w:trPr>`)
+		}
+		for c := range cols {
+			text := ""
+			if c < len(r) {
+				text = r[c]
+			}
+			fmt.Fprintf(b, `<w:tc><w:tcPr><w:tcW w:w="%d" w:type="dxa"/></w:tcPr><w:p><w:pPr><w:spacing w:before="0" w:after="0"/></w:pPr><w:r><w:rPr><w:rFonts w:ascii="%s" w:hAnsi="%s" w:eastAsia="仿宋_GB2312"/>`, colW, latinFont, latinFont)
+			if i == 0 {
+				b.WriteString("<w:b/>")
+			}
+			b.WriteString(`<w:sz w:val="24"/><w:szCs w:val="24"/></w:rPr><w:t xml:space="preserve">` + escape(text) + "</w:t></w:r></w:p></w:tc>")
+		}
+		b.WriteString("</w:tr>")
+	}
+	b.WriteString("</w:tbl><w:p/>")
 }
 
 func escape(s string) string {

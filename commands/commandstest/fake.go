@@ -16,6 +16,7 @@ import (
 	"github.com/minyi-project/minyi/flows"
 	"github.com/minyi-project/minyi/info"
 	"github.com/minyi-project/minyi/internal/flowplay"
+	"github.com/minyi-project/minyi/report"
 )
 
 // Fake is the case service with canned answers. Set Refuse to have the next
@@ -234,4 +235,40 @@ func (f *Fake) InfoFeedback(_ context.Context, _ cases.Actor, id int64, outcome 
 
 func (f *Fake) TellInfo(_ context.Context, _ cases.Actor, id int64) (int, error) {
 	return 3, f.call("TellInfo", id)
+}
+
+func (f *Fake) ParseSpan(text string) (report.Span, error) {
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	if f.Now != nil {
+		now = f.Now()
+	}
+	sp, err := report.Parse(text, now, now.Location())
+	if err != nil {
+		return sp, &cases.Refusal{Reason: cases.ReportBadSpan, Value: text}
+	}
+	return sp, nil
+}
+
+// Report is a month in which the one concern came in, issued as 〔2026〕第11期.
+func (f *Fake) Report(_ context.Context, _ cases.Actor, sp report.Span, issue bool) (*report.Report, error) {
+	if err := f.call("Report", sp.String(), " issue=", issue); err != nil {
+		return nil, err
+	}
+	r := &report.Report{Span: sp, Period: sp.String(), Org: "阳光街道党工委", Generated: f.report().ReceivedAt,
+		Now: report.Figures{Received: 1, Direct: 1, Open: 1}, Communities: []report.Rank{{Name: "阳光社区", Figures: report.Figures{Received: 1, Open: 1}}}}
+	if issue {
+		r.Number = 11
+	}
+	return r, nil
+}
+
+func (f *Fake) Archive(_ context.Context, _ cases.Actor, kind string) ([]cases.Issued, error) {
+	at := f.report().ReceivedAt
+	return []cases.Issued{{ID: 2, Kind: cases.ArchiveReport, Period: "2026-10", Year: 2026, Number: 10, Issued: at},
+		{ID: 1, Kind: cases.ArchiveDigest, Period: "2026-11-25", Year: 2026, Number: 329, Issued: at.Add(-time.Hour)}}, f.call("Archive", kind)
+}
+
+func (f *Fake) Archived(_ context.Context, _ cases.Actor, id int64, lang string) (cases.Issued, []cases.File, error) {
+	e := cases.Issued{ID: id, Kind: cases.ArchiveReport, Period: "2026-10", Year: 2026, Number: 10, Issued: f.report().ReceivedAt}
+	return e, []cases.File{{Name: "minyi-report-2026-10.html", Data: []byte("<p>")}}, f.call("Archived", id, " ", lang)
 }
