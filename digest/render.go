@@ -306,4 +306,3 @@ func (d *Digest) leadLines(lang string, loc *time.Location) []string {
 	}
 	return l
 }
-

@@ -16,11 +16,11 @@ import (
 // its document and the year's issue number are written together (a few hundred
 // entries a year, their documents a few hundred KB each at most).
 const (
-	keyArchiveNext   = "minyi:{archive}:next"     // the last id given
-	keyArchiveItems  = "minyi:{archive}:items"    // id → the entry's JSON
-	keyArchiveDocs   = "minyi:{archive}:docs"     // id → the document (the digest's or report's JSON)
-	keyArchiveByName = "minyi:{archive}:byname"   // KIND PERIOD → id
-	keyArchiveIssue  = "minyi:{archive}:issue:"   // + KIND:YEAR: the last issue number given
+	keyArchiveNext   = "minyi:{archive}:next"   // the last id given
+	keyArchiveItems  = "minyi:{archive}:items"  // id → the entry's JSON
+	keyArchiveDocs   = "minyi:{archive}:docs"   // id → the document (the digest's or report's JSON)
+	keyArchiveByName = "minyi:{archive}:byname" // KIND PERIOD → id
+	keyArchiveIssue  = "minyi:{archive}:issue:" // + KIND:YEAR: the last issue number given
 )
 
 // Archived is an issued digest or report.
