@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	jsonv2 "github.com/go-json-experiment/json"
+
 	"github.com/minyi-project/minyi/concern"
 	"github.com/minyi-project/minyi/info"
 )
@@ -148,7 +150,9 @@ func NewBuilder(src Source, loc *time.Location, opts ...Option) *Builder {
 	return b
 }
 
-// rec is what a report reads of a stored concern.
+// rec is what a report reads of a stored concern. Records are decoded with the
+// json v2 prototype (go-json-experiment/json), which reads them about three
+// times as fast as encoding/json: a year of a busy office is a million.
 type rec struct {
 	ID         string         `json:"id"`
 	ReceivedAt time.Time      `json:"received_at"`
@@ -164,8 +168,10 @@ type rec struct {
 	Unit       string         `json:"unit"`
 	Deadline   time.Time      `json:"deadline"`
 	Rating     concern.Rating `json:"rating"`
-	Ack        *concern.Ack   `json:"ack"`
-	History    []struct {
+	Ack        *struct {
+		After int64 `json:"after"` // nanoseconds, as concern.Ack writes a time.Duration
+	} `json:"ack"`
+	History []struct {
 		At     time.Time      `json:"at"`
 		Status concern.Status `json:"status"`
 	} `json:"history"`
@@ -273,7 +279,7 @@ func (b *Builder) read(ctx context.Context, s Span, now time.Time, detail bool) 
 			for raw := range chunks {
 				for _, data := range raw {
 					var r rec
-					if err := json.Unmarshal(data, &r); err != nil {
+					if err := jsonv2.Unmarshal(data, &r); err != nil {
 						errs[w] = fmt.Errorf("report: a record: %w", err)
 						cancel()
 						continue // drain, so that the reader ends
@@ -408,7 +414,7 @@ func (t *tally) add(r *rec, now time.Time) {
 	if r.Urgent {
 		f.Urgent++
 		if r.Ack != nil {
-			t.ackS = append(t.ackS, int32(min(r.Ack.After.Seconds(), 1<<30)))
+			t.ackS = append(t.ackS, int32(min(time.Duration(r.Ack.After).Seconds(), 1<<30)))
 		} else {
 			f.Unacked++
 		}

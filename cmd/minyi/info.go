@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"time"
 
@@ -84,15 +83,7 @@ func runInfo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	if *out == "" {
-		_, err = stdout.Write(data)
-		return err
-	}
-	if err := os.WriteFile(*out, data, 0o644); err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "wrote %s (%d KB): %s %s\n", *out, (len(data)+1023)/1024, it.Issue(*lang), it.Title)
-	return nil
+	return write(stdout, *out, data, it.Issue(*lang)+" "+it.Title)
 }
 
 // refusalError words the case service's refusal as staff read it in chat.

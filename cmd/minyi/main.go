@@ -74,6 +74,11 @@ usage:
                                      masked (unmasked only for an admin, and audited)
   minyi info list | export N --format docx|html --out FILE [--lang zh|en]
                                      the office's 社情民意信息: list them, or write one as Word or a printable page
+  minyi report [--period 2026-11|2026-Q4|2026] [--format html|xlsx|docx] [--out FILE] [--lang zh|en]
+                                     the 综合分析 of a month, quarter or year (default last month) with 环比
+                                     and 同比; a span that has ended is issued: archived with its number
+  minyi report list | get N --format html|xlsx|docx --out FILE
+                                     the archive of issued digests and analyses, and one of them again
   minyi health [--ready] [--url URL] ask a running minyi whether it is up (or ready); exit 0 if so
   minyi queue status [--json]        the intake queue: waiting, being handled, dead letters
   minyi queue retry ID|--all         put dead letters back in the queue
@@ -114,6 +119,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = runHealth(ctx, args[1:], stdout, stderr)
 	case "info":
 		err = runInfo(ctx, args[1:], stdout, stderr)
+	case "report":
+		err = runReport(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
