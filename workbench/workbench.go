@@ -1,9 +1,10 @@
 // Package workbench is the staff's web workbench, served under /staff/: sign-in
 // through a one-time link from the bot (/web), a dashboard, the list of
 // concerns with filters and search, a concern's page with its history, audit
-// and actions, and the same as JSON under /staff/api/v1/. Every action is a
-// call on the case service, so the rules, the audit and the notices are the
-// chat's; a session's role is read afresh on every request.
+// and actions, the 社情民意信息 drafted from concerns or a digest's 共性问题 and
+// taken from draft to feedback, and the same as JSON under /staff/api/v1/.
+// Every action is a call on the case service, so the rules, the audit and the
+// notices are the chat's; a session's role is read afresh on every request.
 package workbench
 
 import (
