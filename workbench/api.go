@@ -5,7 +5,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/minyi-project/minyi/cases"
 	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/info"
 )
 
 // concernJSON is a concern in the JSON API, as staff see it.
@@ -94,4 +96,78 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	enc.Encode(v)
+}
+
+// infoSummary is a 信息 in the JSON API's list.
+type infoSummary struct {
+	ID         int64      `json:"id"`
+	Issue      string     `json:"issue,omitempty"`
+	Title      string     `json:"title"`
+	State      info.State `json:"state"`
+	StateLabel string     `json:"state_label"`
+	Urgent     bool       `json:"urgent,omitempty"`
+	Concerns   int        `json:"concerns"`
+	Created    time.Time  `json:"created"`
+	SentTo     string     `json:"sent_to,omitempty"`
+	SentAt     *time.Time `json:"sent_at,omitempty"`
+	// LagS is the seconds from the first concern to 报送, once sent.
+	LagS int64 `json:"lag_s,omitempty"`
+}
+
+func infoSummaryOf(it *info.Item, lang string) infoSummary {
+	out := infoSummary{ID: it.ID, Issue: it.Issue(lang), Title: it.Title, State: it.State, StateLabel: it.State.Label(lang),
+		Urgent: it.Urgent, Concerns: len(it.Concerns), Created: it.Created, SentTo: it.SentTo, LagS: int64(it.Lag() / time.Second)}
+	if !it.SentAt.IsZero() {
+		out.SentAt = &it.SentAt
+	}
+	return out
+}
+
+// infoJSON is one 信息 in the JSON API: the stored item, with its state, issue,
+// 基本情况 and warnings worded in the member's language.
+type infoJSON struct {
+	*info.Item
+	StateLabel string   `json:"state_label"`
+	Issue      string   `json:"issue,omitempty"`
+	Situation  string   `json:"situation"`
+	Warnings   []string `json:"warnings,omitempty"`
+	LagS       int64    `json:"lag_s,omitempty"`
+}
+
+// apiInfos is GET /staff/api/v1/info: the 信息 the member may see, newest first.
+func (s *Server) apiInfos(w http.ResponseWriter, r *http.Request, v visit) {
+	items, err := s.svc.Infos(r.Context(), v.actor)
+	if err != nil {
+		s.infoFailed(w, r, v, err)
+		return
+	}
+	out := struct {
+		Total int           `json:"total"`
+		Items []infoSummary `json:"items"`
+	}{Total: len(items), Items: []infoSummary{}}
+	for _, it := range items {
+		out.Items = append(out.Items, infoSummaryOf(it, v.actor.Lang))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// apiInfo is GET /staff/api/v1/info/{id}.
+func (s *Server) apiInfo(w http.ResponseWriter, r *http.Request, v visit) {
+	id, ok := infoID(r)
+	if !ok {
+		s.infoFailed(w, r, v, &cases.Refusal{Reason: cases.InfoNotFound, ID: r.PathValue("id")})
+		return
+	}
+	it, err := s.svc.Info(r.Context(), v.actor, id)
+	if err != nil {
+		s.infoFailed(w, r, v, err)
+		return
+	}
+	lang := v.actor.Lang
+	out := infoJSON{Item: it, StateLabel: it.State.Label(lang), Issue: it.Issue(lang), Situation: it.Situation(lang, s.loc),
+		LagS: int64(it.Lag() / time.Second)}
+	for _, wn := range it.Warnings() {
+		out.Warnings = append(out.Warnings, it.Warn(lang, wn))
+	}
+	writeJSON(w, http.StatusOK, out)
 }

@@ -27,6 +27,7 @@ type bulkResult struct {
 // bulk assigns the concerns ticked on the list to one unit, or marks them
 // duplicates of one concern: each through the service, as if done one by one,
 // each with its own request id so that the form sent twice changes nothing more.
+// Or it drafts one 信息 from them all (生成信息).
 func (s *Server) bulk(w http.ResponseWriter, r *http.Request, v visit) {
 	if !checkCSRF(r, v) {
 		s.badCSRF(w, r, v)
@@ -57,13 +58,18 @@ func (s *Server) bulk(w http.ResponseWriter, r *http.Request, v visit) {
 		problem = s.cat.Render(lang, "empty_text")
 	case action == "dup" && !concern.ValidID(other):
 		problem = s.cat.Render(lang, "web_bulk_no_original")
-	case action != "assign" && action != "dup":
+	case action != "assign" && action != "dup" && action != "info":
 		problem = s.cat.Render(lang, "web_bulk_no_action")
 	}
 	back := backTo(r.PostFormValue("back"), "/staff/concerns", "/staff/concerns")
 	if problem != "" {
 		s.render(w, r, http.StatusBadRequest, "message", page{Lang: lang, Actor: v.actor, CSRF: v.csrf, Title: s.cat.Render(lang, "web_bulk"),
 			Error: problem, Data: back})
+		return
+	}
+	if action == "info" {
+		// one item from them all, not one per concern
+		s.compose(w, r, v, cases.InfoFrom{Concerns: ids}, back)
 		return
 	}
 	res := bulkResult{Back: back}

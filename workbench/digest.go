@@ -20,6 +20,8 @@ type digestView struct {
 	Body     template.HTML
 	Brief    string // the printable brief's link
 	Workbook string // the workbook's link
+	// Groups are its 共性问题, each with 起草信息 when the member may.
+	Groups []groupLink
 }
 
 // periodOf reads the digest's period: from and to dates, or the period as /digest takes it.
@@ -69,6 +71,9 @@ func (s *Server) digestPage(w http.ResponseWriter, r *http.Request, v visit) {
 	view.Body = template.HTML(strings.Join(d.Telegram(lang, s.loc), "\n"))
 	q := url.Values{"from": {d.From}, "to": {d.To}}.Encode()
 	view.Brief, view.Workbook = "/staff/digest/brief.html?"+q, "/staff/digest/workbook.xlsx?"+q
+	if infoDesk(v.actor) {
+		view.Groups = s.digestGroups(lang, p, d.Groups)
+	}
 	s.render(w, r, http.StatusOK, "digest", page{Lang: lang, Actor: v.actor, CSRF: v.csrf, Title: s.cat.Render(lang, "web_digest"), Data: view})
 }
 

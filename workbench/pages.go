@@ -11,6 +11,7 @@ import (
 
 	"github.com/minyi-project/minyi/cases"
 	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/info"
 	"github.com/minyi-project/minyi/locale"
 )
 
@@ -98,6 +99,20 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, v visit) {
 		}
 		tiles = append(tiles, tile{Label: s.cat.Render(lang, c.key), N: res.Total, Link: "/staff/concerns?" + c.link, Alarm: c.alarm})
 	}
+	if infoDesk(v.actor) {
+		// 待审核信息: the office has some hundreds a year, read in one go
+		if items, err := s.svc.Infos(r.Context(), v.actor); err == nil {
+			n := 0
+			for _, it := range items {
+				if it.State == info.Review {
+					n++
+				}
+			}
+			tiles = append(tiles, tile{Label: s.cat.Render(lang, "web_info_review_tile"), N: n, Link: "/staff/info?state=" + string(info.Review)})
+		} else if _, refused := cases.AsRefusal(err); !refused {
+			s.log.Warn("workbench: 信息 not counted", "err", err)
+		}
+	}
 	s.render(w, r, http.StatusOK, "dashboard", page{Lang: lang, Actor: v.actor, CSRF: v.csrf, Title: s.cat.Render(lang, "web_dashboard"), Data: tiles})
 }
 
@@ -134,6 +149,7 @@ type listing struct {
 	Staff      bool
 	Admin      bool
 	Request    string
+	Info       bool // the bulk form may draft a 信息
 }
 
 func (s *Server) list(w http.ResponseWriter, r *http.Request, v visit) {
@@ -149,7 +165,8 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, v visit) {
 		return
 	}
 	l := listing{Filter: f, Reports: res.Reports, Total: res.Total, Pages: max(1, (res.Total+pageSize-1)/pageSize), Options: s.options(),
-		Units: s.units, Staff: v.actor.Staff(), Admin: v.actor.Role == concern.RoleAdmin, Request: newToken()}
+		Units: s.units, Staff: v.actor.Staff(), Admin: v.actor.Role == concern.RoleAdmin, Request: newToken(),
+		Info: infoDesk(v.actor)}
 	if f.Page > 1 {
 		l.Prev = f.link(f.Page - 1)
 	}
@@ -192,6 +209,8 @@ type details struct {
 	Map template.URL
 	// Ack says the urgent alert waits for someone to acknowledge it.
 	Ack bool
+	// Info offers 起草信息 from this concern.
+	Info bool
 }
 
 type historyLine struct{ At, Status, By, Text string }
@@ -208,7 +227,7 @@ func (s *Server) showDetail(w http.ResponseWriter, r *http.Request, v visit, cod
 		return
 	}
 	d := details{Report: rep, Units: s.units, Staff: v.actor.Staff(), Levels: concern.Levels, Next: rep.Status.Next(),
-		Ack: rep.Urgent && rep.Ack == nil && v.actor.Staff()}
+		Ack: rep.Urgent && rep.Ack == nil && v.actor.Staff(), Info: infoDesk(v.actor)}
 	for n := range rep.Photos {
 		d.Photos = append(d.Photos, "/staff/concerns/"+url.PathEscape(rep.ID)+"/photos/"+strconv.Itoa(n+1))
 	}

@@ -1,9 +1,10 @@
 // Package workbench is the staff's web workbench, served under /staff/: sign-in
 // through a one-time link from the bot (/web), a dashboard, the list of
 // concerns with filters and search, a concern's page with its history, audit
-// and actions, and the same as JSON under /staff/api/v1/. Every action is a
-// call on the case service, so the rules, the audit and the notices are the
-// chat's; a session's role is read afresh on every request.
+// and actions, the 社情民意信息 drafted from concerns or a digest's 共性问题 and
+// taken from draft to feedback, and the same as JSON under /staff/api/v1/.
+// Every action is a call on the case service, so the rules, the audit and the
+// notices are the chat's; a session's role is read afresh on every request.
 package workbench
 
 import (
@@ -26,6 +27,7 @@ import (
 	"github.com/minyi-project/minyi/cases"
 	"github.com/minyi-project/minyi/concern"
 	"github.com/minyi-project/minyi/digest"
+	"github.com/minyi-project/minyi/info"
 	"github.com/minyi-project/minyi/locale"
 )
 
@@ -51,6 +53,18 @@ type Service interface {
 	ExportLimit() int
 	Photo(ctx context.Context, a cases.Actor, id string, n int) (io.ReadCloser, string, error)
 	Digest(ctx context.Context, a cases.Actor, req cases.DigestRequest) (*digest.Digest, error)
+	// 社情民意信息
+	ComposeInfo(ctx context.Context, a cases.Actor, from cases.InfoFrom) (cases.InfoDraft, error)
+	Infos(ctx context.Context, a cases.Actor) ([]*info.Item, error)
+	Info(ctx context.Context, a cases.Actor, id int64) (*info.Item, error)
+	InfoAudit(ctx context.Context, a cases.Actor, id int64) ([]concern.AuditEntry, error)
+	EditInfo(ctx context.Context, a cases.Actor, id int64, field, value string) (cases.InfoDraft, error)
+	SubmitInfo(ctx context.Context, a cases.Actor, id int64) (*info.Item, error)
+	ReturnInfo(ctx context.Context, a cases.Actor, id int64, why string) (*info.Item, error)
+	SignInfo(ctx context.Context, a cases.Actor, id int64) (*info.Item, error)
+	SendInfo(ctx context.Context, a cases.Actor, id int64, to string) (*info.Item, error)
+	InfoFeedback(ctx context.Context, a cases.Actor, id int64, outcome info.State, text, by string) (*info.Item, error)
+	TellInfo(ctx context.Context, a cases.Actor, id int64) (int, error)
 }
 
 // cookieName holds a session (user.token); HttpOnly, SameSite=Strict, Secure
@@ -112,20 +126,28 @@ func New(svc Service, cat locale.Catalog, opts ...Option) (*Server, error) {
 		o(s)
 	}
 	funcs := template.FuncMap{
-		"t":       func(lang, key string, args ...string) string { return cat.Render(lang, locale.Key(key), args...) },
-		"status":  func(lang string, st concern.Status) string { return st.Label(lang) },
-		"level":   func(lang string, l concern.Level) string { return l.Label(lang) },
-		"when":    func(t time.Time) string { return s.when(t) },
-		"excerpt": func(r concern.Report) string { return concern.Excerpt(r.MaskedText(), 40) },
-		"action":  func(lang, a string) string { return cat.Label(lang, locale.Key("action_"+a), a) },
-		"inc":     func(i int) int { return i + 1 },
+		"t":        func(lang, key string, args ...string) string { return cat.Render(lang, locale.Key(key), args...) },
+		"status":   func(lang string, st concern.Status) string { return st.Label(lang) },
+		"level":    func(lang string, l concern.Level) string { return l.Label(lang) },
+		"when":     func(t time.Time) string { return s.when(t) },
+		"excerpt":  func(r concern.Report) string { return concern.Excerpt(r.MaskedText(), 40) },
+		"action":   func(lang, a string) string { return cat.Label(lang, locale.Key("action_"+a), a) },
+		"inc":      func(i int) int { return i + 1 },
+		"infodesk": infoDesk,
+		"dash": func(s string) string {
+			if s == "" {
+				return "—"
+			}
+			return s
+		},
+		"infostate": func(lang string, st info.State) string { return st.Label(lang) },
 	}
 	pages, err := template.New("").Funcs(funcs).ParseFS(files, "templates/*.html")
 	if err != nil {
 		return nil, err
 	}
 	s.pages = pages
-	for _, k := range slices.Concat(keys, filterKeys, templateKeys()) {
+	for _, k := range slices.Concat(keys, filterKeys, infoKeys, templateKeys()) {
 		if !cat.Has(k) {
 			err = errors.Join(err, errors.New("workbench: catalog has no message "+string(k)))
 		}
@@ -174,6 +196,13 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /staff/digest/{file}", s.member(s.digestFile))
 	mux.HandleFunc("GET /staff/api/v1/concerns", s.member(s.apiList))
 	mux.HandleFunc("GET /staff/api/v1/concerns/{id}", s.member(s.apiConcern))
+	mux.HandleFunc("GET /staff/info", s.member(s.infoList))
+	mux.HandleFunc("POST /staff/info/new", s.member(s.infoNew))
+	mux.HandleFunc("GET /staff/info/{id}", s.member(s.infoPage))
+	mux.HandleFunc("GET /staff/info/{id}/{file}", s.member(s.infoFile))
+	mux.HandleFunc("POST /staff/info/{id}/{action}", s.member(s.infoAction))
+	mux.HandleFunc("GET /staff/api/v1/info", s.member(s.apiInfos))
+	mux.HandleFunc("GET /staff/api/v1/info/{id}", s.member(s.apiInfo))
 }
 
 // visit is one signed-in request: who, and the session's CSRF token.

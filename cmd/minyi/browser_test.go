@@ -108,9 +108,9 @@ func chromium() string {
 
 // A secretary's first session in the workbench, in a real browser: the admin
 // asks the bot for a link (/web), opens it, signs in, filters and searches the
-// list, opens a concern, refers it to a unit and closes it with the result; the
-// reporter's chat (the fake Bot API) gets the notice. Screenshots are kept in
-// a temporary folder, named in the log.
+// list, opens a concern, refers it to a unit, closes it with the result and
+// drafts a 信息 from it; the reporter's chat (the fake Bot API) gets the
+// notice. Screenshots are kept in a temporary folder, named in the log.
 func TestWorkbenchInABrowser(t *testing.T) {
 	chrome := chromium()
 	if chrome == "" {
@@ -273,6 +273,10 @@ func TestWorkbenchInABrowser(t *testing.T) {
 		chromedp.WaitNotPresent(css(status)))
 	page := text("main")
 	shot("5-closed")
+	// a 信息 drafted from it, for the committee above
+	step("drafting a 信息", chromedp.Click(css(`form[action="/staff/info/new"] button`)), chromedp.WaitVisible(css(`section.info-body`)))
+	item := text("main")
+	shot("5b-info")
 	// the other one referred from the list, ticked
 	other := `input[type=checkbox][name=id]:not([value="` + lamp + `"])`
 	step("ticking on the list", chromedp.Navigate(base+"/staff/concerns"), chromedp.WaitVisible(css(other)),
@@ -292,12 +296,17 @@ func TestWorkbenchInABrowser(t *testing.T) {
 	step("on a phone", chromedp.EmulateViewport(390, 844), chromedp.Navigate(base+"/staff/concerns?status=all"),
 		chromedp.WaitVisible(css(`form.filters`)))
 	shot("10-phone-list")
+	step("the 信息 on a phone", chromedp.Navigate(base+"/staff/info"), chromedp.WaitVisible(css(`table.infos`)))
+	shot("11-phone-info")
 	if !strings.Contains(bulk, "已办理 1 件") || !strings.Contains(digest, "民意") || !strings.Contains(english, "Waiting to be accepted") {
 		t.Fatalf("bulk:\n%s\ndigest:\n%s\nEnglish:\n%s", bulk, digest, english)
 	}
 	api.waitSent(t, "1002", "区水务局")
 	if !strings.Contains(dashboard, "待受理") || !strings.Contains(list, lamp) || strings.Contains(list, "垃圾站") {
 		t.Fatalf("dashboard:\n%s\nlist:\n%s", dashboard, list)
+	}
+	if !strings.Contains(item, "一、基本情况") || !strings.Contains(item, lamp) || !strings.Contains(item, "提交审核") {
+		t.Fatalf("the 信息 drafted:\n%s", item)
 	}
 	if !strings.Contains(page, "已办结") || !strings.Contains(page, "区住建局") || !strings.Contains(page, "路灯已更换") {
 		t.Fatalf("the concern's page after closing:\n%s", page)
