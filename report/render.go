@@ -367,6 +367,16 @@ th{background:#eee}td.n{text-align:right}.note{font-size:12px;color:#333}
 <p class="org">%s</p><p class="issue">%s</p><p class="date">%s</p>
 <h1>%s</h1>
 `, htmlLang, e(r.Title(lang)), e(org), e(issue), e(date), e(r.Title(lang)))
+	b.Write(r.Body(lang, loc))
+	fmt.Fprintf(&b, "<p class=\"note\">%s</p>\n</body></html>\n", e(t(lang, "rp_generated", "at", r.Generated.In(loc).Format("2006-01-02 15:04"))))
+	return b.Bytes()
+}
+
+// Body is the report's parts as HTML, its words escaped: the printable page's
+// body, and what the workbench shows in its own page.
+func (r *Report) Body(lang string, loc *time.Location) []byte {
+	e := html.EscapeString
+	var b bytes.Buffer
 	for _, s := range r.sections(lang, loc) {
 		fmt.Fprintf(&b, "<h2>%s</h2>\n", e(s.head))
 		for _, p := range s.paras {
@@ -395,7 +405,6 @@ th{background:#eee}td.n{text-align:right}.note{font-size:12px;color:#333}
 			b.WriteString("</table>\n")
 		}
 	}
-	fmt.Fprintf(&b, "<p class=\"note\">%s</p>\n</body></html>\n", e(t(lang, "rp_generated", "at", r.Generated.In(loc).Format("2006-01-02 15:04"))))
 	return b.Bytes()
 }
 

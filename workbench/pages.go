@@ -124,6 +124,8 @@ func (s *Server) listFailed(w http.ResponseWriter, r *http.Request, v visit, err
 			code = http.StatusServiceUnavailable
 		case cases.NotAllowed, cases.AdminsOnly, cases.DigestWholeOffice:
 			code = http.StatusForbidden
+		case cases.ArchiveNotFound:
+			code = http.StatusNotFound
 		}
 		if isAPI(r) {
 			writeJSON(w, code, map[string]string{"error": s.refusal("en", "", ref)})

@@ -29,6 +29,7 @@ import (
 	"github.com/minyi-project/minyi/digest"
 	"github.com/minyi-project/minyi/info"
 	"github.com/minyi-project/minyi/locale"
+	"github.com/minyi-project/minyi/report"
 )
 
 //go:embed templates/*.html templates/*.css
@@ -65,6 +66,11 @@ type Service interface {
 	SendInfo(ctx context.Context, a cases.Actor, id int64, to string) (*info.Item, error)
 	InfoFeedback(ctx context.Context, a cases.Actor, id int64, outcome info.State, text, by string) (*info.Item, error)
 	TellInfo(ctx context.Context, a cases.Actor, id int64) (int, error)
+	// 综合分析 and the archive
+	ParseSpan(text string) (report.Span, error)
+	Report(ctx context.Context, a cases.Actor, sp report.Span, issue bool) (*report.Report, error)
+	Archive(ctx context.Context, a cases.Actor, kind string) ([]cases.Issued, error)
+	Archived(ctx context.Context, a cases.Actor, id int64, lang string) (cases.Issued, []cases.File, error)
 }
 
 // cookieName holds a session (user.token); HttpOnly, SameSite=Strict, Secure
@@ -147,7 +153,7 @@ func New(svc Service, cat locale.Catalog, opts ...Option) (*Server, error) {
 		return nil, err
 	}
 	s.pages = pages
-	for _, k := range slices.Concat(keys, filterKeys, infoKeys, templateKeys()) {
+	for _, k := range slices.Concat(keys, filterKeys, infoKeys, reportKeys, templateKeys()) {
 		if !cat.Has(k) {
 			err = errors.Join(err, errors.New("workbench: catalog has no message "+string(k)))
 		}
@@ -203,6 +209,12 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /staff/info/{id}/{action}", s.member(s.infoAction))
 	mux.HandleFunc("GET /staff/api/v1/info", s.member(s.apiInfos))
 	mux.HandleFunc("GET /staff/api/v1/info/{id}", s.member(s.apiInfo))
+	mux.HandleFunc("GET /staff/reports", s.member(s.reportsPage))
+	mux.HandleFunc("POST /staff/reports/issue", s.member(s.reportIssue))
+	mux.HandleFunc("GET /staff/reports/file/{format}", s.member(s.reportFile))
+	mux.HandleFunc("GET /staff/archive/{id}/{format}", s.member(s.archiveFile))
+	mux.HandleFunc("GET /staff/api/v1/reports", s.member(s.apiReport))
+	mux.HandleFunc("GET /staff/api/v1/archive", s.member(s.apiArchive))
 }
 
 // visit is one signed-in request: who, and the session's CSRF token.
