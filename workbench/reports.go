@@ -28,9 +28,9 @@ type reportsView struct {
 
 // archiveRow is one issued digest or report.
 type archiveRow struct {
-	ID             int64
-	Kind, Period   string
-	Issue, When    string
+	ID               int64
+	Kind, Period     string
+	Issue, When      string
 	HTML, XLSX, DOCX string
 }
 
