@@ -88,10 +88,18 @@ func TestComposeInfoFromConcerns(t *testing.T) {
 		t.Fatalf("facts %+v", f)
 	}
 	sit := it.Situation("zh", time.UTC)
-	for _, want := range []string{"2026-11-23至2026-11-23", "阳光社区、和平社区", "涉及2个社区", "3名群众", "问题4件", "已办结1件", "尚未办结3件", "1件涉及紧急情况"} {
+	for _, want := range []string{"2026年11月23日，阳光社区、和平社区", "涉及2个社区", "3名群众", "问题4件", "已办结1件", "尚未办结3件", "1件涉及紧急情况"} {
 		if !strings.Contains(sit, want) {
 			t.Errorf("基本情况 %q lacks %q", sit, want)
 		}
+	}
+	over := *it
+	over.Facts.Last = over.Facts.First.AddDate(0, 0, 9)
+	if s := over.Situation("zh", time.UTC); !strings.HasPrefix(s, "2026年11月23日至2026年12月2日，") {
+		t.Errorf("over several days: %q", s)
+	}
+	if s := over.Situation("en", time.UTC); !strings.HasPrefix(s, "From 23 November 2026 to 2 December 2026, 3 residents") {
+		t.Errorf("in English: %q", s)
 	}
 	if it.ID != 1 || it.State != info.Draft || it.Org != "阳光街道党工委" || !it.Urgent || it.Topic != "城乡建设" || it.ByModel || len(it.Quotes) != 3 {
 		t.Fatalf("item %+v", it)

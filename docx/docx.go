@@ -129,7 +129,13 @@ func (d *Document) body() string {
 		}
 		fmt.Fprintf(&b, `<w:spacing w:before="%d" w:after="%d"%s/>`, int(p.Before*20), int(p.After*20), line)
 		if p.Indent > 0 {
-			fmt.Fprintf(&b, `<w:ind w:firstLineChars="%d"/>`, p.Indent*100)
+			// firstLineChars is Word's and WPS's; firstLine, in twips of the
+			// first run's size, is for readers that ignore it (LibreOffice)
+			size := 16.0
+			if len(p.Runs) > 0 && p.Runs[0].Size > 0 {
+				size = p.Runs[0].Size
+			}
+			fmt.Fprintf(&b, `<w:ind w:firstLine="%d" w:firstLineChars="%d"/>`, int(float64(p.Indent)*size*20), p.Indent*100)
 		}
 		if p.Align != Left {
 			fmt.Fprintf(&b, `<w:jc w:val="%s"/>`, p.Align)
@@ -171,7 +177,7 @@ func (d *Document) body() string {
 	return b.String()
 }
 
-// writeTable writes a bordered table in 仿宋 小四, its columns of equal width,
+// writeTable writes a bordered table in 仿宋 小四, its columns sized to their text,
 // with an empty paragraph after it (Word wants one between a table and what follows).
 func writeTable(b *strings.Builder, rows [][]string) {
 	cols := 0
@@ -181,14 +187,34 @@ func writeTable(b *strings.Builder, rows [][]string) {
 	if cols == 0 {
 		return
 	}
-	colW := textWidth / cols
+	// each column as wide as its longest cell wants (a Chinese character counts
+	// two), within bounds, sharing the text's width
+	weights, sum := make([]int, cols), 0
+	for c := range cols {
+		w := 0
+		for _, r := range rows {
+			if c < len(r) {
+				n := 0
+				for _, ch := range r[c] {
+					n += 1 + btoi(ch > 0x2E80)
+				}
+				w = max(w, n)
+			}
+		}
+		weights[c] = min(max(w, 8), 40)
+		sum += weights[c]
+	}
+	widths := make([]int, cols)
+	for c, w := range weights {
+		widths[c] = textWidth * w / sum
+	}
 	b.WriteString(`<w:tbl><w:tblPr><w:tblW w:w="` + fmt.Sprint(textWidth) + `" w:type="dxa"/><w:tblBorders>`)
 	for _, side := range []string{"top", "left", "bottom", "right", "insideH", "insideV"} {
 		fmt.Fprintf(b, `<w:%s w:val="single" w:sz="4" w:space="0" w:color="000000"/>`, side)
 	}
 	b.WriteString(`</w:tblBorders><w:tblLayout w:type="fixed"/></w:tblPr><w:tblGrid>`)
-	for range cols {
-		fmt.Fprintf(b, `<w:gridCol w:w="%d"/>`, colW)
+	for _, w := range widths {
+		fmt.Fprintf(b, `<w:gridCol w:w="%d"/>`, w)
 	}
 	b.WriteString("</w:tblGrid>")
 	for i, r := range rows {
@@ -201,7 +227,7 @@ func writeTable(b *strings.Builder, rows [][]string) {
 			if c < len(r) {
 				text = r[c]
 			}
-			fmt.Fprintf(b, `<w:tc><w:tcPr><w:tcW w:w="%d" w:type="dxa"/></w:tcPr><w:p><w:pPr><w:spacing w:before="0" w:after="0"/></w:pPr><w:r><w:rPr><w:rFonts w:ascii="%s" w:hAnsi="%s" w:eastAsia="仿宋_GB2312"/>`, colW, latinFont, latinFont)
+			fmt.Fprintf(b, `<w:tc><w:tcPr><w:tcW w:w="%d" w:type="dxa"/></w:tcPr><w:p><w:pPr><w:spacing w:before="0" w:after="0"/></w:pPr><w:r><w:rPr><w:rFonts w:ascii="%s" w:hAnsi="%s" w:eastAsia="仿宋_GB2312"/>`, widths[c], latinFont, latinFont)
 			if i == 0 {
 				b.WriteString("<w:b/>")
 			}
@@ -210,6 +236,13 @@ func writeTable(b *strings.Builder, rows [][]string) {
 		b.WriteString("</w:tr>")
 	}
 	b.WriteString("</w:tbl><w:p/>")
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func escape(s string) string {

@@ -205,7 +205,12 @@ func (it *Item) Situation(lang string, loc *time.Location) string {
 	if where == "" {
 		where = cat.Render(lang, "info_where_unknown")
 	}
-	s := cat.Render(lang, "info_situation", "from", f.First.In(loc).Format("2006-01-02"), "to", f.Last.In(loc).Format("2006-01-02"),
+	first, last := f.First.In(loc), f.Last.In(loc)
+	when := cat.Render(lang, "info_when_day", "day", Day(lang, first))
+	if first.YearDay() != last.YearDay() || first.Year() != last.Year() {
+		when = cat.Render(lang, "info_when_span", "from", Day(lang, first), "to", Day(lang, last))
+	}
+	s := cat.Render(lang, "info_situation", "when", when,
 		"concerns", strconv.Itoa(f.Concerns), "residents", strconv.Itoa(f.Residents), "where", where,
 		"communities", strconv.Itoa(len(f.Communities)), "topics", strings.Join(f.Topics, "、"),
 		"closed", strconv.Itoa(f.Closed), "open", strconv.Itoa(f.Concerns-f.Closed))
