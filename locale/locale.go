@@ -1,9 +1,8 @@
 // Package locale is minyi's one wording catalog: every sentence users read, in
 // zh and en, by key — the engine's and the commands' (messages.yaml), the labels
 // that travel with a concern (labels.yaml), the digest's (digest.yaml) and the
-// export's columns (export.yaml). It is
-// checked when loaded: each key in every language, with the same placeholders
-// in each.
+// export's columns (export.yaml). It is checked when loaded: each key in every
+// language, with the same placeholders in each.
 package locale
 
 import (
