@@ -1,8 +1,10 @@
 package digest
 
 import (
+	"archive/zip"
 	"bytes"
 	"fmt"
+	"io"
 	"regexp"
 	"strconv"
 	"strings"
@@ -90,6 +92,25 @@ func TestBriefHeadAndOverdueList(t *testing.T) {
 	}
 }
 
+// zipped is a part of a workbook.
+func zipped(t *testing.T, book []byte, name string) string {
+	t.Helper()
+	z, err := zip.NewReader(bytes.NewReader(book), int64(len(book)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := z.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	b, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 // countRows is how many rows the count tables of the brief have.
 func countRows(d *Digest) int {
 	return len(d.BySector) + len(d.ByTopic) + len(d.ByCommunity) + len(d.ByGrid)
@@ -108,6 +129,14 @@ func TestWorkbookIsATable(t *testing.T) {
 	f, err := excelize.OpenReader(bytes.NewReader(book))
 	if err != nil {
 		t.Fatal(err)
+	}
+	// the filter in each table sheet itself (its defined name alone shows no buttons),
+	// and the widths in order, as Excel wants them
+	for i := 1; i <= 3; i++ {
+		x := zipped(t, book, fmt.Sprintf("xl/worksheets/sheet%d.xml", i))
+		if !strings.Contains(x, "<autoFilter ref=") || !regexp.MustCompile(`<cols><col [^>]*min="1"`).MatchString(x) {
+			t.Errorf("sheet %d: no autofilter, or widths out of order: %.300s", i, x[strings.Index(x, "<cols>"):])
+		}
 	}
 	names := f.GetDefinedName()
 	filtered := map[string]bool{}

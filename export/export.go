@@ -282,8 +282,10 @@ func Sheet(f *excelize.File, sheet string, n int, report func(i int) *concern.Re
 	if err != nil {
 		return err
 	}
-	for i, c := range cols {
-		if err := sw.SetColWidth(i+1, i+1, c.width); err != nil {
+	// the last first: the stream writer puts each width before those set already,
+	// and Excel wants them in order
+	for i := len(cols) - 1; i >= 0; i-- {
+		if err := sw.SetColWidth(i+1, i+1, cols[i].width); err != nil {
 			return fmt.Errorf("xlsx sheet %s: %w", sheet, err)
 		}
 	}
@@ -308,10 +310,15 @@ func Sheet(f *excelize.File, sheet string, n int, report func(i int) *concern.Re
 			return fmt.Errorf("xlsx sheet %s: %w", sheet, err)
 		}
 	}
+	// before the flush, which writes the filter the sheet holds; after it, the
+	// sheet is no longer there to change
+	if err := Filter(f, sheet, len(cols), n+1); err != nil {
+		return err
+	}
 	if err := sw.Flush(); err != nil {
 		return fmt.Errorf("xlsx sheet %s: %w", sheet, err)
 	}
-	return Filter(f, sheet, len(cols), n+1)
+	return nil
 }
 
 // Styles are a workbook's cell styles for tables: the heading row, and times.

@@ -1,8 +1,10 @@
 package export
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/csv"
+	"io"
 	"strconv"
 	"strings"
 	"testing"
@@ -136,8 +138,11 @@ func TestXLSXIsATable(t *testing.T) {
 	for _, n := range f.GetDefinedName() {
 		filtered = filtered || n.Name == "_xlnm._FilterDatabase" && n.Scope == sheet
 	}
-	if !filtered {
-		t.Error("no autofilter")
+	z, _ := zip.NewReader(bytes.NewReader(b.Bytes()), int64(b.Len()))
+	part, _ := z.Open("xl/worksheets/sheet1.xml")
+	x, _ := io.ReadAll(part)
+	if !filtered || !bytes.Contains(x, []byte("<autoFilter ref=")) {
+		t.Error("no autofilter") // the defined name alone shows no filter buttons
 	}
 	if w, _ := f.GetColWidth(sheet, "S"); w < 40 {
 		t.Errorf("the text column is %.0f wide", w)
