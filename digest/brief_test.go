@@ -20,17 +20,27 @@ import (
 // overdueDigest is a day's digest of an office with 60 concerns overdue, most of
 // them received weeks before the period, 3 of the period's own, and one sensitive.
 func overdueDigest(t *testing.T) *Digest {
+	d, _ := overdueDigestOf(t)
+	return d
+}
+
+// overdueDigestOf is overdueDigest and its concerns as stored, by id.
+func overdueDigestOf(t *testing.T) (*Digest, map[string]*concern.Report) {
 	t.Helper()
 	st := open(t)
 	now := time.Date(2026, 11, 26, 8, 0, 0, 0, sh)
+	stored := map[string]*concern.Report{}
 	for i := range 60 {
 		at := time.Date(2026, 11, 1, 9, i, 0, 0, sh)
 		if i < 3 {
 			at = time.Date(2026, 11, 25, 9, i, 0, 0, sh) // of the period
 		}
-		accept(t, st, &concern.Report{ReceivedAt: at, Text: fmt.Sprintf("第%d号路灯坏了", i), Topic: "城乡建设", Sector: "社会建设", Community: "阳光社区",
+		r := &concern.Report{ReceivedAt: at, Text: fmt.Sprintf("我叫王小明，第%d号路灯坏了", i), ReporterName: "王小明", Topic: "城乡建设", Sector: "社会建设", Community: "阳光社区",
 			Status: concern.StatusTransferred, Unit: "街道城管办", Confidence: 0.9, Channel: concern.ChannelTelegram, Level: concern.LevelGeneral,
-			Sensitive: i == 59, Deadline: at.Add(12 * time.Hour)}, true)
+			Sensitive: i == 59, Deadline: at.Add(12 * time.Hour), ExternalID: fmt.Sprintf("12345-%d", i), FiledBy: int64(i % 2),
+			History: []concern.StatusChange{{At: at, Status: concern.StatusReceived},
+				{At: at.Add(time.Hour), Status: concern.StatusTransferred, By: "工作人员 李四", Note: "已联系王小明，电话13800138000"}}}
+		stored[accept(t, st, r, true)] = r
 	}
 	b := NewBuilder(st, sectors, sh, WithClock(func() time.Time { return now }), WithOrg("阳光街道党工委"))
 	d, err := b.Build(t.Context(), day("2026-11-25"))
@@ -40,7 +50,7 @@ func overdueDigest(t *testing.T) *Digest {
 	if d.Org != "阳光街道党工委" || d.Overdue != 3 || d.OverdueNowTotal != 60 || len(d.OverdueNow) != OverdueShown || len(d.OverdueRows) != 60 {
 		t.Fatalf("org %q, overdue %d of the period, %d now, %d listed, %d rows", d.Org, d.Overdue, d.OverdueNowTotal, len(d.OverdueNow), len(d.OverdueRows))
 	}
-	return d
+	return d, stored
 }
 
 // emoji finds a pictograph, which prints as an empty box without an emoji font.
@@ -65,6 +75,9 @@ func TestBriefHeadAndOverdueList(t *testing.T) {
 		if emoji.MatchString(m[2]) || strings.TrimSpace(m[2]) == "" {
 			t.Errorf("heading %q is not in words", m[0])
 		}
+	}
+	if strings.Contains(page, "王小明") {
+		t.Error("the brief shows a name")
 	}
 	for _, want := range []string{"<th>编号</th><th>办理时限</th><th>承办单位</th><th>摘录</th>", "共60件，列出前50件，其余见表格", "“其中超期 3”只计本期收到的诉求", "共 60 件"} {
 		if !strings.Contains(page, want) {
@@ -120,7 +133,7 @@ func countRows(d *Digest) int {
 // as dates in the office's time, counts as numbers, the export's columns, and
 // every overdue concern, not only those the brief lists.
 func TestWorkbookIsATable(t *testing.T) {
-	d := overdueDigest(t)
+	d, stored := overdueDigestOf(t)
 	d.Number = 12
 	book, err := d.XLSX("zh", sh)
 	if err != nil {
@@ -171,6 +184,27 @@ func TestWorkbookIsATable(t *testing.T) {
 		}
 		if strings.Join(rows[0], "|") != strings.Join(heads, "|") {
 			t.Errorf("%s's columns are not the export's:\n%q\n%q", sheet, rows[0], heads)
+		}
+	}
+	// each concern reads as `minyi export` (masked) writes it, cell for cell
+	cols := export.Columns(export.Options{})
+	for _, sheet := range []string{"诉求明细", "超期未办结"} {
+		rows, _ := f.GetRows(sheet)
+		for _, row := range rows[1:] {
+			r := stored[row[0]]
+			var want []string
+			for _, c := range cols {
+				want = append(want, c.Text(r, export.Options{Location: sh}))
+			}
+			for len(want) > 0 && want[len(want)-1] == "" {
+				want = want[:len(want)-1]
+			}
+			if strings.Join(row, "|") != strings.Join(want, "|") {
+				t.Errorf("%s: the digest's row\n%q\nthe export's\n%q", sheet, row, want)
+			}
+			if joined := strings.Join(row, "|"); strings.Contains(joined, "王小明") || strings.Contains(joined, "13800138000") || !strings.Contains(joined, "已转办") {
+				t.Errorf("%s: %q is not masked, or lost its history", sheet, row)
+			}
 		}
 	}
 	overdue, _ := f.GetRows("超期未办结")

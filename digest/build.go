@@ -135,15 +135,23 @@ type Row struct {
 	ReportedAt time.Time `json:"reported_at,omitzero"`
 	Deadline   time.Time `json:"deadline,omitzero"`
 
-	// history and names are for the workbook's 办理经过, masked as the export masks
-	// it when written; never in the JSON, which holds no personal data.
-	history []concern.StatusChange
-	names   [2]string
+	// history (or, read from the store, its JSON, decoded only when the workbook
+	// is written: most digests never are) and names are for the workbook's 办理经过,
+	// masked as the export masks it; never in the JSON, which holds no personal data.
+	history    []concern.StatusChange
+	rawHistory json.RawMessage
+	names      [2]string
 }
 
 // report is the row as a concern, for the export's columns; its text is the
 // row's, already masked.
 func (r Row) report() *concern.Report {
+	if r.history == nil && len(r.rawHistory) > 0 {
+		// the record decoded, so this is JSON; a history of another shape is left out
+		if err := json.Unmarshal(r.rawHistory, &r.history); err != nil {
+			r.history = nil
+		}
+	}
 	var filed int64
 	if r.Filed {
 		filed = 1 // the columns ask only whether a grid worker filed it
@@ -237,34 +245,34 @@ type Digest struct {
 
 // record is what a digest reads of a stored concern.
 type record struct {
-	ID              string                 `json:"id"`
-	ReceivedAt      time.Time              `json:"received_at"`
-	Channel         string                 `json:"channel"`
-	ReporterName    string                 `json:"reporter_name"`
-	ResidentName    string                 `json:"resident_name"`
-	FiledBy         int64                  `json:"filed_by"`
-	Community       string                 `json:"community"`
-	Grid            string                 `json:"grid"`
-	Text            string                 `json:"text"`
-	Sector          string                 `json:"sector"`
-	Topic           string                 `json:"topic"`
-	Subtopic        string                 `json:"subtopic"`
-	Confidence      float64                `json:"confidence"`
-	Reason          string                 `json:"reason"`
-	Urgent          bool                   `json:"urgent"`
-	UrgentReason    string                 `json:"urgent_reason"`
-	AdminsOnly      bool                   `json:"admins_only"`
-	Sensitive       bool                   `json:"sensitive"`
-	SensitiveReason string                 `json:"sensitive_reason"`
-	Status          concern.Status         `json:"status"`
-	Unit            string                 `json:"unit"`
-	Level           concern.Level          `json:"level"`
-	Deadline        time.Time              `json:"deadline"`
-	Rating          concern.Rating         `json:"rating"`
-	Ack             *concern.Ack           `json:"ack"`
-	ExternalID      string                 `json:"external_id"`
-	ReportedAt      time.Time              `json:"reported_at"`
-	History         []concern.StatusChange `json:"history"`
+	ID              string          `json:"id"`
+	ReceivedAt      time.Time       `json:"received_at"`
+	Channel         string          `json:"channel"`
+	ReporterName    string          `json:"reporter_name"`
+	ResidentName    string          `json:"resident_name"`
+	FiledBy         int64           `json:"filed_by"`
+	Community       string          `json:"community"`
+	Grid            string          `json:"grid"`
+	Text            string          `json:"text"`
+	Sector          string          `json:"sector"`
+	Topic           string          `json:"topic"`
+	Subtopic        string          `json:"subtopic"`
+	Confidence      float64         `json:"confidence"`
+	Reason          string          `json:"reason"`
+	Urgent          bool            `json:"urgent"`
+	UrgentReason    string          `json:"urgent_reason"`
+	AdminsOnly      bool            `json:"admins_only"`
+	Sensitive       bool            `json:"sensitive"`
+	SensitiveReason string          `json:"sensitive_reason"`
+	Status          concern.Status  `json:"status"`
+	Unit            string          `json:"unit"`
+	Level           concern.Level   `json:"level"`
+	Deadline        time.Time       `json:"deadline"`
+	Rating          concern.Rating  `json:"rating"`
+	Ack             *concern.Ack    `json:"ack"`
+	ExternalID      string          `json:"external_id"`
+	ReportedAt      time.Time       `json:"reported_at"`
+	History         json.RawMessage `json:"history"`
 
 	masked string
 	sig    minhash.Signature
@@ -319,7 +327,7 @@ func (b *Builder) Build(ctx context.Context, p period.Period) (*Digest, error) {
 		d.Rows = append(d.Rows, Row{ID: r.ID, At: r.ReceivedAt, Channel: r.Channel, Filed: r.FiledBy != 0, Community: r.Community, Grid: r.Grid,
 			Sector: r.Sector, Topic: r.Topic, Subtopic: r.Subtopic, Urgent: r.Urgent, Sensitive: r.Sensitive, Level: string(r.Level),
 			Status: string(r.Status), Unit: r.Unit, Rating: string(r.Rating), Text: r.masked,
-			ExternalID: r.ExternalID, ReportedAt: r.ReportedAt, Deadline: r.Deadline, history: r.History, names: [2]string{r.ReporterName, r.ResidentName}})
+			ExternalID: r.ExternalID, ReportedAt: r.ReportedAt, Deadline: r.Deadline, rawHistory: r.History, names: [2]string{r.ReporterName, r.ResidentName}})
 	}
 	return d, nil
 }
