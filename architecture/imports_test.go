@@ -32,7 +32,7 @@ var (
 		"flows":    {"concern", "locale", "period"}, // the engine is pure: no store, transport or case service
 		"config":   {"concern"},
 		"dispatch": {"backoff", "flows", "telemetry"},
-		"digest":   {"concern", "locale", "minhash", "period", "tghtml"},
+		"digest":   {"concern", "export", "locale", "minhash", "period", "tghtml"}, // export: the workbook's columns are the export's
 		"console":  {"concern", "dispatch", "flows", "tghtml"},
 		// the registry calls the case service and renders; it knows no store or transport
 		"commands": {"cases", "concern", "digest", "flows", "info", "locale", "period", "report"},

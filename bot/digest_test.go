@@ -81,7 +81,13 @@ func TestDigestCommand(t *testing.T) {
 	if len(rows) != 2 || rows[1][0] != id {
 		t.Fatalf("workbook rows: %q", rows)
 	}
-	if text := rows[1][len(rows[1])-1]; strings.Contains(text, "13812345678") || !strings.Contains(text, "路灯") {
+	text := ""
+	for i, head := range rows[0] {
+		if head == "内容" && i < len(rows[1]) {
+			text = rows[1][i]
+		}
+	}
+	if strings.Contains(text, "13812345678") || !strings.Contains(text, "路灯") {
 		t.Errorf("workbook text %q", text)
 	}
 }

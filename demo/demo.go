@@ -90,7 +90,11 @@ type Options struct {
 	Reports int
 	Days    int
 	// End is the last day's midnight, in the office's time zone.
-	End         time.Time
+	End time.Time
+	// Now is the clock's now: no concern is received, handled or closed after
+	// it, so that data ending today stops at this moment. Zero means the end of
+	// the last day (data wholly in the past).
+	Now         time.Time
 	Communities []string // each with grids as "社区/网格"
 	Grids       []string
 	Seed        int64
@@ -109,12 +113,18 @@ func Reports(o Options) []*concern.Report {
 			o.Grids = append(o.Grids, c+"/第一网格")
 		}
 	}
-	now := o.End.AddDate(0, 0, 1)
+	now := o.Now
+	if now.IsZero() {
+		now = o.End.AddDate(0, 0, 1)
+	}
 	out := make([]*concern.Report, 0, o.Reports)
 	var last *concern.Report
 	for i := 0; i < o.Reports; i++ {
 		day := o.End.AddDate(0, 0, -rng.Intn(o.Days))
 		at := day.Add(time.Duration(7*3600+rng.Intn(15*3600)) * time.Second)
+		if at.After(now) {
+			at = before(rng, day, now) // today's come in up to now, never later
+		}
 		// about a fifth are near-duplicates of the one before: neighbours share a problem
 		if last != nil && rng.Intn(5) == 0 && !last.Urgent {
 			r := *last
@@ -157,6 +167,15 @@ func Reports(o Options) []*concern.Report {
 		last = r
 	}
 	return out
+}
+
+// before is a time on day up to now (now itself when the day has not begun).
+func before(rng *rand.Rand, day, now time.Time) time.Time {
+	span := now.Sub(day)
+	if span <= 0 {
+		return now
+	}
+	return day.Add(time.Duration(rng.Int63n(int64(span))))
 }
 
 // settle gives a concern a deadline and a handling that fits its age.

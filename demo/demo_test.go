@@ -83,3 +83,34 @@ func TestReportsAreVariedAndRepeatable(t *testing.T) {
 		t.Error("another seed gave the same data")
 	}
 }
+
+// Data that ends today stops at the clock's now: nothing is received, handled,
+// closed or acknowledged later, whatever the hour (even before the day's first
+// concern would have come in).
+func TestNothingIsDatedInTheFuture(t *testing.T) {
+	for _, hour := range []int{0, 3, 9, 15, 23} {
+		o := options(int64(hour) + 5)
+		o.Now = o.End.Add(time.Duration(hour)*time.Hour + 17*time.Minute)
+		rs := Reports(o)
+		today := 0
+		for i, r := range rs {
+			if r.ReceivedAt.After(o.Now) {
+				t.Fatalf("now %v: report %d received %v", o.Now, i, r.ReceivedAt)
+			}
+			for _, h := range r.History {
+				if h.At.After(o.Now) {
+					t.Fatalf("now %v: report %d %s at %v", o.Now, i, h.Status, h.At)
+				}
+			}
+			if r.Ack != nil && r.Ack.At.After(o.Now) {
+				t.Fatalf("now %v: report %d acknowledged at %v", o.Now, i, r.Ack.At)
+			}
+			if !r.ReceivedAt.Before(o.End) {
+				today++
+			}
+		}
+		if today == 0 {
+			t.Errorf("now %v: nothing received today", o.Now)
+		}
+	}
+}

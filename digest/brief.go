@@ -39,7 +39,7 @@ section{page-break-after:always;break-after:page;margin-bottom:48px}
 section:last-child{page-break-after:auto;break-after:auto}
 h1{font-size:22px;border-bottom:2px solid #000}h2{font-size:18px;border-bottom:1px solid #000}
 table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #444;padding:2px 8px;text-align:left;font-size:13px}
-th{background:#eee}.warn{border:2px solid #000;padding:6px;font-weight:bold}.note{font-size:12px;color:#333}
+th{background:#eee}.org{font-size:20px;font-weight:bold;text-align:center;margin:0}.number{text-align:center;margin:4px 0 12px}.warn{border:2px solid #000;padding:6px;font-weight:bold}.note{font-size:12px;color:#333}
 svg text{font-family:inherit}
 @media print{body{margin:12mm}}
 </style></head><body>
@@ -52,6 +52,12 @@ svg text{font-family:inherit}
 	b.WriteString("<section>\n")
 	if !d.Reconciled {
 		fmt.Fprintf(&b, "<p class=\"warn\">%s</p>\n", e(w(lang, "mismatch", d.Accepted, d.Counted, idList(d.Missing, 50, lang))))
+	}
+	if d.Org != "" {
+		fmt.Fprintf(&b, "<p class=\"org\">%s</p>\n", e(d.Org))
+	}
+	if d.Number > 0 {
+		fmt.Fprintf(&b, "<p class=\"number\">%s</p>\n", e(d.number(lang)))
 	}
 	fmt.Fprintf(&b, "<h1>%s</h1>\n", e(d.title(lang)))
 	if d.Late {
@@ -77,6 +83,9 @@ svg text{font-family:inherit}
 	b.WriteString(lineChart(d.TrendDays, d.Trend, d.BySector))
 	fmt.Fprintf(&b, "<h2>%s</h2>\n", e(bw(lang, "topics")))
 	countTable(&b, d.ByTopic, lang)
+	if len(d.Rising) > 0 {
+		fmt.Fprintf(&b, "<p>%s</p>\n", e(w(lang, "rising", d.risingList(lang))))
+	}
 	end()
 
 	section(bw(lang, "by_place"))
@@ -95,14 +104,22 @@ svg text{font-family:inherit}
 		end()
 	}
 	section(w(lang, "s_overdue", d.OverdueNowTotal))
-	if len(d.OverdueNow) == 0 {
+	switch {
+	case d.OverdueNowTotal == 0:
 		fmt.Fprintf(&b, "<p>%s</p>\n", e(w(lang, "overdue_none")))
-	} else {
-		b.WriteString("<table><tr><th>ID</th><th>⏰</th><th>🏢</th><th>📝</th></tr>\n")
+	case len(d.OverdueNow) > 0:
+		fmt.Fprintf(&b, "<table><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>\n", e(bw(lang, "id")), e(bw(lang, "deadline")), e(bw(lang, "unit")), e(bw(lang, "excerpt")))
 		for _, it := range d.OverdueNow {
-			fmt.Fprintf(&b, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n", e(it.ID), it.Deadline.In(loc).Format("2006-01-02 15:04"), e(it.Unit), e(it.Excerpt))
+			unit := it.Unit
+			if unit == "" {
+				unit = w(lang, "unit_none")
+			}
+			fmt.Fprintf(&b, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n", e(it.ID), it.Deadline.In(loc).Format("2006-01-02 15:04"), e(unit), e(it.Excerpt))
 		}
 		b.WriteString("</table>\n")
+	}
+	for _, line := range d.overdueLines(lang, len(d.OverdueNow)) {
+		fmt.Fprintf(&b, "<p class=\"note\">%s</p>\n", e(line))
 	}
 	end()
 	b.WriteString("</body></html>\n")

@@ -130,6 +130,48 @@ type Row struct {
 	Unit      string    `json:"unit,omitempty"`
 	Rating    string    `json:"rating,omitempty"`
 	Text      string    `json:"text"` // masked
+
+	ExternalID string    `json:"external_id,omitempty"`
+	ReportedAt time.Time `json:"reported_at,omitzero"`
+	Deadline   time.Time `json:"deadline,omitzero"`
+
+	// history (or, read from the store, its JSON, decoded only when the workbook
+	// is written: most digests never are) and names are for the workbook's 办理经过,
+	// masked as the export masks it; never in the JSON, which holds no personal data.
+	history    []concern.StatusChange
+	rawHistory json.RawMessage
+	names      [2]string
+}
+
+// report is the row as a concern, for the export's columns; its text is the
+// row's, already masked.
+func (r Row) report() *concern.Report {
+	if r.history == nil && len(r.rawHistory) > 0 {
+		// the record decoded, so this is JSON; a history of another shape is left out
+		if err := json.Unmarshal(r.rawHistory, &r.history); err != nil {
+			r.history = nil
+		}
+	}
+	var filed int64
+	if r.Filed {
+		filed = 1 // the columns ask only whether a grid worker filed it
+	}
+	return &concern.Report{ID: r.ID, ReceivedAt: r.At, Channel: r.Channel, ExternalID: r.ExternalID, ReportedAt: r.ReportedAt,
+		FiledBy: filed, Community: r.Community, Grid: r.Grid, Sector: r.Sector, Topic: r.Topic, Subtopic: r.Subtopic,
+		Urgent: r.Urgent, Sensitive: r.Sensitive, Level: concern.Level(r.Level), Deadline: r.Deadline, Status: concern.Status(r.Status),
+		Unit: r.Unit, Rating: concern.Rating(r.Rating), Text: r.Text, History: r.history, ReporterName: r.names[0], ResidentName: r.names[1]}
+}
+
+// rowOf is a stored concern as a row of the workbook.
+func rowOf(r *concern.Report) Row {
+	text := r.MaskedText()
+	if r.Sensitive {
+		text = restricted
+	}
+	return Row{ID: r.ID, At: r.ReceivedAt, Channel: r.Channel, Filed: r.FiledBy != 0, Community: r.Community, Grid: r.Grid,
+		Sector: r.Sector, Topic: r.Topic, Subtopic: r.Subtopic, Urgent: r.Urgent, Sensitive: r.Sensitive, Level: string(r.Level),
+		Status: string(r.Status), Unit: r.Unit, Rating: string(r.Rating), Text: text,
+		ExternalID: r.ExternalID, ReportedAt: r.ReportedAt, Deadline: r.Deadline, history: r.History, names: [2]string{r.ReporterName, r.ResidentName}}
 }
 
 // Digest is everything a digest says.
@@ -172,9 +214,13 @@ type Digest struct {
 	Unacked    int      `json:"unacked"`
 	Sensitive  []Item   `json:"sensitive"`
 	Unsure     []Item   `json:"unsure"`
-	// OverdueNow lists every concern past its deadline now, whenever received.
+	// OverdueNow lists the first concerns past their deadline now, whenever
+	// received (OverdueShown of them, the sensitive left out); OverdueNowTotal
+	// counts them all, and OverdueRows holds them all (up to OverdueRowsMax),
+	// sensitive ones withheld, for the workbook.
 	OverdueNow      []Item `json:"overdue_now"`
 	OverdueNowTotal int    `json:"overdue_now_total"`
+	OverdueRows     []Row  `json:"overdue_rows,omitempty"`
 
 	// Reconciliation: the concerns accepted in the period against those counted here.
 	Accepted   int      `json:"accepted"`
@@ -199,31 +245,34 @@ type Digest struct {
 
 // record is what a digest reads of a stored concern.
 type record struct {
-	ID              string         `json:"id"`
-	ReceivedAt      time.Time      `json:"received_at"`
-	Channel         string         `json:"channel"`
-	ReporterName    string         `json:"reporter_name"`
-	ResidentName    string         `json:"resident_name"`
-	FiledBy         int64          `json:"filed_by"`
-	Community       string         `json:"community"`
-	Grid            string         `json:"grid"`
-	Text            string         `json:"text"`
-	Sector          string         `json:"sector"`
-	Topic           string         `json:"topic"`
-	Subtopic        string         `json:"subtopic"`
-	Confidence      float64        `json:"confidence"`
-	Reason          string         `json:"reason"`
-	Urgent          bool           `json:"urgent"`
-	UrgentReason    string         `json:"urgent_reason"`
-	AdminsOnly      bool           `json:"admins_only"`
-	Sensitive       bool           `json:"sensitive"`
-	SensitiveReason string         `json:"sensitive_reason"`
-	Status          concern.Status `json:"status"`
-	Unit            string         `json:"unit"`
-	Level           concern.Level  `json:"level"`
-	Deadline        time.Time      `json:"deadline"`
-	Rating          concern.Rating `json:"rating"`
-	Ack             *concern.Ack   `json:"ack"`
+	ID              string          `json:"id"`
+	ReceivedAt      time.Time       `json:"received_at"`
+	Channel         string          `json:"channel"`
+	ReporterName    string          `json:"reporter_name"`
+	ResidentName    string          `json:"resident_name"`
+	FiledBy         int64           `json:"filed_by"`
+	Community       string          `json:"community"`
+	Grid            string          `json:"grid"`
+	Text            string          `json:"text"`
+	Sector          string          `json:"sector"`
+	Topic           string          `json:"topic"`
+	Subtopic        string          `json:"subtopic"`
+	Confidence      float64         `json:"confidence"`
+	Reason          string          `json:"reason"`
+	Urgent          bool            `json:"urgent"`
+	UrgentReason    string          `json:"urgent_reason"`
+	AdminsOnly      bool            `json:"admins_only"`
+	Sensitive       bool            `json:"sensitive"`
+	SensitiveReason string          `json:"sensitive_reason"`
+	Status          concern.Status  `json:"status"`
+	Unit            string          `json:"unit"`
+	Level           concern.Level   `json:"level"`
+	Deadline        time.Time       `json:"deadline"`
+	Rating          concern.Rating  `json:"rating"`
+	Ack             *concern.Ack    `json:"ack"`
+	ExternalID      string          `json:"external_id"`
+	ReportedAt      time.Time       `json:"reported_at"`
+	History         json.RawMessage `json:"history"`
 
 	masked string
 	sig    minhash.Signature
@@ -260,13 +309,15 @@ func (b *Builder) Build(ctx context.Context, p period.Period) (*Digest, error) {
 			return nil, err
 		}
 	}
-	overdue, total, err := b.src.Overdue(ctx, now, 50)
+	// every overdue concern for the workbook, the first of them for the brief
+	overdue, total, err := b.src.Overdue(ctx, now, OverdueRowsMax)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("digest: overdue concerns: %w", err)
 	}
 	d.OverdueNowTotal = int(total)
 	for _, r := range overdue {
-		if r.Sensitive {
+		d.OverdueRows = append(d.OverdueRows, rowOf(r))
+		if r.Sensitive || len(d.OverdueNow) == OverdueShown {
 			continue // restricted: staff see these through /overdue as admins allow
 		}
 		d.OverdueNow = append(d.OverdueNow, Item{ID: r.ID, At: r.ReceivedAt, Community: r.Community, Topic: r.Topic,
@@ -275,10 +326,18 @@ func (b *Builder) Build(ctx context.Context, p period.Period) (*Digest, error) {
 	for _, r := range recs {
 		d.Rows = append(d.Rows, Row{ID: r.ID, At: r.ReceivedAt, Channel: r.Channel, Filed: r.FiledBy != 0, Community: r.Community, Grid: r.Grid,
 			Sector: r.Sector, Topic: r.Topic, Subtopic: r.Subtopic, Urgent: r.Urgent, Sensitive: r.Sensitive, Level: string(r.Level),
-			Status: string(r.Status), Unit: r.Unit, Rating: string(r.Rating), Text: r.masked})
+			Status: string(r.Status), Unit: r.Unit, Rating: string(r.Rating), Text: r.masked,
+			ExternalID: r.ExternalID, ReportedAt: r.ReportedAt, Deadline: r.Deadline, rawHistory: r.History, names: [2]string{r.ReporterName, r.ResidentName}})
 	}
 	return d, nil
 }
+
+// OverdueShown is how many overdue concerns the brief lists; OverdueRowsMax how
+// many the workbook holds (all, in any office that is not in crisis).
+const (
+	OverdueShown   = 50
+	OverdueRowsMax = 10000
+)
 
 // restricted is what stands for a sensitive concern's text: it is handled by
 // admins, and a digest that travels further does not carry it.
@@ -476,10 +535,12 @@ func (b *Builder) breakdowns(ctx context.Context, d *Digest, recs []*record, p p
 			d.Rising = append(d.Rising, c)
 		}
 	}
+	// the three that gained most a day, shown in the order of their figure
 	sort.SliceStable(d.Rising, func(i, j int) bool {
 		return float64(d.Rising[i].N)/days-d.Rising[i].Before > float64(d.Rising[j].N)/days-d.Rising[j].Before
 	})
 	d.Rising = d.Rising[:min(3, len(d.Rising))]
+	sortRising(d.Rising)
 	for _, day := range trend {
 		d.TrendDays = append(d.TrendDays, day)
 	}
@@ -491,6 +552,23 @@ func (b *Builder) breakdowns(ctx context.Context, d *Digest, recs []*record, p p
 		d.Trend[s] = series
 	}
 	return nil
+}
+
+// sortRising orders rising topics by their change, the largest first (a topic new
+// this period, with nothing before to compare, before any), then by count.
+func sortRising(cs []Count) {
+	sort.SliceStable(cs, func(i, j int) bool {
+		a, b := cs[i].Change, cs[j].Change
+		switch {
+		case (a == nil) != (b == nil):
+			return a == nil
+		case a != nil && *a != *b:
+			return *a > *b
+		case cs[i].N != cs[j].N:
+			return cs[i].N > cs[j].N
+		}
+		return cs[i].Name < cs[j].Name
+	})
 }
 
 func sortByN(cs []Count) []Count {

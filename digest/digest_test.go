@@ -238,11 +238,11 @@ func TestFormats(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows, _ := f.GetRows("诉求明细")
-	if len(rows) != 4 || rows[0][0] != "编号" || rows[0][15] != "内容（已隐去个人信息）" || rows[3][15] != "化工厂偷排废气，电话[手机号]" || rows[1][4] != "阳光社区" {
+	if len(rows) != 4 || rows[0][0] != "编号" || rows[0][18] != "内容" || rows[3][18] != "化工厂偷排废气，电话[手机号]" || rows[1][6] != "阳光社区" {
 		t.Fatalf("workbook rows: %q", rows)
 	}
 	// people read the workbook: states and channels in words, not codes
-	if got := strings.Join([]string{rows[1][2], rows[1][12]}, "|"); got != "Telegram|待受理" {
+	if got := strings.Join([]string{rows[1][2], rows[1][15]}, "|"); got != "Telegram|待受理" {
 		t.Errorf("channel and status shown as %q", got)
 	}
 	if sum, _ := f.GetRows("汇总"); len(sum) < 5 || !strings.Contains(sum[0][0], "2026-11-25") {
@@ -255,7 +255,7 @@ func TestFormats(t *testing.T) {
 	if f, err = excelize.OpenReader(bytes.NewReader(en)); err != nil {
 		t.Fatal(err)
 	}
-	if rows, _ = f.GetRows("Concerns"); len(rows) != 4 || rows[0][12] != "Status" || rows[1][12] != concern.StatusReceived.Label("en") {
+	if rows, _ = f.GetRows("Concerns"); len(rows) != 4 || rows[0][15] != "Status" || rows[1][15] != concern.StatusReceived.Label("en") {
 		t.Fatalf("English workbook rows: %q", rows)
 	}
 }

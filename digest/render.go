@@ -86,6 +86,41 @@ func (d *Digest) title(lang string) string {
 	return w(lang, "title_range", d.From, d.To)
 }
 
+// number is the digest's issue number, like 〔2026〕第12期, of the year its period ends in.
+func (d *Digest) number(lang string) string {
+	year := d.Period.To.Year()
+	if d.Period.To.IsZero() && len(d.To) >= 4 {
+		year, _ = strconv.Atoi(d.To[:4]) // a digest read back from JSON has no Period
+	}
+	return w(lang, "number", year, d.Number)
+}
+
+// risingList words the topics rising fastest, in their order (by their figure).
+func (d *Digest) risingList(lang string) string {
+	var r []string
+	for _, c := range d.Rising {
+		r = append(r, c.Name+" "+change(c, lang))
+	}
+	return strings.Join(r, w(lang, "list_sep"))
+}
+
+// overdueLines are what the overdue list says besides its items: that the
+// overview's 其中超期 is the period's own and this list everything overdue now,
+// and, when it lists only the first shown of them, where the rest are.
+func (d *Digest) overdueLines(lang string, shown int) []string {
+	var l []string
+	switch {
+	case d.OverdueNowTotal > shown && shown > 0:
+		l = append(l, w(lang, "overdue_more", d.OverdueNowTotal, shown))
+	case d.OverdueNowTotal > 0 && shown == 0:
+		l = append(l, w(lang, "overdue_unlisted", d.OverdueNowTotal)) // all of them sensitive
+	}
+	if d.OverdueNowTotal > 0 || d.Overdue > 0 {
+		l = append(l, w(lang, "overdue_note", d.Overdue, d.OverdueNowTotal))
+	}
+	return l
+}
+
 // Telegram renders the digest as Telegram HTML, in messages under 4,096 characters.
 // The first line says so when the counts do not reconcile.
 func (d *Digest) Telegram(lang string, loc *time.Location) []string {
@@ -105,7 +140,13 @@ func (d *Digest) htmlLines(lang string, loc *time.Location) []string {
 	if !d.Reconciled {
 		l = append(l, "<b>"+e(w(lang, "mismatch", d.Accepted, d.Counted, idList(d.Missing, 20, lang)))+"</b>")
 	}
+	if d.Org != "" {
+		l = append(l, e(d.Org))
+	}
 	l = append(l, "<b>"+e(d.title(lang))+"</b>")
+	if d.Number > 0 {
+		l = append(l, e(d.number(lang)))
+	}
 	if d.Late {
 		l = append(l, "<i>"+e(w(lang, "late"))+"</i>")
 	}
@@ -127,11 +168,7 @@ func (d *Digest) htmlLines(lang string, loc *time.Location) []string {
 	l = append(l, "", "<b>"+e(w(lang, "s_topic"))+"</b>")
 	counts(d.ByTopic, 10)
 	if len(d.Rising) > 0 {
-		var r []string
-		for _, c := range d.Rising {
-			r = append(r, c.Name+" "+change(c, lang))
-		}
-		l = append(l, e(w(lang, "rising", strings.Join(r, "，"))))
+		l = append(l, e(w(lang, "rising", d.risingList(lang))))
 	}
 	l = append(l, "", "<b>"+e(w(lang, "s_place"))+"</b>")
 	counts(d.ByCommunity, 10)
@@ -176,15 +213,19 @@ func (d *Digest) htmlLines(lang string, loc *time.Location) []string {
 		l = append(l, e(w(lang, "unsure_hdr", len(d.Unsure), idList(ids, 20, lang))))
 	}
 	l = append(l, "", "<b>"+e(w(lang, "s_overdue", d.OverdueNowTotal))+"</b>")
-	if len(d.OverdueNow) == 0 {
+	if d.OverdueNowTotal == 0 {
 		l = append(l, e(w(lang, "overdue_none")))
 	}
-	for _, it := range d.OverdueNow[:min(20, len(d.OverdueNow))] {
+	shown := d.OverdueNow[:min(20, len(d.OverdueNow))]
+	for _, it := range shown {
 		unit := it.Unit
 		if unit == "" {
 			unit = w(lang, "unit_none")
 		}
 		l = append(l, e(w(lang, "overdue_line", it.ID, it.Deadline.In(loc).Format("01-02 15:04"), unit, "「"+it.Excerpt+"」")))
+	}
+	for _, line := range d.overdueLines(lang, len(shown)) {
+		l = append(l, e(line))
 	}
 	if d.LeadsChecked {
 		l = append(l, "", "<b>"+e(w(lang, "s_leads"))+"</b>")

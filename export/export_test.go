@@ -1,9 +1,11 @@
 package export
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/csv"
-
+	"io"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -100,4 +102,63 @@ func xlsxText(t *testing.T, data []byte) string {
 		s += strings.Join(r, "|") + "\n"
 	}
 	return s
+}
+
+// The columns keep the headings people know, and the workbook is a table: the
+// heading row frozen and filtered, widths set, times as dates in the office's
+// time zone, numbers as numbers.
+func TestXLSXIsATable(t *testing.T) {
+	var heads []string
+	for _, c := range Columns(Options{Unmasked: true}) {
+		heads = append(heads, c.Head("zh"))
+		if c.Head("en") == "" || c.Head("en") == c.Head("zh") && c.Key != "reporter_id" {
+			t.Errorf("column %s has no English heading", c.Key)
+		}
+	}
+	want := "编号|收到时间|渠道|外部编号|渠道受理时间|网格员代为反映|社区|网格|领域|类别|子类|紧急|敏感|时限等级|办理时限|状态|承办单位|满意度|内容|办理经过|反映人|反映人 Telegram ID|联系电话|居民姓名（代为反映）|居民电话（代为反映）|地址|位置"
+	if got := strings.Join(heads, "|"); got != want {
+		t.Errorf("headings\n%s\nwant\n%s", got, want)
+	}
+	sh, _ := time.LoadLocation("Asia/Shanghai")
+	rs := sample()
+	rs[0].ReporterID = 4242
+	var b bytes.Buffer
+	if err := Write(&b, "xlsx", rs, Options{Unmasked: true, Location: sh}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(b.Bytes()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sheet := f.GetSheetList()[0]
+	if panes, _ := f.GetPanes(sheet); !panes.Freeze || panes.YSplit != 1 {
+		t.Errorf("panes %+v", panes)
+	}
+	filtered := false
+	for _, n := range f.GetDefinedName() {
+		filtered = filtered || n.Name == "_xlnm._FilterDatabase" && n.Scope == sheet
+	}
+	z, _ := zip.NewReader(bytes.NewReader(b.Bytes()), int64(b.Len()))
+	part, _ := z.Open("xl/worksheets/sheet1.xml")
+	x, _ := io.ReadAll(part)
+	if !filtered || !bytes.Contains(x, []byte("<autoFilter ref=")) {
+		t.Error("no autofilter") // the defined name alone shows no filter buttons
+	}
+	if w, _ := f.GetColWidth(sheet, "S"); w < 40 {
+		t.Errorf("the text column is %.0f wide", w)
+	}
+	raw, _ := f.GetCellValue(sheet, "B2", excelize.Options{RawCellValue: true})
+	shown, _ := f.GetCellValue(sheet, "B2")
+	if _, err := strconv.ParseFloat(raw, 64); err != nil || shown != "2026-11-26 17:00" {
+		t.Errorf("received at: raw %q, shown %q (want a date, 17:00 in Shanghai)", raw, shown)
+	}
+	if typ, _ := f.GetCellType(sheet, "V2"); typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString {
+		t.Error("the Telegram id is text")
+	}
+	// CSV keeps times as text in the same form
+	b.Reset()
+	Write(&b, "csv", rs, Options{Location: sh})
+	if !strings.Contains(b.String(), "2026-11-26 17:00") {
+		t.Errorf("csv times:\n%s", b.String())
+	}
 }

@@ -1,8 +1,8 @@
 // Package locale is minyi's one wording catalog: every sentence users read, in
 // zh and en, by key — the engine's and the commands' (messages.yaml), the labels
-// that travel with a concern (labels.yaml) and the digest's (digest.yaml). It is
-// checked when loaded: each key in every language, with the same placeholders
-// in each.
+// that travel with a concern (labels.yaml), the digest's (digest.yaml) and the
+// export's columns (export.yaml). It is checked when loaded: each key in every
+// language, with the same placeholders in each.
 package locale
 
 import (
@@ -142,7 +142,8 @@ func Load(fsys fs.FS, dir string) (Catalog, error) {
 
 var (
 	placeholder = regexp.MustCompile(`\{[a-z_]+\}`)
-	verb        = regexp.MustCompile(`%[-+# 0]*[0-9]*(\.[0-9]+)?[a-zA-Z%]`)
+	// a verb may name its value ([2]), so that a language can take them in its own order
+	verb = regexp.MustCompile(`%[-+# 0]*(\[[0-9]+\])?[0-9]*(\.[0-9]+)?[a-zA-Z%]`)
 )
 
 // check refuses a message missing a language, or whose languages do not fill

@@ -33,7 +33,7 @@ func BenchmarkWorkbench(b *testing.B) {
 		b.Fatal(err)
 	}
 	sh, _ := time.LoadLocation("Asia/Shanghai")
-	reports := demo.Reports(demo.Options{Reports: n, Days: 365, End: period.Day(time.Now(), sh), Seed: 7,
+	reports := demo.Reports(demo.Options{Reports: n, Days: 365, End: period.Day(time.Now(), sh), Now: time.Now(), Seed: 7,
 		Grids:  []string{"阳光社区/第一网格", "阳光社区/第二网格", "和平社区/第一网格", "和平社区/第二网格", "幸福里社区/第一网格", "滨江社区/第一网格"},
 		Sector: tax.SectorOf, Deadline: func(l concern.Level, t time.Time) time.Time { return t.Add(7 * 24 * time.Hour) }})
 	bands := make([][]uint64, len(reports))

@@ -152,8 +152,9 @@ func fillDemo(ctx context.Context, a *app, n, days int, seed int64) error {
 	if len(grids) == 0 {
 		grids = []string{"阳光社区/第一网格", "阳光社区/第二网格", "和平社区/第一网格", "和平社区/第二网格", "幸福里社区/第一网格", "幸福里社区/第二网格", "滨江社区/第一网格"}
 	}
+	now := time.Now() // today's concerns stop here: none is dated in the future
 	reports := demo.Reports(demo.Options{
-		Reports: n, Days: days, End: period.Day(time.Now(), a.cfg.Location), Grids: grids, Seed: seed,
+		Reports: n, Days: days, End: period.Day(now, a.cfg.Location), Now: now, Grids: grids, Seed: seed,
 		Sector:   a.cls.tax.SectorOf,
 		Deadline: a.cases.Deadline,
 	})
