@@ -454,6 +454,13 @@ func TestDigestLeadsUntilSent(t *testing.T) {
 		ls[1].Kind != digest.LeadUrgent || ls[1].IDs[0] != old.ID {
 		t.Fatalf("leads before any 信息: %v", kinds(ls))
 	}
+	// the brief and the chat's text list them too, each with the command that drafts its 信息
+	if dg, err := b.Build(t.Context(), p); err != nil {
+		t.Fatal(err)
+	} else if page, text := string(dg.HTML("zh", time.UTC)), strings.Join(dg.Telegram("zh", time.UTC), "\n"); !strings.Contains(page, "待研判线索") ||
+		!strings.Contains(page, "/info new "+key+"#1") || !strings.Contains(text, "/info new "+key+"#1") {
+		t.Fatalf("the brief or text lacks the leads:\n%s", text)
+	}
 	d, err := svc.ComposeInfo(t.Context(), req(staffer, "d1"), InfoFrom{Group: ls[0].Key})
 	if err != nil {
 		t.Fatal(err)

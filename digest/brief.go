@@ -122,6 +122,13 @@ svg text{font-family:inherit}
 		fmt.Fprintf(&b, "<p class=\"note\">%s</p>\n", e(line))
 	}
 	end()
+	if d.LeadsChecked { // 待研判线索: on its own page, each with the command that drafts its 信息
+		section(w(lang, "s_leads"))
+		for _, line := range d.leadLines(lang, loc) {
+			fmt.Fprintf(&b, "<p>%s</p>\n", e(line))
+		}
+		end()
+	}
 	b.WriteString("</body></html>\n")
 	return []byte(b.String())
 }
