@@ -118,20 +118,29 @@ func TestChoiceFlowWithoutConfirm(t *testing.T) {
 	}
 }
 
+// Each mistake a flow's author can make is refused at its file and line, with what to do.
 func TestValidateRejects(t *testing.T) {
-	cases := map[string]struct{ from, to, want string }{
-		"unknown type":       {"type: choice", "type: dropdown", `unknown type "dropdown"`},
-		"no options":         {"    options:\n      - {value: yes, label: {zh: 同意, en: Agrees}}\n      - {value: no, label: {zh: 不同意, en: Does not agree}}\n", "", "a choice needs options"},
-		"duplicate id":       {"id: said", "id: consent", "id is used twice"},
-		"bad bounds":         {"min_len: 2", "min_len: 9", "min_len <= max_len"},
-		"missing wording":    {`prompt: {zh: 内容？, en: "Text?"}`, "prompt: {zh: 内容？}", "prompt has no en wording"},
-		"unknown yaml key":   {"min_len: 2", "min_length: 2", "field min_length not found"},
-		"confirm not last":   {"  - id: said\n    type: text", "  - id: ok\n    type: confirm\n    prompt: {zh: 好, en: ok}\n  - id: said\n    type: text", "confirm must be the last step"},
-		"field filled twice": {"field: text", "field: consent", `field "consent" is filled twice`},
-		"no start":           {"start: {command: report, menu: report, button: {zh: 反映, en: Report}}", "", "start needs a command, a menu action or from_text"},
-		"start typed badly":  {"command: report,", "command: /Report,", `start command "/Report" must be lower case`},
-		"unknown attribute":  {"consent: consent}", "mood: consent}", `concern field "mood" is not an attribute`},
-		"unfilled mapping":   {"{text: text,", "{text: words,", `maps "words", which no step fills`},
+	long := strings.Repeat("x", 50)
+	cases := map[string]struct {
+		from, to, want string
+		line           int
+	}{
+		"unknown type":        {"type: choice", "type: dropdown", `unknown type "dropdown" (one of text, choice`, 10},
+		"no options":          {"    options:\n      - {value: yes, label: {zh: 同意, en: Agrees}}\n      - {value: no, label: {zh: 不同意, en: Does not agree}}\n", "", "a choice needs options", 9},
+		"duplicate id":        {"id: said", "id: consent", "id is used twice", 18},
+		"bad bounds":          {"min_len: 2", "min_len: 9", "min_len <= max_len", 22},
+		"missing wording":     {`prompt: {zh: 内容？, en: "Text?"}`, "prompt: {zh: 内容？}", "prompt has no en wording: write both zh and en", 24},
+		"option untranslated": {"label: {zh: 不同意, en: Does not agree}", "label: {zh: 不同意}", `option no has no en wording`, 17},
+		"unknown yaml key":    {"min_len: 2", "min_length: 2", `"min_length" is not a key of a step`, 21},
+		"malformed yaml":      {"    type: text\n", "    type: [text\n", "did not find expected", 18},
+		"button too long":     {"{value: no,", "{value: " + long + ",", "makes its button's data 68 bytes; Telegram keeps 64", 17},
+		"confirm not last":    {"  - id: said\n    type: text", "  - id: ok\n    type: confirm\n    prompt: {zh: 好, en: ok}\n  - id: said\n    type: text", "confirm must be the last step", 19},
+		"field filled twice":  {"field: text", "field: consent", `field "consent" is filled twice`, 20},
+		"no start":            {"start: {command: report, menu: report, button: {zh: 反映, en: Report}}", "", "start needs a command, a menu action or from_text", 2},
+		"start typed badly":   {"command: report,", "command: /Report,", `start command "/Report" must be lower case`, 5},
+		"unknown attribute":   {"consent: consent}", "mood: consent}", `concern field "mood" is not an attribute`, 7},
+		"unfilled mapping":    {"{text: text,", "{text: words,", `maps "words", which no step fills`, 7},
+		"unknown custom":      {"  fields: {text: text, consent: consent}\n", "  fields: {text: text, consent: consent}\n  custom: [building]\n", `custom field "building" is filled by no step`, 8},
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -143,8 +152,8 @@ func TestValidateRejects(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Fatalf("error = %v, want one saying %q", err, c.want)
 			}
-			if !strings.Contains(err.Error(), "flow.yaml") {
-				t.Errorf("error %q does not say which file", err)
+			if at := fmt.Sprintf("d/flow.yaml:%d: ", c.line); !strings.Contains(err.Error(), at) {
+				t.Errorf("error %q is not at %s", err, at)
 			}
 		})
 	}
