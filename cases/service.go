@@ -242,6 +242,7 @@ func reportFrom(in flows.Input, lang string, d *flows.Draft) *concern.Report {
 		ReplyChat:  in.ChatID,
 		Text:       v(flows.AttrText).Text,
 		Photos:     v(flows.AttrPhotos).Photos,
+		Custom:     d.Custom,
 		Status:     concern.StatusReceived,
 		History:    []concern.StatusChange{{At: in.Time, Status: concern.StatusReceived}},
 	}

@@ -118,7 +118,12 @@ type Registry struct {
 	log       *slog.Logger
 	byName    map[string]*Command
 	byButton  map[string]*Command
+	flowDefs  []*flows.Definition
 }
+
+// WithFlows runs these flows instead of the built-in ones (flows.Merge of the
+// built-in and those of MINYI_FLOWS_DIR).
+func WithFlows(defs []*flows.Definition) Option { return func(r *Registry) { r.flowDefs = defs } }
 
 // Option configures a Registry.
 type Option func(*Registry)
@@ -278,6 +283,9 @@ func NewEngine(svc Service, machine []flows.Option, opts ...Option) (*flows.Mach
 	reg, err := New(svc, cat, opts...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("commands: %w", err)
+	}
+	if reg.flowDefs != nil {
+		defs = reg.flowDefs
 	}
 	m, err := flows.NewMachine(defs, cat, append(slices.Clone(machine), flows.WithCommands(reg))...)
 	if err != nil {

@@ -17,7 +17,7 @@ var show = Command{
 	Menu:  "menu_cmd_show",
 	Keys: []locale.Key{"usage_show", "anonymous", "card_head", "card_received", "card_filed", "card_forgotten", "card_reporter",
 		"card_place", "card_tags", "mine_untagged", "card_urgent", "card_ack", "card_sensitive", "card_late", "card_deadline",
-		"card_unit", "card_dup", "card_text", "card_photos", "card_rating", "card_history"},
+		"card_unit", "card_dup", "card_text", "card_photos", "card_rating", "card_history", "card_custom"},
 	Run: func(ctx context.Context, c *Call) error {
 		if !c.oneID() {
 			return nil
@@ -60,6 +60,9 @@ func (c *Call) card(r *concern.Report) string {
 	}
 	place := r.Place()
 	lines = append(lines, t("card_place", "place", orDash(strings.Join(place, " / "))))
+	for _, f := range r.Custom { // the office's own questions, each under its label
+		lines = append(lines, t("card_custom", "label", f.Label.In(c.Lang), "value", orDash(f.Value)))
+	}
 	tags := t("mine_untagged")
 	if r.Topic != "" {
 		tags = strings.TrimSuffix(r.Sector+" / "+r.Topic+" / "+r.Subtopic, " / ")

@@ -94,6 +94,8 @@ type Report struct {
 
 	Text   string   `json:"text"`
 	Photos []string `json:"photos,omitempty"`
+	// Custom are the answers to the office's own questions (a flow's custom fields).
+	Custom []CustomField `json:"custom,omitempty"`
 
 	Sector     string  `json:"sector,omitempty"`
 	Topic      string  `json:"topic,omitempty"`
@@ -391,3 +393,23 @@ func (s Status) CanBecome(t Status) bool {
 // NeedsNote reports whether setting this status needs a note for the resident:
 // what was done (closed) or why not (rejected).
 func (s Status) NeedsNote() bool { return s == StatusClosed || s == StatusRejected }
+
+// CustomField is the answer to a question of the office's own (a flow's
+// custom field, 楼栋号…), kept with its label so that it shows wherever the
+// concern does, whatever became of the flow.
+type CustomField struct {
+	Name  string      `json:"name"`
+	Label locale.Text `json:"label"`
+	Value string      `json:"value"`
+}
+
+// CustomText is the custom fields as one line, 楼栋号：3栋；…, in lang.
+func (r *Report) CustomText(lang string) string {
+	var parts []string
+	for _, f := range r.Custom {
+		if f.Value != "" {
+			parts = append(parts, f.Label.In(lang)+"："+f.Value)
+		}
+	}
+	return strings.Join(parts, "；")
+}

@@ -46,6 +46,8 @@ type Config struct {
 	// on a concern's card (any other can still be typed).
 	Units      []string
 	FlowExpiry time.Duration
+	// FlowsDir holds flow definitions that add to or replace the built-in flows.
+	FlowsDir string
 	SessionTTL time.Duration
 	Timezone   string
 	Location   *time.Location
@@ -347,6 +349,14 @@ var settings = []setting{
 			return errors.New("must be a duration from 1m to 24h, such as 30m")
 		}
 		c.FlowExpiry = d
+		return nil
+	}},
+	{env: "MINYI_FLOWS_DIR", key: "flows.dir", apply: func(c *Config, v string) error {
+		st, err := os.Stat(v)
+		if err != nil || !st.IsDir() {
+			return fmt.Errorf("%q is not a directory: name the directory that holds the flows' *.yaml files", v)
+		}
+		c.FlowsDir = v
 		return nil
 	}},
 	{env: "MINYI_SESSION_TTL", key: "session_ttl", def: "720h", apply: func(c *Config, v string) error {

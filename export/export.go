@@ -141,6 +141,17 @@ func columns() []Column {
 		{"unit", locale.Key("export_unit"), 16, str(func(r *concern.Report) string { return r.Unit }), false},
 		{"rating", locale.Key("export_rating"), 10, func(r *concern.Report, o Options) any { return r.Rating.Label(o.Lang) }, false},
 		{"text", locale.Key("export_text"), 60, func(r *concern.Report, o Options) any { return text(r, o) }, false},
+		// the answers to the office's own questions (楼栋号…), masked as the text is
+		{"custom", locale.Key("export_custom"), 30, func(r *concern.Report, o Options) any {
+			c := r.CustomText(o.Lang)
+			switch {
+			case o.Unmasked || c == "":
+				return c
+			case r.Sensitive:
+				return restricted
+			}
+			return r.MaskedNote(c)
+		}, false},
 		{"history", locale.Key("export_history"), 50, func(r *concern.Report, o Options) any { return history(r, o) }, false},
 		{"reporter_name", locale.Key("export_reporter_name"), 10, str(func(r *concern.Report) string { return r.ReporterName }), true},
 		{"reporter_id", locale.Key("export_reporter_id"), 14, func(r *concern.Report, _ Options) any {

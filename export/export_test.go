@@ -115,7 +115,7 @@ func TestXLSXIsATable(t *testing.T) {
 			t.Errorf("column %s has no English heading", c.Key)
 		}
 	}
-	want := "编号|收到时间|渠道|外部编号|渠道受理时间|网格员代为反映|社区|网格|领域|类别|子类|紧急|敏感|时限等级|办理时限|状态|承办单位|满意度|内容|办理经过|反映人|反映人 Telegram ID|联系电话|居民姓名（代为反映）|居民电话（代为反映）|地址|位置"
+	want := "编号|收到时间|渠道|外部编号|渠道受理时间|网格员代为反映|社区|网格|领域|类别|子类|紧急|敏感|时限等级|办理时限|状态|承办单位|满意度|内容|其他信息|办理经过|反映人|反映人 Telegram ID|联系电话|居民姓名（代为反映）|居民电话（代为反映）|地址|位置"
 	if got := strings.Join(heads, "|"); got != want {
 		t.Errorf("headings\n%s\nwant\n%s", got, want)
 	}
@@ -152,7 +152,7 @@ func TestXLSXIsATable(t *testing.T) {
 	if _, err := strconv.ParseFloat(raw, 64); err != nil || shown != "2026-11-26 17:00" {
 		t.Errorf("received at: raw %q, shown %q (want a date, 17:00 in Shanghai)", raw, shown)
 	}
-	if typ, _ := f.GetCellType(sheet, "V2"); typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString {
+	if typ, _ := f.GetCellType(sheet, "W2"); typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString {
 		t.Error("the Telegram id is text")
 	}
 	// CSV keeps times as text in the same form

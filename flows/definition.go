@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -86,8 +87,10 @@ type Definition struct {
 	Start   Start      `yaml:"start"`
 	Concern ConcernMap `yaml:"concern"`
 	Steps   []StepDef  `yaml:"steps"`
-	// Hash is the file's content, to tell a changed flow that kept its version.
-	Hash string `yaml:"-"`
+	// Hash is the file's content, to tell a changed flow that kept its version;
+	// File is where it was read from (empty: built in).
+	Hash string `yaml:"-" json:"-"`
+	File string `yaml:"-" json:"-"`
 }
 
 // Start says how a flow is started and by whom.
@@ -223,7 +226,7 @@ func Parse(file string, raw []byte) (*Definition, error) {
 	if err := decodeStrict(raw, &d); err != nil {
 		return nil, yamlProblem(file, err)
 	}
-	d.Hash = hash(raw)
+	d.Hash = d.contentHash()
 	err := d.Validate()
 	var errs []error
 	for _, e := range unjoin(err) {
@@ -306,8 +309,11 @@ func lineOf(n *yaml.Node, path []any) int {
 	return line
 }
 
-func hash(raw []byte) string {
-	sum := sha256.Sum256(raw)
+// contentHash is what the flow says, not how it is written: comments and
+// layout do not change it.
+func (d *Definition) contentHash() string {
+	data, _ := json.Marshal(d) // plain data: it cannot fail
+	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:8])
 }
 

@@ -224,6 +224,8 @@ type Draft struct {
 	// Map is how the fields become a concern, and Roles who may submit it, as the flow declares.
 	Map   ConcernMap     `json:"map"`
 	Roles []concern.Role `json:"roles,omitempty"`
+	// Custom are the answers to the office's own questions, as the concern keeps them.
+	Custom []concern.CustomField `json:"custom,omitempty"`
 }
 
 // Value is the answer that fills a concern's attribute (Attr…).

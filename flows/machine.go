@@ -662,6 +662,60 @@ func (r *run) def() (*Definition, bool) {
 	return d, true
 }
 
+// upgrade carries a draft begun on an older version of its flow over to the
+// one now in force: the answers to steps that are still there, and still
+// answered the same way, are kept; it goes on at the first step unanswered
+// (the summary when none is), saying so. What was sent with it is not taken
+// as an answer: it was meant for the old step.
+func (r *run) upgrade() bool {
+	f := r.s.Flow
+	d := r.m.flows[f.Flow]
+	if d == nil || d.Version == f.Version {
+		return false
+	}
+	kept := map[string]Answer{}
+	next := -1
+	for i := range d.Steps {
+		st := &d.Steps[i]
+		if st.Type == StepConfirm {
+			continue
+		}
+		if a, ok := f.Answers[st.ID]; ok && fits(st, a) {
+			kept[st.ID] = a
+		} else if next < 0 {
+			next = i
+		}
+	}
+	if next < 0 {
+		next = len(d.Steps) - 1
+	}
+	f.Version, f.Answers, f.Step, f.Editing = d.Version, kept, next, false
+	r.say(r.t("flow_upgraded", "kept", strconv.Itoa(len(kept))))
+	if d.Steps[next].Type == StepConfirm {
+		r.summary()
+	} else {
+		r.prompt()
+	}
+	return true
+}
+
+// fits says whether an answer given to a step of an older version answers this step.
+func fits(st *StepDef, a Answer) bool {
+	switch st.Type {
+	case StepText:
+		return (a.Skipped && st.Skippable) || (a.Text != "" && a.Choice == "" && len([]rune(a.Text)) >= st.MinLen && len([]rune(a.Text)) <= st.MaxLen)
+	case StepChoice:
+		return st.OptionsFrom == "grids" && a.Choice != "" || slices.ContainsFunc(st.Options, func(o ChoiceOption) bool { return o.Value == a.Choice && o.Stop == nil })
+	case StepPhotos:
+		return len(a.Photos) <= st.MaxPhotos && (len(a.Photos) > 0 || a.Skipped)
+	case StepLocation:
+		return a.Location != nil || a.Text != "" || a.Choice != "" || (a.Skipped && st.Skippable)
+	case StepContact:
+		return a.Contact != nil || a.Skipped || a.Choice != ""
+	}
+	return false
+}
+
 func (r *run) step() *StepDef {
 	d, _ := r.def()
 	return &d.Steps[r.s.Flow.Step]
@@ -669,6 +723,9 @@ func (r *run) step() *StepDef {
 
 func (r *run) flowInput() {
 	if _, ok := r.def(); !ok {
+		if r.upgrade() {
+			return
+		}
 		r.s.Flow = nil
 		r.menu(r.t("flow_outdated"))
 		return
@@ -1165,9 +1222,25 @@ func (r *run) submit() {
 			fields[s.Field] = f.Answers[s.ID]
 		}
 	}
+	var custom []concern.CustomField
+	for _, name := range d.Concern.Custom {
+		for i := range d.Steps {
+			if s := &d.Steps[i]; s.Field == name {
+				a := f.Answers[s.ID]
+				value := a.Text
+				if a.Choice != "" {
+					value = r.describe(s, a) // the option's label, as the resident chose it
+				}
+				if a.Skipped {
+					value = ""
+				}
+				custom = append(custom, concern.CustomField{Name: name, Label: s.Label, Value: value})
+			}
+		}
+	}
 	r.effect = &Effect{Kind: EffectSubmit, Draft: &Draft{
 		ID: f.DraftID, Flow: f.Flow, Version: f.Version, Started: f.Started, Fields: fields,
-		Map: d.Concern, Roles: d.Start.Roles,
+		Map: d.Concern, Roles: d.Start.Roles, Custom: custom,
 	}}
 }
 
@@ -1257,7 +1330,7 @@ func (m *Machine) hasAdvice(hazard string) bool {
 var catalogKeys = []locale.Key{
 	"greeting", "org_default", "menu_mine", "menu_privacy", "menu_hint", "privacy", "help",
 	"unknown_command", "idle_hint", "idle_hint_member", "abandon_ask", "abandon_yes", "abandon_no", "abandoned", "cancelled",
-	"nothing_to_cancel", "flow_expired", "flow_outdated", "button_stale", "lang_choose", "lang_set",
+	"nothing_to_cancel", "flow_expired", "flow_outdated", "flow_upgraded", "button_stale", "lang_choose", "lang_set",
 	"lang_unknown", "too_short", "too_long", "unexpected", "kind_text", "kind_photo",
 	"kind_location", "kind_contact", "kind_other", "btn_skip", "btn_done", "photo_added", "photo_full",
 	"photo_over", "location_choose", "location_free", "location_keyboard", "btn_share_location", "btn_location", "described_first", "address_short", "address_long",

@@ -79,6 +79,8 @@ usage:
                                      and 同比; a span that has ended is issued: archived with its number
   minyi report list | get N --format html|xlsx|docx --out FILE
                                      the archive of issued digests and analyses, and one of them again
+  minyi flows check DIR              check the flow files of DIR (MINYI_FLOWS_DIR) as start-up would:
+                                     each mistake at its file and line
   minyi health [--ready] [--url URL] ask a running minyi whether it is up (or ready); exit 0 if so
   minyi queue status [--json]        the intake queue: waiting, being handled, dead letters
   minyi queue retry ID|--all         put dead letters back in the queue
@@ -121,6 +123,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = runInfo(ctx, args[1:], stdout, stderr)
 	case "report":
 		err = runReport(ctx, args[1:], stdout, stderr)
+	case "flows":
+		err = runFlows(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -201,6 +205,11 @@ func setup(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...ca
 		ConcernsPerDay: cfg.ConcernsPerDay, OrgName: cmp.Or(cfg.OrgName, "街道党工委"),
 	}, append([]cases.Option{cases.WithLogger(log), cases.WithDigests(digestBuilder(cfg, cls, st, log)), cases.WithMetrics(metrics),
 		cases.WithScreener(cls.screen), cases.WithIndex(ix)}, append(drafter(cls), opts...)...)...)
+	defs, err := loadFlows(ctx, cfg.FlowsDir, st)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("flows: %w", err)
+	}
 	m, reg, err := commands.NewEngine(svc, []flows.Option{
 		flows.WithCommunities(cfg.Communities...),
 		flows.WithGrids(cfg.GridPaths()...),
@@ -210,7 +219,7 @@ func setup(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...ca
 		flows.WithLocation(cfg.Location),
 		flows.WithEmergencyNumbers(cfg.EmergencyNumbers),
 		flows.WithDutyPhone(cfg.DutyPhone),
-	}, commands.WithLogger(log), commands.WithUnits(cfg.Units...), commands.WithPublicURL(cfg.PublicURL))
+	}, commands.WithLogger(log), commands.WithUnits(cfg.Units...), commands.WithPublicURL(cfg.PublicURL), commands.WithFlows(defs))
 	if err != nil {
 		st.Close()
 		return nil, fmt.Errorf("flows: %w", err)
