@@ -216,3 +216,97 @@ func TestButtonDataMustFit(t *testing.T) {
 		t.Errorf("what fits is refused: %v", err)
 	}
 }
+
+// A draft begun on version 1 of 反映诉求, continued after version 2 (one
+// question more, 楼栋号) replaced it: the description already given is kept,
+// the new question is asked, the resident is told, and the answer goes with
+// the concern as a custom field under its label.
+func TestDraftOfAnOlderVersionCarriesOver(t *testing.T) {
+	v1, cat, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := builtin.ReadFile("defs/report.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := strings.Replace(string(raw), "version: 1\n", "version: 2\n", 1)
+	s = strings.Replace(s, "  fields: {text: text, photos: photos, place: place, contact: contact}\n",
+		"  fields: {text: text, photos: photos, place: place, contact: contact}\n  custom: [building]\n", 1)
+	s = strings.Replace(s, "  - id: photos\n", "  - id: building\n    type: text\n    field: building\n    min_len: 1\n    max_len: 20\n"+
+		"    label: {zh: 楼栋号, en: Building}\n    prompt: {zh: 请填写楼栋号。, en: \"Which building?\"}\n    want: {zh: 楼栋号, en: a building number}\n  - id: photos\n", 1)
+	file, _ := builtin.ReadFile("defs/file.yaml")
+	v2, err := LoadFS(fstest.MapFS{"d/report.yaml": {Data: []byte(s)}, "d/file.yaml": {Data: file}}, "d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := NewMachine(v1, cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now, err := NewMachine(v2, cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 12, 3, 9, 0, 0, 0, time.UTC)
+	in := func(text string) Input {
+		at = at.Add(time.Second)
+		return Input{ID: fmt.Sprint(at.Unix()), Time: at, ChatID: 7, UserID: 7, Kind: InputText, Text: text}
+	}
+	res := old.Step(Session{}, in("/report"))
+	res = old.Step(res.Session, in("东门的路灯坏了一个多月，晚上很黑"))
+	if res.Session.Flow.Step != 1 || res.Session.Flow.Version != 1 {
+		t.Fatalf("on version 1: %+v", res.Session.Flow)
+	}
+	res = now.Step(res.Session, in("跳过")) // meant for the photos of version 1
+	f := res.Session.Flow
+	if f == nil || f.Version != 2 || now.StepID(ReportFlow, f.Step) != "building" || f.Answers["describe"].Text == "" {
+		t.Fatalf("carried over: %+v", f)
+	}
+	if said := res.Messages[0].Text; !strings.Contains(said, "表单已更新") || !strings.Contains(said, "1项内容已保留") {
+		t.Fatalf("the resident is told %q", said)
+	}
+	if !strings.Contains(res.Messages[1].Text, "请填写楼栋号") {
+		t.Fatalf("the new question is not asked: %q", res.Messages[1].Text)
+	}
+	for _, answer := range []string{"3栋2单元", "跳过", "跳过", "匿名", "提交"} {
+		res = now.Step(res.Session, in(answer))
+	}
+	if res.Effect == nil || res.Effect.Kind != EffectSubmit {
+		t.Fatalf("not submitted: %+v", res.Messages)
+	}
+	d := res.Effect.Draft
+	if d.Version != 2 || len(d.Custom) != 1 || d.Custom[0].Name != "building" || d.Custom[0].Value != "3栋2单元" || d.Custom[0].Label["zh"] != "楼栋号" ||
+		!strings.Contains(d.Value(AttrText).Text, "路灯") {
+		t.Fatalf("the draft: %+v", d)
+	}
+}
+
+// A file replacing a built-in flow needs a version above it, or the same steps.
+func TestMergeReplacesByVersion(t *testing.T) {
+	v1, _, err := Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	report := func(version int, steps int) *Definition {
+		d := *v1[1]
+		d.Version, d.Steps, d.File = version, d.Steps[:steps], "dir/report.yaml"
+		d.Hash = d.contentHash()
+		return &d
+	}
+	same := report(1, len(v1[1].Steps))
+	if defs, err := Merge(v1, []*Definition{same}); err != nil || defs[1] != same {
+		t.Fatalf("the same steps under the same version: %v", err)
+	}
+	if _, err := Merge(v1, []*Definition{report(1, 2)}); err == nil || !strings.Contains(err.Error(), "dir/report.yaml:1: flow \"report\" changes the built-in flow but keeps its version 1: raise version to 2") {
+		t.Fatalf("changed under version 1: %v", err)
+	}
+	if _, err := Merge(v1, []*Definition{report(0, 2)}); err == nil || !strings.Contains(err.Error(), "is older than the built-in's") {
+		t.Fatalf("older: %v", err)
+	}
+	extra := report(1, 2)
+	extra.ID = "repair"
+	if defs, err := Merge(v1, []*Definition{report(2, 2), extra}); err != nil || len(defs) != 3 || defs[1].Version != 2 || defs[2].ID != "repair" {
+		t.Fatalf("a new version and a new flow: %v %v", defs, err)
+	}
+}

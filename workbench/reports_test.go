@@ -6,7 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minyi-project/minyi/concern"
 	"github.com/minyi-project/minyi/docx"
+	"github.com/minyi-project/minyi/locale"
 )
 
 // 综合分析 and the archive as every kind of visitor: the office's, so grid
@@ -88,5 +90,19 @@ func TestReportsAndArchive(t *testing.T) {
 	}
 	if code, _ := visitors["admin"].get("/staff/archive/1/html"); code != 200 {
 		t.Errorf("an admin reads the archive: %d", code)
+	}
+}
+
+// A concern's answers to the office's own questions (a flow's custom fields) show on its page.
+func TestCustomFieldsOnTheConcernPage(t *testing.T) {
+	f := newFixture(t)
+	if _, err := f.st.UpdateReport(t.Context(), f.plain, func(r *concern.Report) error {
+		r.Custom = []concern.CustomField{{Name: "building", Label: locale.Text{"zh": "楼栋号", "en": "Building"}, Value: "3栋2单元"}}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, page := f.signedIn(staffer).get("/staff/concerns/" + f.plain); !strings.Contains(page, "<dt>楼栋号</dt><dd>3栋2单元</dd>") {
+		t.Fatalf("the page lacks the custom field:\n%s", page)
 	}
 }
