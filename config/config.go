@@ -352,6 +352,9 @@ var settings = []setting{
 		return nil
 	}},
 	{env: "MINYI_FLOWS_DIR", key: "flows.dir", apply: func(c *Config, v string) error {
+		if v == "" {
+			return nil // the built-in flows only
+		}
 		st, err := os.Stat(v)
 		if err != nil || !st.IsDir() {
 			return fmt.Errorf("%q is not a directory: name the directory that holds the flows' *.yaml files", v)

@@ -266,3 +266,15 @@ func TestExampleNamesEverySetting(t *testing.T) {
 		t.Errorf("the sample loaded as %+v", c)
 	}
 }
+
+// MINYI_FLOWS_DIR names a directory; anything else is refused, naming it.
+func TestFlowsDir(t *testing.T) {
+	dir := t.TempDir()
+	cfg, err := Load(env(map[string]string{"MINYI_FLOWS_DIR": dir}, nil), "")
+	if err != nil || cfg.FlowsDir != dir {
+		t.Fatalf("a directory: %v %q", err, cfg.FlowsDir)
+	}
+	if _, err := Load(env(map[string]string{"MINYI_FLOWS_DIR": dir + "/none"}, nil), ""); err == nil || !strings.Contains(err.Error(), "MINYI_FLOWS_DIR") {
+		t.Fatalf("no such directory: %v", err)
+	}
+}
