@@ -47,7 +47,7 @@ type Config struct {
 	Units      []string
 	FlowExpiry time.Duration
 	// FlowsDir holds flow definitions that add to or replace the built-in flows.
-	FlowsDir string
+	FlowsDir   string
 	SessionTTL time.Duration
 	Timezone   string
 	Location   *time.Location
