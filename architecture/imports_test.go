@@ -27,7 +27,9 @@ var (
 		// a 信息 and its documents: pure, no store
 		"info": {"concern", "docx", "locale"},
 		// 综合分析: reads through a small interface the store fills, renders its files
-		"report":   {"concern", "docx", "info", "locale"},
+		"report": {"concern", "docx", "info", "locale"},
+		// 征求意见: pure, as info is
+		"consult":  {"concern", "minhash"},
 		"concern":  {"locale"},
 		"flows":    {"concern", "locale", "period"}, // the engine is pure: no store, transport or case service
 		"config":   {"concern"},
@@ -39,7 +41,7 @@ var (
 		// the web workbench calls the case service, as the chat does, and writes its files (digest, export); no store, no transport
 		"workbench": {"cases", "concern", "digest", "export", "info", "locale", "period", "report"},
 		// the case service does not know how it is called
-		"cases":  {"backoff", "classify", "concern", "digest", "flows", "index", "info", "intake", "locale", "period", "report", "store", "tasks", "telemetry"},
+		"cases":  {"backoff", "classify", "concern", "digest", "flows", "index", "consult", "info", "intake", "locale", "period", "report", "store", "tasks", "telemetry"},
 		"intake": {"backoff", "classify", "concern", "minhash", "store", "telemetry"},
 	}
 )
