@@ -118,10 +118,23 @@ const (
 	InfoInstructionText Reason = "info_instruction_text"
 	InfoNoRecipient     Reason = "info_no_recipient"
 	InfoNotSent         Reason = "info_not_sent"
+	InfoQuoteOther      Reason = "info_quote_other" // Value: the concern not linked to the item
 	// 综合分析 and the archive
-	ReportBadSpan   Reason = "report_bad_span" // Value: what was typed
-	ReportFuture    Reason = "report_future"   // Value: the span
-	ArchiveNotFound Reason = "archive_not_found"
+	ReportBadSpan    Reason = "report_bad_span" // Value: what was typed
+	ReportFuture     Reason = "report_future"   // Value: the span
+	ArchiveNotFound  Reason = "archive_not_found"
+	ReportIssueAdmin Reason = "report_issue_admin"
+	ReportNotEnded   Reason = "report_not_ended" // Value: the span
+	// 征求意见; ID is the consultation's number where one is named
+	ConsultCommunity  Reason = "consult_community" // a community's staff: their community's residents only
+	ConsultInvalid    Reason = "consult_invalid"   // Value: what is wrong
+	ConsultNotFound   Reason = "consult_not_found"
+	ConsultClosed     Reason = "consult_closed"
+	ConsultNotYet     Reason = "consult_not_yet" // Value: when it opens
+	ConsultNotInvited Reason = "consult_not_invited"
+	ConsultBadAnswer  Reason = "consult_bad_answer"
+	ConsultStillOpen  Reason = "consult_still_open"
+	ConsultNoOutcome  Reason = "consult_no_outcome"
 )
 
 // Reasons are every reason the service gives, for the catalog test.
@@ -130,7 +143,8 @@ var Reasons = []Reason{NotFound, NotFoundOther, NotAllowed, Restricted, Finished
 	InviteInvalid, TooManyAttempts, NotMember, NotYours, AlreadyRated, NotClosed, DigestUnavailable, ListUnavailable,
 	EmptyText, FileNotAllowed, LimitConcerns, LinkInvalid, DigestWholeOffice, ExportTooLarge, NoPhoto, BadPhone, AckStormOffice,
 	InfoOffice, InfoNothing, InfoBadFrom, InfoNoGroup, InfoNotFound, InfoBadMove, InfoSignAdmin, InfoNotEditable, InfoBadField,
-	InfoBadOutcome, InfoInstructionText, InfoNoRecipient, InfoNotSent, ReportBadSpan, ReportFuture, ArchiveNotFound}
+	InfoBadOutcome, InfoInstructionText, InfoNoRecipient, InfoNotSent, InfoQuoteOther, ReportBadSpan, ReportFuture, ArchiveNotFound, ReportIssueAdmin, ReportNotEnded,
+	ConsultCommunity, ConsultInvalid, ConsultNotFound, ConsultClosed, ConsultNotYet, ConsultNotInvited, ConsultBadAnswer, ConsultStillOpen, ConsultNoOutcome}
 
 // Refusal is a request that changed nothing, and why; the fields beyond Reason
 // are set for the reasons that name them.

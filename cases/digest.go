@@ -43,7 +43,9 @@ func (s *Service) Digest(ctx context.Context, a Actor, req DigestRequest) (*dige
 	if a.Scheduled {
 		// the scheduled digest is the issued one: archived with its number
 		if err := s.issueDigest(ctx, d); err != nil {
-			return nil, err
+			// the digest goes out all the same: its delivery matters more than its number
+			s.log.Warn("scheduled digest not archived; sent without its number", "period", req.Period.String(), "err", err)
+			d.Number = 0
 		}
 		s.metrics.DigestSent("scheduled")
 	} else {

@@ -92,6 +92,18 @@ func (s *Service) ComposeInfo(ctx context.Context, a Actor, from InfoFrom) (Info
 	if err := infoStaff(a); err != nil {
 		return InfoDraft{}, err
 	}
+	// the same request again (a form sent twice, an update delivered twice) is the item it made
+	if a.Request != "" {
+		if id, ok, err := s.st.InfoOfRequest(ctx, a.Request); err != nil {
+			return InfoDraft{}, err
+		} else if ok {
+			it, err := s.Info(ctx, a, id)
+			if err != nil {
+				return InfoDraft{}, err
+			}
+			return InfoDraft{Item: it, Warnings: it.Warnings()}, nil
+		}
+	}
 	ids := from.Concerns
 	if from.Group != "" {
 		var err error
@@ -140,6 +152,11 @@ func (s *Service) ComposeInfo(ctx context.Context, a Actor, from InfoFrom) (Info
 	if err := s.st.CreateInfo(ctx, it); err != nil {
 		return InfoDraft{}, err
 	}
+	if a.Request != "" {
+		if err := s.st.SetInfoOfRequest(ctx, a.Request, it.ID); err != nil {
+			return InfoDraft{}, err
+		}
+	}
 	what := from.Group
 	if what == "" {
 		what = strings.Join(it.Concerns, ",")
@@ -164,7 +181,9 @@ func (s *Service) handled(ctx context.Context, a Actor, ids []string) ([]*concer
 		if r == nil || a.outside(r) {
 			return nil, &Refusal{Reason: NotFound, ID: id}
 		}
-		if !a.handles(r) {
+		// a sensitive concern, or one for admins only (collective action), goes
+		// into an admins' 信息 only: staff would draft what they cannot then see
+		if !a.handles(r) || (r.AdminsOnly && a.Role != concern.RoleAdmin) {
 			return nil, &Refusal{Reason: Restricted, ID: id}
 		}
 		out = append(out, r)
@@ -306,6 +325,13 @@ func (s *Service) EditInfo(ctx context.Context, a Actor, id int64, field, value 
 		case InfoSuggestions:
 			it.Suggestions, it.ByModel = concern.Mask(value), false
 		case InfoQuotes:
+			// words of the item's own concerns only: another's would carry them
+			// past who may read them
+			for _, q := range quotes {
+				if !slices.Contains(it.Concerns, q.Concern) {
+					return &Refusal{Reason: InfoQuoteOther, ID: strconv.FormatInt(id, 10), Value: q.Concern}
+				}
+			}
 			it.Quotes = quotes
 		case InfoUrgent:
 			it.Urgent = value == "yes" || value == "是" || value == "急报"

@@ -505,3 +505,57 @@ func TestParseInfoFrom(t *testing.T) {
 		}
 	}
 }
+
+// The words of a concern reach only a 信息 of that concern: quotes from
+// another are refused; a concern for admins only (collective action) goes into
+// an admins' item, never a staff draft staff could not then see.
+func TestInfoQuotesStayWithTheirConcerns(t *testing.T) {
+	svc, st, _, c := setup(t, Config{})
+	rs := lamps(t, st, c.t.Add(-72*time.Hour))
+	secret := saved(t, st, &concern.Report{DraftID: "s", ReceivedAt: c.t.Add(-time.Hour), Channel: "telegram", Community: "阳光社区",
+		Text: "某书记收受贿赂", Sensitive: true, Status: concern.StatusReceived})
+	crowd := saved(t, st, &concern.Report{DraftID: "m", ReceivedAt: c.t.Add(-time.Hour), Channel: "telegram", Community: "阳光社区",
+		Text: "明天上午大家一起去区政府门口", AdminsOnly: true, Status: concern.StatusReceived})
+	if _, err := svc.ComposeInfo(t.Context(), staffer, InfoFrom{Concerns: []string{crowd.ID}}); reason(err) != Restricted {
+		t.Fatalf("staff from a concern for admins only: %v", err)
+	}
+	d, err := svc.ComposeInfo(t.Context(), req(staffer, "q1"), InfoFrom{Concerns: ids(rs[:2])})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, who := range []Actor{req(admin, "q2"), req(staffer, "q3")} {
+		if _, err := svc.EditInfo(t.Context(), who, d.Item.ID, InfoQuotes, secret.ID+" "+rs[0].ID); reason(err) != InfoQuoteOther && reason(err) != Restricted {
+			t.Fatalf("%s quoted a concern not linked: %v", who.Role, err)
+		}
+	}
+	if _, err := svc.EditInfo(t.Context(), req(admin, "q4"), d.Item.ID, InfoQuotes, rs[2].ID); reason(err) != InfoQuoteOther {
+		t.Fatalf("an admin quoted a concern of another: %v", err)
+	}
+	it, _ := svc.Info(t.Context(), staffer, d.Item.ID)
+	for _, q := range it.Quotes {
+		if q.Concern == secret.ID || strings.Contains(q.Text, "贿赂") {
+			t.Fatalf("the sensitive words reached staff: %+v", it.Quotes)
+		}
+	}
+	if d, err = svc.EditInfo(t.Context(), req(staffer, "q5"), d.Item.ID, InfoQuotes, rs[1].ID); err != nil || len(d.Item.Quotes) != 1 {
+		t.Fatalf("a quote of its own: %v", err)
+	}
+}
+
+// The same request composing twice (a form sent twice, an update delivered
+// twice) makes one item.
+func TestComposeInfoOncePerRequest(t *testing.T) {
+	svc, st, _, c := setup(t, Config{})
+	rs := lamps(t, st, c.t.Add(-72*time.Hour))
+	a, err := svc.ComposeInfo(t.Context(), req(staffer, "web:form1"), InfoFrom{Concerns: ids(rs)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := svc.ComposeInfo(t.Context(), req(staffer, "web:form1"), InfoFrom{Concerns: ids(rs)})
+	if err != nil || b.Item.ID != a.Item.ID {
+		t.Fatalf("again: %v %v", b.Item, err)
+	}
+	if all, _ := svc.Infos(t.Context(), staffer); len(all) != 1 {
+		t.Fatalf("%d items", len(all))
+	}
+}

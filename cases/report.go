@@ -49,6 +49,12 @@ func (s *Service) Report(ctx context.Context, a Actor, sp report.Span, issue boo
 	if err := wholeOffice(a); err != nil {
 		return nil, err
 	}
+	if issue && a.Role != concern.RoleAdmin {
+		return nil, refuse(ReportIssueAdmin) // issuing is signing: an admin's, as 签发 is
+	}
+	if issue && sp.End().After(s.now()) {
+		return nil, &Refusal{Reason: ReportNotEnded, Value: sp.String()}
+	}
 	r, err := report.NewBuilder(s.st, s.cfg.Location, report.WithClock(s.now), report.WithOrg(s.cfg.OrgName)).Build(ctx, sp)
 	if err != nil {
 		return nil, err

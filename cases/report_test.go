@@ -43,6 +43,17 @@ func TestIssuedDigestsAndReportsAreArchived(t *testing.T) {
 	if _, err := svc.Report(t.Context(), Actor{UserID: 6, Role: concern.RoleGrid}, oct, true); reason(err) != NotAllowed {
 		t.Fatalf("a grid worker: %v", err)
 	}
+	if _, err := svc.Report(t.Context(), staffer, oct, true); reason(err) != ReportIssueAdmin {
+		t.Fatalf("staff issued: %v", err)
+	}
+	dec, _ := svc.ParseSpan("2026-Q4")
+	if _, err := svc.Report(t.Context(), admin, dec, true); reason(err) != ReportNotEnded {
+		t.Fatalf("a quarter not ended issued: %v", err)
+	}
+	if r, err := svc.Report(t.Context(), staffer, oct, false); err != nil || r.Number != 0 {
+		t.Fatalf("staff read October: %v", err)
+	}
+	c.t = time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC) // November has ended
 	r, err := svc.Report(t.Context(), admin, report.Span{Kind: report.Month, Year: 2026, N: 11}, true)
 	if err != nil || r.Number != 1 || r.Org != "阳光街道党工委" || r.Now.Received != 4 {
 		t.Fatalf("the report: %+v %v", r, err)

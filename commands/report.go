@@ -11,16 +11,20 @@ import (
 	"github.com/minyi-project/minyi/locale"
 )
 
-// /analysis [2026-11|2026-Q4|2026]: the 综合分析 of a month, quarter or year
-// (last month by default) with its files; a span that has ended is issued:
-// archived with its number.
+// /analysis [issue] [2026-11|2026-Q4|2026]: the 综合分析 of a month, quarter or
+// year (last month by default) with its files; `issue` (an admin's, once the
+// span has ended) archives it with its number.
 var analysisCmd = Command{
 	Name:  "analysis",
 	Roles: []concern.Role{concern.RoleStaff, concern.RoleAdmin},
 	Help:  []Line{{concern.RoleStaff, "help_analysis"}},
-	Keys:  []locale.Key{"usage_analysis", "report_issued", "report_so_far", "report_files", "report_file_too_big", "file_docx", "file_xlsx", "file_html"},
+	Keys:  []locale.Key{"usage_analysis", "report_issued", "report_so_far", "report_not_issued", "report_files", "report_file_too_big", "file_docx", "file_xlsx", "file_html"},
 	Run: func(ctx context.Context, c *Call) error {
 		args := c.args()
+		issue := len(args) > 0 && (args[0] == "issue" || args[0] == "印发")
+		if issue {
+			args = args[1:]
+		}
 		if len(args) > 1 {
 			c.usage()
 			return nil
@@ -29,18 +33,19 @@ var analysisCmd = Command{
 		if err != nil {
 			return err
 		}
-		ended := !sp.End().After(c.In.Time)
-		r, err := c.reg.svc.Report(ctx, c.Actor, sp, ended)
+		r, err := c.reg.svc.Report(ctx, c.Actor, sp, issue)
 		if err != nil {
 			return err
 		}
-		text := r.Text(c.Lang, c.reg.loc)
-		if ended {
+		switch {
+		case issue:
 			c.say(c.t("report_issued", "issue", r.Issue(c.Lang), "span", sp.Title(c.Lang)))
-		} else {
+		case sp.End().After(c.In.Time):
 			c.say(c.t("report_so_far", "span", sp.Title(c.Lang)))
+		default:
+			c.say(c.t("report_not_issued", "span", sp.Title(c.Lang), "period", sp.String()))
 		}
-		c.sayLong(text)
+		c.sayLong(r.Text(c.Lang, c.reg.loc))
 		name := "minyi-report-" + sp.String()
 		book, err := r.XLSX(c.Lang, c.reg.loc)
 		if err != nil {

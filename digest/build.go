@@ -586,7 +586,7 @@ func (b *Builder) groups(ctx context.Context, d *Digest, recs []*record, p perio
 	ms := make([]member, len(recs))
 	for i, r := range recs {
 		ms[i] = member{sig: r.sig, community: r.Community, topic: r.Topic}
-		if r.Sensitive { // kept out of shared problems: no community or topic to match on
+		if r.Sensitive || r.AdminsOnly { // kept out of shared problems (admins handle these): no community or topic to match on
 			ms[i] = member{sig: r.sig}
 		}
 	}

@@ -56,6 +56,9 @@ func (r *run) commandResult(res *EffectResult) {
 	if res.Reprompt {
 		r.reprompt()
 	}
+	if res.Await != "" {
+		r.s.Await, r.s.AwaitUntil = res.Await, r.in.Time.Add(r.m.expiry)
+	}
 }
 
 // RoleHelp lists the commands of role, in lang: the residents' help, or the

@@ -86,6 +86,15 @@ func (r *run) event(e *Event) {
 			key = "event_reported_sent"
 		}
 		r.say(r.t(key, "id", e.Concern, "excerpt", e.Excerpt))
+	case EventConsult:
+		if e.Consult != nil {
+			r.consultInvitation(e.Consult)
+		}
+	case EventOutcome:
+		if e.Consult != nil {
+			r.say(r.t("consult_outcome_event", "title", e.Consult.Title, "outcome", e.Consult.Outcome),
+				[]Button{{Label: r.t("consult_leave"), Data: "u:yes"}})
+		}
 	case EventDigest:
 		// the digest command reads the period from the event
 		if r.m.commands != nil {
@@ -97,5 +106,47 @@ func (r *run) event(e *Event) {
 			return
 		}
 		r.say(r.t("event_role", "role", e.Member.Role.Label(r.lang)))
+	}
+}
+
+// consultInvitation asks a chat the committee's questions: what it is about and
+// until when, then each question with its buttons (an option, a rating, or
+// writing one's view), and on the first message the button that leaves.
+func (r *run) consultInvitation(c *Consult) {
+	closes := c.Closes.In(r.m.loc).Format("2006-01-02 15:04")
+	head := r.t("consult_invite", "title", c.Title, "closes", closes)
+	if c.Intro != "" {
+		head += "\n" + c.Intro
+	}
+	r.say(head+"\n"+r.t("consult_invite_foot"), []Button{{Label: r.t("consult_leave"), Data: "u:yes"}})
+	id := strconv.FormatInt(c.ID, 10)
+	for i, q := range c.Ask {
+		at := "q:" + id + ":" + strconv.Itoa(i) + ":"
+		n := strconv.Itoa(i + 1)
+		switch q.Kind {
+		case "single", "multi":
+			var rows [][]Button
+			for j, o := range q.Options {
+				b := Button{Label: o, Data: at + strconv.Itoa(j)}
+				if j%2 == 0 {
+					rows = append(rows, []Button{b})
+				} else {
+					rows[len(rows)-1] = append(rows[len(rows)-1], b)
+				}
+			}
+			key := locale.Key("consult_q_single")
+			if q.Kind == "multi" {
+				key = "consult_q_multi"
+			}
+			r.say(r.t(key, "n", n, "text", q.Text), rows...)
+		case "rating":
+			var row []Button
+			for v := 1; v <= 5; v++ {
+				row = append(row, Button{Label: strconv.Itoa(v), Data: at + strconv.Itoa(v)})
+			}
+			r.say(r.t("consult_q_rating", "n", n, "text", q.Text), row)
+		default:
+			r.say(r.t("consult_q_text", "n", n, "text", q.Text), []Button{{Label: r.t("consult_write"), Data: at + "t"}})
+		}
 	}
 }

@@ -81,7 +81,26 @@ const (
 	EventAdvice     EventType = "advice"      // a concern the chat reported was judged urgent after its receipt
 	EventReply      EventType = "reply"       // staff answered a concern the chat reported or filed (Note)
 	EventReported   EventType = "reported"    // a concern the chat reported or filed went into a 信息 to the committee above (Info: what became of it)
+	EventConsult    EventType = "consult"     // the committee asks the chat's views (Consult); sent at the lowest priority
+	EventOutcome    EventType = "outcome"     // what came of a consultation the chat answered (Consult.Outcome)
 )
+
+// Consult is a consultation as an invitation shows it.
+type Consult struct {
+	ID      int64             `json:"id"`
+	Title   string            `json:"title"`
+	Intro   string            `json:"intro,omitempty"`
+	Closes  time.Time         `json:"closes"`
+	Ask     []ConsultQuestion `json:"ask,omitempty"`
+	Outcome string            `json:"outcome,omitempty"`
+}
+
+// ConsultQuestion is one question: its kind (single, multi, rating, text), words and options.
+type ConsultQuestion struct {
+	Kind    string   `json:"kind"`
+	Text    string   `json:"text"`
+	Options []string `json:"options,omitempty"`
+}
 
 // Event is news for a chat from outside its own conversation.
 type Event struct {
@@ -121,6 +140,8 @@ type Event struct {
 	Late bool   `json:"late,omitempty"`
 	// Info is what became of the 信息 a concern went into (sent, adopted, instructed…).
 	Info string `json:"info,omitempty"`
+	// Consult is the consultation of an invitation or its outcome.
+	Consult *Consult `json:"consult,omitempty"`
 }
 
 // Button is one button of a keyboard.
@@ -211,6 +232,9 @@ type EffectResult struct {
 	// Reprompt follows Messages with what the chat was asked last (an unknown
 	// command, a command refused to the sender's role).
 	Reprompt bool `json:"reprompt,omitempty"`
+	// Await sends the chat's next text, outside a flow, to a command: "NAME PREFIX"
+	// (a free-text answer to a consultation's question).
+	Await string `json:"await,omitempty"`
 }
 
 // Draft is a finished flow's answers, ready to be submitted.

@@ -317,12 +317,19 @@ func (r *run) dispatch() {
 		r.s.Flow, r.s.Pending, r.s.Expired = nil, "", false
 		r.say(r.t("flow_expired", "minutes", strconv.Itoa(int(r.m.expiry.Minutes()))))
 	}
+	awaited, until := r.s.Await, r.s.AwaitUntil
+	r.s.Await, r.s.AwaitUntil = "", time.Time{} // what the chat does next ends the wait
 	if cmd, args, ok := parseCommand(r.in); ok {
 		r.command(cmd, args)
 		return
 	}
 	if r.in.Kind == InputButton {
 		r.button()
+		return
+	}
+	if awaited != "" && r.s.Flow == nil && r.in.Kind == InputText && r.in.Time.Before(until) {
+		name, prefix, _ := strings.Cut(awaited, " ")
+		r.effect = &Effect{Kind: EffectCommand, Command: name, Line: prefix + strings.TrimSpace(r.in.Text)}
 		return
 	}
 	r.s.Pending = "" // carrying on with the draft answers the abandon question
@@ -680,7 +687,7 @@ func (r *run) upgrade() bool {
 		if st.Type == StepConfirm {
 			continue
 		}
-		if a, ok := f.Answers[st.ID]; ok && fits(st, a) {
+		if a, ok := f.Answers[st.ID]; ok && fits(st, a, r.m) {
 			kept[st.ID] = a
 		} else if next < 0 {
 			next = i
@@ -700,18 +707,24 @@ func (r *run) upgrade() bool {
 }
 
 // fits says whether an answer given to a step of an older version answers this step.
-func fits(st *StepDef, a Answer) bool {
+func fits(st *StepDef, a Answer, m *Machine) bool {
 	switch st.Type {
 	case StepText:
-		return (a.Skipped && st.Skippable) || (a.Text != "" && a.Choice == "" && len([]rune(a.Text)) >= st.MinLen && len([]rune(a.Text)) <= st.MaxLen)
+		n := len([]rune(a.Text))
+		return (a.Skipped && st.Skippable) || (!a.Skipped && a.Text != "" && a.Choice == "" && n >= st.MinLen && n <= st.MaxLen &&
+			(st.Pattern != "phone" || looksLikePhone(a.Text)))
 	case StepChoice:
-		return st.OptionsFrom == "grids" && a.Choice != "" || slices.ContainsFunc(st.Options, func(o ChoiceOption) bool { return o.Value == a.Choice && o.Stop == nil })
+		if st.OptionsFrom == "grids" {
+			return slices.Contains(m.grids, a.Choice) // a grid still configured
+		}
+		return slices.ContainsFunc(st.Options, func(o ChoiceOption) bool { return o.Value == a.Choice && o.Stop == nil })
 	case StepPhotos:
 		return len(a.Photos) <= st.MaxPhotos && (len(a.Photos) > 0 || a.Skipped)
 	case StepLocation:
-		return a.Location != nil || a.Text != "" || a.Choice != "" || (a.Skipped && st.Skippable)
+		return a.Location != nil || (a.Text != "" && len([]rune(a.Text)) <= st.AddressMax) ||
+			(a.Choice != "" && slices.Contains(m.communities, a.Choice)) || (a.Skipped && st.Skippable)
 	case StepContact:
-		return a.Contact != nil || a.Skipped || a.Choice != ""
+		return a.Contact != nil || (a.Choice == "anonymous" && st.Anonymous) || (a.Skipped && st.Skippable)
 	}
 	return false
 }
@@ -1330,7 +1343,8 @@ func (m *Machine) hasAdvice(hazard string) bool {
 var catalogKeys = []locale.Key{
 	"greeting", "org_default", "menu_mine", "menu_privacy", "menu_hint", "privacy", "help",
 	"unknown_command", "idle_hint", "idle_hint_member", "abandon_ask", "abandon_yes", "abandon_no", "abandoned", "cancelled",
-	"nothing_to_cancel", "flow_expired", "flow_outdated", "flow_upgraded", "button_stale", "lang_choose", "lang_set",
+	"nothing_to_cancel", "flow_expired", "flow_outdated", "flow_upgraded", "consult_invite", "consult_invite_foot", "consult_leave",
+	"consult_q_single", "consult_q_multi", "consult_q_rating", "consult_q_text", "consult_write", "consult_outcome_event", "button_stale", "lang_choose", "lang_set",
 	"lang_unknown", "too_short", "too_long", "unexpected", "kind_text", "kind_photo",
 	"kind_location", "kind_contact", "kind_other", "btn_skip", "btn_done", "photo_added", "photo_full",
 	"photo_over", "location_choose", "location_free", "location_keyboard", "btn_share_location", "btn_location", "described_first", "address_short", "address_long",

@@ -43,6 +43,10 @@ type Session struct {
 	// Expired is set when an idle draft was emptied at its expiry, so that the
 	// resident hears of it when they write again.
 	Expired bool `json:"expired,omitempty"`
+	// Await is where the next text goes, outside a flow ("NAME PREFIX", from a
+	// command's EffectResult.Await), until AwaitUntil; any command or button ends it.
+	Await      string    `json:"await,omitempty"`
+	AwaitUntil time.Time `json:"await_until,omitzero"`
 }
 
 // DraftTouched is when the session's draft was last touched, zero without one.

@@ -702,8 +702,8 @@ func classOf(in flows.Input, urgent bool) dispatch.Class {
 		switch in.Event.Type {
 		case flows.EventAlert, flows.EventDeadLetter, flows.EventAdvice:
 			return dispatch.ClassAlert
-		case flows.EventDigest:
-			return dispatch.ClassBulk
+		case flows.EventDigest, flows.EventConsult, flows.EventOutcome:
+			return dispatch.ClassBulk // broadcasts wait for everything else
 		}
 		return dispatch.ClassNotice
 	}

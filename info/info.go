@@ -210,9 +210,13 @@ func (it *Item) Situation(lang string, loc *time.Location) string {
 	if first.YearDay() != last.YearDay() || first.Year() != last.Year() {
 		when = cat.Render(lang, "info_when_span", "from", Day(lang, first), "to", Day(lang, last))
 	}
+	topics := strings.Join(f.Topics, "、")
+	if topics == "" {
+		topics = cat.Render(lang, "info_topics_unknown") // no concern tagged yet
+	}
 	s := cat.Render(lang, "info_situation", "when", when,
 		"concerns", strconv.Itoa(f.Concerns), "residents", strconv.Itoa(f.Residents), "where", where,
-		"communities", strconv.Itoa(len(f.Communities)), "topics", strings.Join(f.Topics, "、"),
+		"communities", strconv.Itoa(len(f.Communities)), "topics", topics,
 		"closed", strconv.Itoa(f.Closed), "open", strconv.Itoa(f.Concerns-f.Closed))
 	if f.Urgent > 0 {
 		s += cat.Render(lang, "info_situation_urgent", "n", strconv.Itoa(f.Urgent))

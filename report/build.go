@@ -164,6 +164,7 @@ type rec struct {
 	Subtopic   string         `json:"subtopic"`
 	Urgent     bool           `json:"urgent"`
 	Sensitive  bool           `json:"sensitive"`
+	AdminsOnly bool           `json:"admins_only"`
 	Status     concern.Status `json:"status"`
 	Unit       string         `json:"unit"`
 	Deadline   time.Time      `json:"deadline"`
@@ -326,7 +327,7 @@ func (t *spanTally) add(r *rec, now time.Time, detail bool, loc *time.Location) 
 	} else if r.Status != concern.StatusReceived {
 		t.unassigned++
 	}
-	if r.Sensitive || r.Topic == "" { // a sensitive concern's words stay with admins
+	if r.Sensitive || r.AdminsOnly || r.Topic == "" { // a sensitive concern's words, or one for admins only, stay with admins
 		return
 	}
 	k := [3]string{r.Topic, r.Subtopic, r.Community}

@@ -291,3 +291,25 @@ func TestReportFiles(t *testing.T) {
 		t.Fatalf("page:\n%.2000s", page)
 	}
 }
+
+// A shared problem is quoted from a concern staff may read: never one that is
+// sensitive or for admins only, however recent.
+func TestProblemsQuoteNoAdminsOnlyWords(t *testing.T) {
+	m := &memory{days: map[string][]string{}, recs: map[string][]byte{}}
+	r := concern.Report{ReceivedAt: at(2026, 11, 3, 9), Community: "阳光社区", Topic: "城乡建设", Status: concern.StatusReceived, Text: "东门路灯不亮"}
+	m.add(t, r)
+	r.ReceivedAt, r.Text, r.AdminsOnly = at(2026, 11, 4, 9), "明天大家一起去区政府门口讨说法", true
+	m.add(t, r)
+	r.ReceivedAt, r.Text, r.AdminsOnly, r.Sensitive = at(2026, 11, 5, 9), "社区书记收受好处", false, true
+	m.add(t, r)
+	rep, err := NewBuilder(m, sh, WithClock(func() time.Time { return at(2026, 12, 1, 9) })).Build(t.Context(), Span{Kind: Month, Year: 2026, N: 11})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Problems) != 0 {
+		t.Fatalf("one concern staff may read is no shared problem: %+v", rep.Problems)
+	}
+	if text := rep.Text("zh", sh); strings.Contains(text, "区政府") || strings.Contains(text, "好处") {
+		t.Fatalf("admins' words in the report:\n%s", text)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -282,4 +283,27 @@ func (s *Store) Reported(ctx context.Context, concerns []string) (sent, drafted 
 		}
 	}
 	return sent, drafted, nil
+}
+
+// keyInfoRequest + a request's id: the item that request made, for a day.
+const keyInfoRequest = "minyi:{info}:req:"
+
+// InfoOfRequest is the item a request made, if it made one.
+func (s *Store) InfoOfRequest(ctx context.Context, request string) (int64, bool, error) {
+	v, err := s.rdb.Get(ctx, keyInfoRequest+request).Int64()
+	if errors.Is(err, redis.Nil) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("信息 request: %w", err)
+	}
+	return v, true, nil
+}
+
+// SetInfoOfRequest remembers the item a request made.
+func (s *Store) SetInfoOfRequest(ctx context.Context, request string, id int64) error {
+	if err := s.rdb.Set(ctx, keyInfoRequest+request, id, 24*time.Hour).Err(); err != nil {
+		return fmt.Errorf("信息 request: %w", err)
+	}
+	return nil
 }

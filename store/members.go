@@ -47,3 +47,20 @@ func (s *Store) RemoveMember(ctx context.Context, userID int64) (bool, error) {
 	}
 	return n == 1, nil
 }
+
+// Members lists everyone with a role (staff, admins recorded by invitation, grid workers).
+func (s *Store) Members(ctx context.Context) ([]concern.Member, error) {
+	all, err := s.rdb.HVals(ctx, keyRoles).Result()
+	if err != nil {
+		return nil, fmt.Errorf("members: %w", err)
+	}
+	out := make([]concern.Member, 0, len(all))
+	for _, raw := range all {
+		var m concern.Member
+		if err := json.Unmarshal([]byte(raw), &m); err != nil {
+			return nil, fmt.Errorf("members: %w", err)
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}

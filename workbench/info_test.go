@@ -237,7 +237,7 @@ func TestInfoThroughThePages(t *testing.T) {
 	}
 	it = f.item(id)
 	issue := it.Issue("zh")
-	if it.State != info.Signed || it.Number != 1 || issue != "〔"+strconv.Itoa(time.Now().Year())+"〕第1期" {
+	if it.State != info.Signed || it.Number != 1 || issue != "〔"+strconv.Itoa(time.Now().UTC().Year())+"〕第1期" {
 		t.Fatalf("signed: %s %q", it.State, issue)
 	}
 	if _, page = a.get(base); !strings.Contains(page, issue) || strings.Contains(page, `name="field"`) || !strings.Contains(page, `action="`+base+`/send"`) {

@@ -122,7 +122,7 @@ func (s *Server) listFailed(w http.ResponseWriter, r *http.Request, v visit, err
 		switch ref.Reason {
 		case cases.ListUnavailable, cases.DigestUnavailable:
 			code = http.StatusServiceUnavailable
-		case cases.NotAllowed, cases.AdminsOnly, cases.DigestWholeOffice:
+		case cases.NotAllowed, cases.AdminsOnly, cases.DigestWholeOffice, cases.ReportIssueAdmin, cases.ConsultCommunity:
 			code = http.StatusForbidden
 		case cases.ArchiveNotFound:
 			code = http.StatusNotFound

@@ -18,7 +18,7 @@ func TestReportsAndArchive(t *testing.T) {
 	f := newFixture(t)
 	visitors := map[string]*browser{"none": f.browser(), "grid": f.signedIn(worker), "staff": f.signedIn(staffer), "admin": f.signedIn(admin),
 		"community": f.signedIn(peace)}
-	now := time.Now()
+	now := time.Now().UTC() // the fixture's service runs in UTC
 	month := now.Format("2006-01")
 	last := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -1, 0).Format("2006-01")
 	office := map[string]int{"none": 401, "grid": 403, "staff": 200, "community": 403, "admin": 200}
@@ -51,8 +51,15 @@ func TestReportsAndArchive(t *testing.T) {
 	if _, body := staff.get("/staff/reports?period=2026-13"); !strings.Contains(body, "不是月份、季度或年份") {
 		t.Errorf("a bad span is not explained:\n%s", body)
 	}
+	if _, page = staff.get("/staff/reports?period=" + last); strings.Contains(page, `action="/staff/reports/issue"`) {
+		t.Fatalf("staff see the issue button:\n%s", page)
+	}
+	if code, _ := staff.post("/staff/reports/issue", url.Values{"csrf": {staff.csrf}, "period": {last}}); code != 403 {
+		t.Errorf("staff issued: %d", code)
+	}
+	staff = visitors["admin"] // issuing is an admin's
 	if _, page = staff.get("/staff/reports?period=" + last); !strings.Contains(page, `action="/staff/reports/issue"`) {
-		t.Fatalf("last month's page has no issue button:\n%s", page)
+		t.Fatalf("last month's page has no issue button for an admin:\n%s", page)
 	}
 	if code, _ := staff.post("/staff/reports/issue", url.Values{"csrf": {"forged"}, "period": {last}}); code != 403 {
 		t.Errorf("issued with a forged token: %d", code)

@@ -30,7 +30,7 @@ func TestDemoDataIsNeverDatedInTheFuture(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	ids, err := st.ReceivedIDs(t.Context(), []string{st.DayKey(now.AddDate(0, 0, -1)), st.DayKey(now)})
+	ids, err := st.ReceivedIDs(t.Context(), []string{st.DayKey(now.AddDate(0, 0, -2)), st.DayKey(now.AddDate(0, 0, -1)), st.DayKey(now)}) // a day more, should the run cross midnight
 	if err != nil {
 		t.Fatal(err)
 	}

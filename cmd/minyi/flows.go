@@ -16,8 +16,10 @@ import (
 // loadFlows is the flows minyi runs: the built-in ones, with those of
 // MINYI_FLOWS_DIR added or replacing them. Each version's content is
 // remembered in the store (st, when given), so that a flow changed under a
-// version already used is refused rather than carrying drafts on by other steps.
-func loadFlows(ctx context.Context, dir string, st *store.Store) ([]*flows.Definition, error) {
+// version already used is refused rather than carrying drafts on by other
+// steps; record writes the versions down once all are good (start-up does,
+// `minyi flows check` only reads).
+func loadFlows(ctx context.Context, dir string, st *store.Store, record bool) ([]*flows.Definition, error) {
 	defs, _, err := flows.Builtin()
 	if err != nil {
 		return nil, err
@@ -36,11 +38,21 @@ func loadFlows(ctx context.Context, dir string, st *store.Store) ([]*flows.Defin
 	}
 	var errs []error
 	for _, d := range defs {
-		was, err := st.FlowVersion(ctx, d.ID, d.Version, d.Hash)
+		was, err := st.FlowVersionUsed(ctx, d.ID, d.Version)
 		if err != nil {
 			return nil, err
 		}
-		if was != d.Hash {
+		if was != "" && was != d.Hash {
+			errs = append(errs, flows.Changed(d))
+		}
+	}
+	if len(errs) > 0 || !record {
+		return defs, errors.Join(errs...)
+	}
+	for _, d := range defs {
+		if was, err := st.FlowVersion(ctx, d.ID, d.Version, d.Hash); err != nil {
+			return nil, err
+		} else if was != d.Hash { // another instance, starting at the same time with other files
 			errs = append(errs, flows.Changed(d))
 		}
 	}
@@ -63,7 +75,7 @@ func runFlows(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		defer s.Close()
 		st = s
 	}
-	defs, err := loadFlows(ctx, args[1], st)
+	defs, err := loadFlows(ctx, args[1], st, false)
 	if err == nil {
 		// the engine's own checks: commands, buttons and the catalog
 		_, _, err = commands.NewEngine(nil, nil, commands.WithFlows(defs))

@@ -74,9 +74,9 @@ usage:
                                      masked (unmasked only for an admin, and audited)
   minyi info list | export N --format docx|html --out FILE [--lang zh|en]
                                      the office's 社情民意信息: list them, or write one as Word or a printable page
-  minyi report [--period 2026-11|2026-Q4|2026] [--format html|xlsx|docx] [--out FILE] [--lang zh|en]
+  minyi report [--period 2026-11|2026-Q4|2026] [--format html|xlsx|docx] [--out FILE] [--lang zh|en] [--issue]
                                      the 综合分析 of a month, quarter or year (default last month) with 环比
-                                     and 同比; a span that has ended is issued: archived with its number
+                                     and 同比; --issue (a span that has ended) archives it with its number
   minyi report list | get N --format html|xlsx|docx --out FILE
                                      the archive of issued digests and analyses, and one of them again
   minyi flows check DIR              check the flow files of DIR (MINYI_FLOWS_DIR) as start-up would:
@@ -205,7 +205,7 @@ func setup(ctx context.Context, cfg *config.Config, log *slog.Logger, opts ...ca
 		ConcernsPerDay: cfg.ConcernsPerDay, OrgName: cmp.Or(cfg.OrgName, "街道党工委"),
 	}, append([]cases.Option{cases.WithLogger(log), cases.WithDigests(digestBuilder(cfg, cls, st, log)), cases.WithMetrics(metrics),
 		cases.WithScreener(cls.screen), cases.WithIndex(ix)}, append(drafter(cls), opts...)...)...)
-	defs, err := loadFlows(ctx, cfg.FlowsDir, st)
+	defs, err := loadFlows(ctx, cfg.FlowsDir, st, true)
 	if err != nil {
 		st.Close()
 		return nil, fmt.Errorf("flows: %w", err)

@@ -19,7 +19,7 @@ import (
 // runReport is `minyi report --period 2026-11|2026-Q4|2026 --format html|xlsx|docx
 // --out FILE`, `minyi report list` and `minyi report get N --format … --out FILE`:
 // the office's 综合分析 and the archive of what was issued, from the command line.
-// A span that has ended is issued (archived with its number), as in chat.
+// With --issue a span that has ended is issued (archived with its number), as /analysis issue is.
 func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	verb := "make"
 	if len(args) > 0 && (args[0] == "list" || args[0] == "get") {
@@ -43,6 +43,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	format := fs.String("format", "html", "html, xlsx or docx")
 	out := fs.String("out", "", "file to write (required for xlsx and docx)")
 	lang := fs.String("lang", "zh", "zh or en")
+	issue := fs.Bool("issue", false, "issue it (a span that has ended): archive it with its number of the year")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -95,8 +96,7 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return refusalError(a, *lang, err)
 	}
 	started := time.Now()
-	ended := !sp.End().After(time.Now())
-	r, err := a.cases.Report(ctx, who, sp, ended)
+	r, err := a.cases.Report(ctx, who, sp, *issue)
 	if err != nil {
 		return refusalError(a, *lang, err)
 	}
@@ -113,10 +113,10 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	what := fmt.Sprintf("%s, %d concerns, built in %v", r.Title(*lang), r.Now.Received, time.Since(started).Round(time.Millisecond))
-	if ended {
+	if *issue {
 		what += ", issued as " + r.Issue(*lang) + " and archived"
 	} else {
-		what += " (not ended: not archived)"
+		what += " (not issued: --issue archives it)"
 	}
 	return write(stdout, *out, data, what)
 }
@@ -127,7 +127,7 @@ func write(stdout io.Writer, out string, data []byte, what string) error {
 		_, err := stdout.Write(data)
 		return err
 	}
-	if err := os.WriteFile(out, data, 0o644); err != nil {
+	if err := os.WriteFile(out, data, 0o600); err != nil { // residents' words, masked, but the office's alone
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s (%d KB): %s\n", out, (len(data)+1023)/1024, what)
