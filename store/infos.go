@@ -36,7 +36,15 @@ func (s *Store) CreateInfo(ctx context.Context, it *info.Item) error {
 		return fmt.Errorf("new 信息: %w", err)
 	}
 	it.ID = id
-	return s.updateInfo(ctx, nil, it)
+	// watched as every change of an item is: every write of an item and its
+	// links writes the items hash, so two at once cannot both write a link list
+	for range 20 {
+		err := s.rdb.Watch(ctx, func(tx *redis.Tx) error { return s.updateInfo(ctx, tx, it) }, keyInfoItems)
+		if !errors.Is(err, redis.TxFailedErr) {
+			return err
+		}
+	}
+	return ErrInfoConflict
 }
 
 // Info reads one item.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/info"
 	"github.com/minyi-project/minyi/store/storetest"
 )
 
@@ -333,5 +334,30 @@ func TestReadWithoutWaiting(t *testing.T) {
 	case <-done:
 	case <-time.After(5 * time.Second):
 		t.Fatal("a read that should not wait is still waiting")
+	}
+}
+
+// Items made at once from the same concern all stay linked to it.
+func TestInfosMadeAtOnceKeepTheirLinks(t *testing.T) {
+	st := open(t)
+	ctx := t.Context()
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = st.CreateInfo(ctx, &info.Item{Title: "t", Concerns: []string{"20261201-0001"}, State: info.Draft})
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	links, err := st.InfosOf(ctx, []string{"20261201-0001"})
+	if err != nil || len(links["20261201-0001"]) != 8 {
+		t.Fatalf("links %v %v", links, err)
 	}
 }
