@@ -37,7 +37,7 @@ var (
 		"digest":   {"concern", "export", "locale", "minhash", "period", "tghtml"}, // export: the workbook's columns are the export's
 		"console":  {"concern", "dispatch", "flows", "tghtml"},
 		// the registry calls the case service and renders; it knows no store or transport
-		"commands": {"cases", "concern", "digest", "flows", "info", "locale", "period", "report"},
+		"commands": {"cases", "concern", "consult", "digest", "flows", "info", "locale", "period", "report"},
 		// the web workbench calls the case service, as the chat does, and writes its files (digest, export); no store, no transport
 		"workbench": {"cases", "concern", "digest", "export", "info", "locale", "period", "report"},
 		// the case service does not know how it is called

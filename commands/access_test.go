@@ -42,14 +42,16 @@ func TestEveryCommandAsEveryRole(t *testing.T) {
 		"audit": "/audit 20261126-0001", "invite": "/invite staff", "invites": "/invites", "revoke": "/revoke 1001",
 		"mine": "/mine", "join": "/join ABCDEFGH", "whoami": "/whoami", "forget": "/forget", "digest": "/digest 7d",
 		"ack": "k:20261126-0001", "rate": "r:20261126-0001:satisfied", "info": "/info list",
-		"analysis": "/analysis 2026-10", "archive": "/archive",
+		"analysis": "/analysis 2026-10", "archive": "/archive", "consult": "/consult list", "subscribe": "/subscribe 阳光社区",
+		"unsubscribe": "u:yes", "answer": "q:3:0:1",
 		"file": "/file", "report": "/report", // the flows'
 	}
 	// the policy, written out: who may do what
 	policy := map[string]string{
 		"show": "staff admin", "assign": "staff admin", "status": "staff admin", "dup": "staff admin", "level": "staff admin",
 		"overdue": "staff admin", "audit": "staff admin", "invite": "staff admin", "digest": "staff admin", "ack": "staff admin",
-		"note": "staff admin", "reply": "staff admin", "list": "staff admin", "search": "staff admin", "act": "staff admin", "info": "staff admin", "analysis": "staff admin", "archive": "staff admin", "grid": "grid", "web": "grid staff admin",
+		"note": "staff admin", "reply": "staff admin", "list": "staff admin", "search": "staff admin", "act": "staff admin", "info": "staff admin", "analysis": "staff admin", "archive": "staff admin", "consult": "staff admin",
+		"subscribe": "resident grid staff admin", "unsubscribe": "resident grid staff admin", "answer": "resident grid staff admin", "grid": "grid", "web": "grid staff admin",
 		"revoke": "admin", "invites": "admin", "file": "grid", "mine": "grid",
 		"join": "resident grid staff admin", "whoami": "resident grid staff admin", "forget": "resident grid staff admin",
 		"rate": "resident grid staff admin", "report": "resident grid staff admin",

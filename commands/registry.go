@@ -17,6 +17,7 @@ import (
 
 	"github.com/minyi-project/minyi/cases"
 	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/consult"
 	"github.com/minyi-project/minyi/digest"
 	"github.com/minyi-project/minyi/flows"
 	"github.com/minyi-project/minyi/info"
@@ -52,7 +53,7 @@ type Line struct {
 func All() []Command {
 	return []Command{
 		show, assign, status, dup, level, overdue, audit, invite, invites, revoke, digestCmd, note, reply, list, search,
-		infoCmd, analysisCmd, archiveCmd, mine, grid, web, whoami, join, forget, ack, rate, act,
+		infoCmd, analysisCmd, archiveCmd, consultCmd, subscribeCmd, unsubscribeCmd, answerCmd, mine, grid, web, whoami, join, forget, ack, rate, act,
 	}
 }
 
@@ -104,6 +105,14 @@ type Service interface {
 	Report(ctx context.Context, a cases.Actor, sp report.Span, issue bool) (*report.Report, error)
 	Archive(ctx context.Context, a cases.Actor, kind string) ([]cases.Issued, error)
 	Archived(ctx context.Context, a cases.Actor, id int64, lang string) (cases.Issued, []cases.File, error)
+	Subscribe(ctx context.Context, a cases.Actor, community string) error
+	Unsubscribe(ctx context.Context, a cases.Actor) (bool, error)
+	AnswerConsult(ctx context.Context, a cases.Actor, id int64, q int, value string) (*consult.Consultation, *consult.Answer, error)
+	Consults(ctx context.Context, a cases.Actor) ([]*consult.Consultation, error)
+	SendConsult(ctx context.Context, a cases.Actor, id int64) (int, error)
+	CloseConsult(ctx context.Context, a cases.Actor, id int64) (*consult.Consultation, error)
+	ConsultOutcome(ctx context.Context, a cases.Actor, id int64, outcome string) (int, error)
+	ConsultResults(ctx context.Context, a cases.Actor, id int64) (*consult.Consultation, []consult.Tally, int, error)
 }
 
 // Registry runs the commands. It implements flows.Commands for the engine.

@@ -12,6 +12,7 @@ import (
 
 	"github.com/minyi-project/minyi/cases"
 	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/consult"
 	"github.com/minyi-project/minyi/digest"
 	"github.com/minyi-project/minyi/flows"
 	"github.com/minyi-project/minyi/info"
@@ -271,4 +272,66 @@ func (f *Fake) Archive(_ context.Context, _ cases.Actor, kind string) ([]cases.I
 func (f *Fake) Archived(_ context.Context, _ cases.Actor, id int64, lang string) (cases.Issued, []cases.File, error) {
 	e := cases.Issued{ID: id, Kind: cases.ArchiveReport, Period: "2026-10", Year: 2026, Number: 10, Issued: f.report().ReceivedAt}
 	return e, []cases.File{{Name: "minyi-report-2026-10.html", Data: []byte("<p>")}}, f.call("Archived", id, " ", lang)
+}
+
+func (f *Fake) Subscribe(_ context.Context, _ cases.Actor, community string) error {
+	return f.call("Subscribe", community)
+}
+
+func (f *Fake) Unsubscribe(_ context.Context, _ cases.Actor) (bool, error) {
+	return true, f.call("Unsubscribe")
+}
+
+// consultation is the one every canned answer is about: a single, a multi, a rating and a free-text question.
+func (f *Fake) consultation() *consult.Consultation {
+	at := f.report().ReceivedAt
+	return &consult.Consultation{ID: 3, Title: "口袋公园改造征求意见", Audience: consult.Subscribers, State: consult.Open, Invited: 120,
+		Opens: at, Closes: at.Add(7 * 24 * time.Hour), Questions: []consult.Question{
+			{Kind: consult.Single, Text: "您是否赞成改造？", Options: []string{"赞成", "不赞成"}},
+			{Kind: consult.Multi, Text: "希望增加哪些设施？", Options: []string{"座椅", "健身器材", "绿化"}},
+			{Kind: consult.Rating, Text: "对社区环境的满意度"},
+			{Kind: consult.Text, Text: "其他意见"}}}
+}
+
+func (f *Fake) AnswerConsult(_ context.Context, _ cases.Actor, id int64, q int, value string) (*consult.Consultation, *consult.Answer, error) {
+	c := f.consultation()
+	a := &consult.Answer{Chat: 77}
+	if err := f.call("AnswerConsult", id, " ", q, " ", value); err != nil {
+		return nil, nil, err
+	}
+	if err := c.Set(a, q, value); err != nil {
+		return nil, nil, &cases.Refusal{Reason: cases.ConsultBadAnswer, Value: value}
+	}
+	return c, a, nil
+}
+
+func (f *Fake) Consults(_ context.Context, _ cases.Actor) ([]*consult.Consultation, error) {
+	return []*consult.Consultation{f.consultation()}, f.call("Consults")
+}
+
+func (f *Fake) SendConsult(_ context.Context, _ cases.Actor, id int64) (int, error) {
+	return 120, f.call("SendConsult", id)
+}
+
+func (f *Fake) CloseConsult(_ context.Context, _ cases.Actor, id int64) (*consult.Consultation, error) {
+	c := f.consultation()
+	c.State = consult.Closed
+	return c, f.call("CloseConsult", id)
+}
+
+func (f *Fake) ConsultOutcome(_ context.Context, _ cases.Actor, id int64, outcome string) (int, error) {
+	return 80, f.call("ConsultOutcome", id, " ", outcome)
+}
+
+func (f *Fake) ConsultResults(_ context.Context, _ cases.Actor, id int64) (*consult.Consultation, []consult.Tally, int, error) {
+	c := f.consultation()
+	a, b := consult.Answer{Chat: 1}, consult.Answer{Chat: 2}
+	for _, s := range []struct {
+		a     *consult.Answer
+		q     int
+		value string
+	}{{&a, 0, "0"}, {&b, 0, "1"}, {&a, 1, "2"}, {&a, 2, "4"}, {&b, 2, "5"}, {&a, 3, "多种树，我是张三，电话13800001234"}} {
+		_ = c.Set(s.a, s.q, s.value)
+	}
+	return c, c.Results([]consult.Answer{a, b}), 2, f.call("ConsultResults", id)
 }

@@ -224,6 +224,15 @@ func (p *player) directive(line string) {
 			e.Concern, e.Reason = f[1], strings.Join(f[2:], " ")
 		case flows.EventReported:
 			e.Concern, e.Info, e.Excerpt, e.Filed = f[1], f[2], "小区东门的路灯坏了", len(f) > 3 && f[3] == "filed"
+		case flows.EventConsult, flows.EventOutcome: // the fake's consultation 3
+			e.Consult = &flows.Consult{ID: 3, Title: "口袋公园改造征求意见", Intro: "社区拟将东门空地改造为口袋公园。", Closes: p.now.Add(7 * 24 * time.Hour),
+				Outcome: "多数居民赞成改造，工程将于明年3月开工。",
+				Ask: []flows.ConsultQuestion{{Kind: "single", Text: "您是否赞成改造？", Options: []string{"赞成", "不赞成"}},
+					{Kind: "multi", Text: "希望增加哪些设施？", Options: []string{"座椅", "健身器材", "绿化"}},
+					{Kind: "rating", Text: "对社区环境的满意度"}, {Kind: "text", Text: "其他意见"}}}
+			if e.Type == flows.EventOutcome {
+				e.Consult.Ask = nil
+			}
 		}
 		in.Kind, in.Event = flows.InputEvent, e
 	default:
