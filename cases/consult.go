@@ -68,6 +68,9 @@ func (s *Service) Consults(ctx context.Context, a Actor) ([]*consult.Consultatio
 	if err != nil {
 		return nil, err
 	}
+	for _, c := range all {
+		s.closedByTime(c)
+	}
 	return slices.DeleteFunc(all, func(c *consult.Consultation) bool { return consultStaff(a, c) != nil }), nil
 }
 
@@ -80,6 +83,7 @@ func (s *Service) Consult(ctx context.Context, a Actor, id int64) (*consult.Cons
 	if err != nil {
 		return nil, err
 	}
+	s.closedByTime(c)
 	if err := consultStaff(a, c); err != nil {
 		if a.Staff() {
 			return nil, &Refusal{Reason: ConsultNotFound, ID: strconv.FormatInt(id, 10)}
@@ -87,6 +91,14 @@ func (s *Service) Consult(ctx context.Context, a Actor, id int64) (*consult.Cons
 		return nil, err
 	}
 	return c, nil
+}
+
+// closedByTime shows a consultation past its closing time as closed, as it is:
+// it takes no more answers (Taking), whether or not staff closed it.
+func (s *Service) closedByTime(c *consult.Consultation) {
+	if c.State == consult.Open && !s.now().Before(c.Closes) {
+		c.State = consult.Closed
+	}
 }
 
 // audience is the chats a consultation asks: those who agreed (of its

@@ -111,15 +111,23 @@ func (r *run) event(e *Event) {
 
 // consultInvitation asks a chat the committee's questions: what it is about and
 // until when, then each question with its buttons (an option, a rating, or
-// writing one's view), and on the first message the button that leaves.
+// writing one's view), and on the first message the button that leaves. A
+// consultation of one question is one message: a thousand residents wait the
+// less under Telegram's limits.
 func (r *run) consultInvitation(c *Consult) {
 	closes := c.Closes.In(r.m.loc).Format("2006-01-02 15:04")
 	head := r.t("consult_invite", "title", c.Title, "closes", closes)
 	if c.Intro != "" {
 		head += "\n" + c.Intro
 	}
-	r.say(head+"\n"+r.t("consult_invite_foot"), []Button{{Label: r.t("consult_leave"), Data: "u:yes"}})
+	head += "\n" + r.t("consult_invite_foot")
+	leave := []Button{{Label: r.t("consult_leave"), Data: "u:yes"}}
 	id := strconv.FormatInt(c.ID, 10)
+	type question struct {
+		text string
+		rows [][]Button
+	}
+	var qs []question
 	for i, q := range c.Ask {
 		at := "q:" + id + ":" + strconv.Itoa(i) + ":"
 		n := strconv.Itoa(i + 1)
@@ -138,15 +146,23 @@ func (r *run) consultInvitation(c *Consult) {
 			if q.Kind == "multi" {
 				key = "consult_q_multi"
 			}
-			r.say(r.t(key, "n", n, "text", q.Text), rows...)
+			qs = append(qs, question{r.t(key, "n", n, "text", q.Text), rows})
 		case "rating":
 			var row []Button
 			for v := 1; v <= 5; v++ {
 				row = append(row, Button{Label: strconv.Itoa(v), Data: at + strconv.Itoa(v)})
 			}
-			r.say(r.t("consult_q_rating", "n", n, "text", q.Text), row)
+			qs = append(qs, question{r.t("consult_q_rating", "n", n, "text", q.Text), [][]Button{row}})
 		default:
-			r.say(r.t("consult_q_text", "n", n, "text", q.Text), []Button{{Label: r.t("consult_write"), Data: at + "t"}})
+			qs = append(qs, question{r.t("consult_q_text", "n", n, "text", q.Text), [][]Button{{{Label: r.t("consult_write"), Data: at + "t"}}}})
 		}
+	}
+	if len(qs) == 1 {
+		r.say(head+"\n\n"+qs[0].text, append(qs[0].rows, leave)...)
+		return
+	}
+	r.say(head, leave)
+	for _, q := range qs {
+		r.say(q.text, q.rows...)
 	}
 }

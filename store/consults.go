@@ -25,9 +25,6 @@ const (
 	keySubscribers    = "minyi:subscribers"        // chat → Subscriber JSON
 )
 
-// ErrAnswerConflict is an answer changed by other presses all along: try again.
-var ErrAnswerConflict = errors.New("store: the answer kept changing; try again")
-
 // Subscriber is a resident who agreed to be asked: their chat, their
 // community if they gave one, their language, since when.
 type Subscriber struct {
@@ -177,44 +174,32 @@ func (s *Store) Invited(ctx context.Context, id, chat int64) (bool, error) {
 	return ok, nil
 }
 
-// UpdateAnswer changes a chat's answers to a consultation with fn, atomically
-// (a participant pressing twice at once changes them once after the other).
+// UpdateAnswer changes a chat's answers to a consultation with fn. A chat's
+// updates are handled one after another, in order, on whichever instance
+// holds the chat, so its answers have one writer at a time and need no
+// watching; watching the consultation's one hash would make every other
+// participant's answer a conflict.
 func (s *Store) UpdateAnswer(ctx context.Context, id, chat int64, fn func(*consult.Answer) error) (*consult.Answer, error) {
 	key, field := keyConsultAnswers+strconv.FormatInt(id, 10), strconv.FormatInt(chat, 10)
-	var out *consult.Answer
-	for range 20 {
-		err := s.rdb.Watch(ctx, func(tx *redis.Tx) error {
-			a := &consult.Answer{Chat: chat}
-			raw, err := tx.HGet(ctx, key, field).Bytes()
-			switch {
-			case errors.Is(err, redis.Nil):
-			case err != nil:
-				return err
-			default:
-				if err := json.Unmarshal(raw, a); err != nil {
-					return err
-				}
-			}
-			if err := fn(a); err != nil {
-				return err
-			}
-			b, _ := json.Marshal(a)
-			_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
-				p.HSet(ctx, key, field, b)
-				return nil
-			})
-			out = a
-			return err
-		}, key)
-		if errors.Is(err, redis.TxFailedErr) {
-			continue
-		}
-		if err != nil {
+	a := &consult.Answer{Chat: chat}
+	raw, err := s.rdb.HGet(ctx, key, field).Bytes()
+	switch {
+	case errors.Is(err, redis.Nil):
+	case err != nil:
+		return nil, fmt.Errorf("answer: %w", err)
+	default:
+		if err := json.Unmarshal(raw, a); err != nil {
 			return nil, fmt.Errorf("answer: %w", err)
 		}
-		return out, nil
 	}
-	return nil, ErrAnswerConflict
+	if err := fn(a); err != nil {
+		return nil, err
+	}
+	b, _ := json.Marshal(a)
+	if err := s.rdb.HSet(ctx, key, field, b).Err(); err != nil {
+		return nil, fmt.Errorf("answer: %w", err)
+	}
+	return a, nil
 }
 
 // Answers reads every participant's answers to a consultation.

@@ -44,6 +44,7 @@ type chatMessage struct {
 	id     int
 	text   string
 	markup string
+	at     time.Time // when it was sent (for the sending limits)
 }
 
 func newFleetAPI() *fleetAPI {
@@ -84,7 +85,7 @@ func (a *fleetAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch method {
 	case "sendMessage":
 		a.nextMsg++
-		a.messages[chat] = append(a.messages[chat], &chatMessage{id: a.nextMsg, text: params["text"], markup: params["reply_markup"]})
+		a.messages[chat] = append(a.messages[chat], &chatMessage{id: a.nextMsg, text: params["text"], markup: params["reply_markup"], at: time.Now()})
 		fmt.Fprintf(w, `{"ok":true,"result":{"message_id":%d,"date":1,"chat":{"id":%d,"type":"private"}}}`, a.nextMsg, chat)
 	case "editMessageText":
 		id, _ := strconv.Atoi(params["message_id"])

@@ -79,6 +79,9 @@ usage:
                                      and 同比; --issue (a span that has ended) archives it with its number
   minyi report list | get N --format html|xlsx|docx --out FILE
                                      the archive of issued digests and analyses, and one of them again
+  minyi consult create --file F.yaml [--admin ID] | list | results N --format csv|xlsx --out FILE
+                                     the committee's consultations (征求意见): make one (sent with
+                                     /consult send N in chat), list them, their results (masked)
   minyi flows check DIR              check the flow files of DIR (MINYI_FLOWS_DIR) as start-up would:
                                      each mistake at its file and line
   minyi health [--ready] [--url URL] ask a running minyi whether it is up (or ready); exit 0 if so
@@ -125,6 +128,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = runReport(ctx, args[1:], stdout, stderr)
 	case "flows":
 		err = runFlows(ctx, args[1:], stdout, stderr)
+	case "consult":
+		err = runConsult(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

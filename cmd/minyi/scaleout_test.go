@@ -83,6 +83,8 @@ func startInstance(t *testing.T, name, config string) {
 		case err := <-done:
 			if err != nil {
 				t.Errorf("%s: %v\n%s", name, err, stderr.String())
+			} else if t.Failed() {
+				t.Logf("%s logged:\n%.3000s", name, stderr.String())
 			}
 		case <-time.After(15 * time.Second):
 			t.Errorf("%s did not stop within 15 s of being asked", name)
