@@ -23,7 +23,8 @@ var subscribeCmd = Command{
 	Run: func(ctx context.Context, c *Call) error {
 		choice := strings.TrimSpace(c.Line)
 		communities := c.reg.communities()
-		if choice == "" && c.In.Kind != flows.InputButton && len(communities) > 0 {
+		// typed alone, or the offer at /start (b:?): which community, first
+		if (choice == "?" || choice == "" && c.In.Kind != flows.InputButton) && len(communities) > 0 {
 			var rows [][]flows.Button
 			for _, name := range communities {
 				rows = append(rows, []flows.Button{{Label: name, Data: "b:" + name}})
@@ -32,7 +33,7 @@ var subscribeCmd = Command{
 			c.say(c.t("subscribe_which"), rows...)
 			return nil
 		}
-		if choice == "*" {
+		if choice == "*" || choice == "?" {
 			choice = ""
 		}
 		if choice != "" && len(communities) > 0 && !slices.Contains(communities, choice) {

@@ -529,6 +529,10 @@ func (r *run) menuAction(action string) {
 			text += "\n\n" + r.roleHelp()
 		}
 		r.menu(text)
+		// residents are asked once here whether they agree to be consulted (征求意见)
+		if role(r.in) == concern.RoleResident && r.m.commands != nil && r.m.commands.Allows("subscribe", concern.RoleResident, false) {
+			r.say(r.t("consult_offer"), []Button{{Label: r.t("consult_offer_yes"), Data: "b:?"}})
+		}
 	case actionMine:
 		r.effect = &Effect{Kind: EffectListMine}
 	case actionPrivacy:
@@ -1344,7 +1348,7 @@ var catalogKeys = []locale.Key{
 	"greeting", "org_default", "menu_mine", "menu_privacy", "menu_hint", "privacy", "help",
 	"unknown_command", "idle_hint", "idle_hint_member", "abandon_ask", "abandon_yes", "abandon_no", "abandoned", "cancelled",
 	"nothing_to_cancel", "flow_expired", "flow_outdated", "flow_upgraded", "consult_invite", "consult_invite_foot", "consult_leave",
-	"consult_q_single", "consult_q_multi", "consult_q_rating", "consult_q_text", "consult_write", "consult_outcome_event", "button_stale", "lang_choose", "lang_set",
+	"consult_q_single", "consult_q_multi", "consult_q_rating", "consult_q_text", "consult_write", "consult_outcome_event", "consult_offer", "consult_offer_yes", "button_stale", "lang_choose", "lang_set",
 	"lang_unknown", "too_short", "too_long", "unexpected", "kind_text", "kind_photo",
 	"kind_location", "kind_contact", "kind_other", "btn_skip", "btn_done", "photo_added", "photo_full",
 	"photo_over", "location_choose", "location_free", "location_keyboard", "btn_share_location", "btn_location", "described_first", "address_short", "address_long",
