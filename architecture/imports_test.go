@@ -39,7 +39,7 @@ var (
 		// the registry calls the case service and renders; it knows no store or transport
 		"commands": {"cases", "concern", "consult", "digest", "flows", "info", "locale", "period", "report"},
 		// the web workbench calls the case service, as the chat does, and writes its files (digest, export); no store, no transport
-		"workbench": {"cases", "concern", "digest", "export", "info", "locale", "period", "report"},
+		"workbench": {"cases", "concern", "consult", "digest", "export", "info", "locale", "period", "report"},
 		// the case service does not know how it is called
 		"cases":  {"backoff", "classify", "concern", "digest", "flows", "index", "consult", "info", "intake", "locale", "period", "report", "store", "tasks", "telemetry"},
 		"intake": {"backoff", "classify", "concern", "minhash", "store", "telemetry"},

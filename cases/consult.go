@@ -76,6 +76,9 @@ func (s *Service) Consults(ctx context.Context, a Actor) ([]*consult.Consultatio
 
 // Consult reads one consultation the actor may run.
 func (s *Service) Consult(ctx context.Context, a Actor, id int64) (*consult.Consultation, error) {
+	if !a.Staff() {
+		return nil, refuse(NotAllowed)
+	}
 	c, err := s.st.Consult(ctx, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, &Refusal{Reason: ConsultNotFound, ID: strconv.FormatInt(id, 10)}

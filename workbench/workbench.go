@@ -21,11 +21,13 @@ import (
 	"net/http"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/minyi-project/minyi/cases"
 	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/consult"
 	"github.com/minyi-project/minyi/digest"
 	"github.com/minyi-project/minyi/info"
 	"github.com/minyi-project/minyi/locale"
@@ -71,6 +73,12 @@ type Service interface {
 	Report(ctx context.Context, a cases.Actor, sp report.Span, issue bool) (*report.Report, error)
 	Archive(ctx context.Context, a cases.Actor, kind string) ([]cases.Issued, error)
 	Archived(ctx context.Context, a cases.Actor, id int64, lang string) (cases.Issued, []cases.File, error)
+	// 征求意见
+	Consults(ctx context.Context, a cases.Actor) ([]*consult.Consultation, error)
+	ConsultResults(ctx context.Context, a cases.Actor, id int64) (*consult.Consultation, []consult.Tally, int, error)
+	SendConsult(ctx context.Context, a cases.Actor, id int64) (int, error)
+	CloseConsult(ctx context.Context, a cases.Actor, id int64) (*consult.Consultation, error)
+	ConsultOutcome(ctx context.Context, a cases.Actor, id int64, outcome string) (int, error)
 }
 
 // cookieName holds a session (user.token); HttpOnly, SameSite=Strict, Secure
@@ -139,6 +147,7 @@ func New(svc Service, cat locale.Catalog, opts ...Option) (*Server, error) {
 		"excerpt":  func(r concern.Report) string { return concern.Excerpt(r.MaskedText(), 40) },
 		"action":   func(lang, a string) string { return cat.Label(lang, locale.Key("action_"+a), a) },
 		"inc":      func(i int) int { return i + 1 },
+		"percent":  func(f float64) string { return strconv.FormatFloat(f*100, 'f', 1, 64) + "%" },
 		"infodesk": infoDesk,
 		"dash": func(s string) string {
 			if s == "" {
@@ -153,7 +162,7 @@ func New(svc Service, cat locale.Catalog, opts ...Option) (*Server, error) {
 		return nil, err
 	}
 	s.pages = pages
-	for _, k := range slices.Concat(keys, filterKeys, infoKeys, reportKeys, templateKeys()) {
+	for _, k := range slices.Concat(keys, filterKeys, infoKeys, reportKeys, consultKeys, templateKeys()) {
 		if !cat.Has(k) {
 			err = errors.Join(err, errors.New("workbench: catalog has no message "+string(k)))
 		}
@@ -215,6 +224,10 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /staff/archive/{id}/{format}", s.member(s.archiveFile))
 	mux.HandleFunc("GET /staff/api/v1/reports", s.member(s.apiReport))
 	mux.HandleFunc("GET /staff/api/v1/archive", s.member(s.apiArchive))
+	mux.HandleFunc("GET /staff/consults", s.member(s.consultList))
+	mux.HandleFunc("GET /staff/consults/{id}", s.member(s.consultPage))
+	mux.HandleFunc("GET /staff/consults/{id}/{format}", s.member(s.consultFile))
+	mux.HandleFunc("POST /staff/consults/{id}/{action}", s.member(s.consultAction))
 }
 
 // visit is one signed-in request: who, and the session's CSRF token.

@@ -1,0 +1,80 @@
+package workbench
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/minyi-project/minyi/cases"
+	"github.com/minyi-project/minyi/concern"
+	"github.com/minyi-project/minyi/consult"
+)
+
+// The consultation pages: the office's staff send, follow and close one; its
+// results are counted and masked; grid workers get 403.
+func TestConsultationPages(t *testing.T) {
+	f := newFixture(t)
+	ctx := t.Context()
+	for _, chat := range []int64{7001, 7002} {
+		if err := f.svc.Subscribe(ctx, cases.Actor{UserID: chat, Chat: chat, Role: concern.RoleResident}, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := time.Now()
+	c, err := f.svc.CreateConsult(ctx, cases.Actor{UserID: admin, Role: concern.RoleAdmin}, &consult.Consultation{Title: "口袋公园改造征求意见",
+		Audience: consult.Subscribers, Opens: now.Add(-time.Hour), Closes: now.Add(time.Hour), Questions: []consult.Question{
+			{Kind: consult.Single, Text: "是否赞成？", Options: []string{"赞成", "不赞成"}}, {Kind: consult.Text, Text: "其他意见"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := strconv.FormatInt(c.ID, 10)
+	staff, grid := f.signedIn(staffer), f.signedIn(worker)
+	for path, want := range map[string][2]int{"/staff/consults": {200, 403}, "/staff/consults/" + id: {200, 403}, "/staff/consults/" + id + "/csv": {200, 403},
+		"/staff/consults/99": {404, 403}, "/staff/consults/" + id + "/pdf": {404, 404}} {
+		if code, body := staff.get(path); code != want[0] {
+			t.Errorf("staff GET %s: %d\n%.300s", path, code, body)
+		}
+		if code, _ := grid.get(path); code != want[1] {
+			t.Errorf("grid GET %s: %d", path, code)
+		}
+	}
+	staff.get("/staff/consults/" + id)
+	if code, _ := staff.post("/staff/consults/"+id+"/send", url.Values{"csrf": {"forged"}}); code != 403 {
+		t.Errorf("sent with a forged token: %d", code)
+	}
+	resp, err := staff.c.PostForm(f.url+"/staff/consults/"+id+"/send", url.Values{"csrf": {staff.csrf}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if where := resp.Header.Get("Location"); resp.StatusCode != 303 || !strings.HasSuffix(where, "?sent=2") {
+		t.Fatalf("send: %d %q", resp.StatusCode, where)
+	}
+	for chat, v := range map[int64]string{7001: "0", 7002: "1"} {
+		if _, _, err := f.svc.AnswerConsult(ctx, cases.Actor{Chat: chat, UserID: chat, Role: concern.RoleResident}, c.ID, 0, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.svc.AnswerConsult(ctx, cases.Actor{Chat: 7001, UserID: 7001, Role: concern.RoleResident}, c.ID, 1, "多种树，我叫张三，电话13800001234")
+	_, page := staff.get("/staff/consults/" + id)
+	if !strings.Contains(page, "2人参与") || !strings.Contains(page, "50.0%") || strings.Contains(page, "13800001234") || strings.Contains(page, "张三") {
+		t.Fatalf("the results page:\n%s", page)
+	}
+	if _, csv := staff.get("/staff/consults/" + id + "/csv"); !strings.Contains(csv, "赞成") || strings.Contains(csv, "13800001234") {
+		t.Fatalf("the CSV:\n%s", csv)
+	}
+	if code, _ := staff.post("/staff/consults/"+id+"/outcome", url.Values{"csrf": {staff.csrf}, "text": {"将于明年开工"}}); code != 409 {
+		t.Errorf("an outcome while open: %d", code)
+	}
+	if code, _ := staff.post("/staff/consults/"+id+"/close", url.Values{"csrf": {staff.csrf}}); code != 303 {
+		t.Errorf("close: %d", code)
+	}
+	if code, _ := staff.post("/staff/consults/"+id+"/outcome", url.Values{"csrf": {staff.csrf}, "text": {"将于明年开工"}}); code != 303 {
+		t.Errorf("the outcome: %d", code)
+	}
+	if _, page = staff.get("/staff/consults/" + id); !strings.Contains(page, "将于明年开工") {
+		t.Fatalf("the outcome is not shown:\n%s", page)
+	}
+}
