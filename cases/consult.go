@@ -11,6 +11,8 @@ import (
 	"github.com/minyi-project/minyi/concern"
 	"github.com/minyi-project/minyi/consult"
 	"github.com/minyi-project/minyi/flows"
+	"github.com/minyi-project/minyi/info"
+	"github.com/minyi-project/minyi/locale"
 	"github.com/minyi-project/minyi/store"
 )
 
@@ -301,4 +303,49 @@ func (s *Service) ConsultOutcome(ctx context.Context, a Actor, id int64, outcome
 		}
 	}
 	return len(inputs), s.audit(ctx, a, "consult_outcome", "consult:"+strconv.FormatInt(id, 10), strconv.Itoa(len(inputs)))
+}
+
+// LinkConsult adds a consultation's results to a 信息 as evidence (under 群众反映),
+// while the item may still change: its title, who took part, and the shares of
+// the choices.
+func (s *Service) LinkConsult(ctx context.Context, a Actor, id, infoID int64) (*info.Item, error) {
+	c, tallies, people, err := s.ConsultResults(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	line := locale.Default().Render(a.Lang, "consult_evidence", "title", c.Title, "invited", strconv.Itoa(c.Invited), "people", strconv.Itoa(people))
+	for i, t := range tallies {
+		if t.Shares == nil {
+			continue
+		}
+		var parts []string
+		for j, share := range t.Shares {
+			label := strconv.Itoa(j + 1)
+			if j < len(t.Question.Options) {
+				label = t.Question.Options[j]
+			}
+			parts = append(parts, label+strconv.FormatFloat(share*100, 'f', 1, 64)+"%")
+		}
+		line += locale.Default().Render(a.Lang, "consult_evidence_q", "n", strconv.Itoa(i+1), "text", t.Question.Text, "shares", strings.Join(parts, "、"))
+	}
+	line = concern.Mask(line)
+	it, err := s.updateInfo(ctx, a, infoID, func(it *info.Item) error {
+		if !it.Editable() {
+			return &Refusal{Reason: InfoNotEditable, ID: strconv.FormatInt(infoID, 10)}
+		}
+		if !slices.Contains(it.Evidence, line) {
+			it.Evidence = append(it.Evidence, line)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(c.Infos, infoID) {
+		c.Infos = append(c.Infos, infoID)
+		if err := s.st.SaveConsult(ctx, c); err != nil {
+			return nil, err
+		}
+	}
+	return it, s.infoAudit(ctx, a, "info_evidence", it, "consult:"+strconv.FormatInt(id, 10))
 }

@@ -19,7 +19,7 @@ func resident(chat int64) Actor {
 // answer counted once as last given; results masked; what came of it told to
 // those who took part and still agree.
 func TestConsultation(t *testing.T) {
-	svc, _, box, c := setup(t, Config{Location: time.UTC})
+	svc, st, box, c := setup(t, Config{Location: time.UTC})
 	for chat, community := range map[int64]string{101: "阳光社区", 102: "阳光社区", 103: "和平社区", 104: "", 105: "阳光社区"} {
 		if err := svc.Subscribe(t.Context(), resident(chat), community); err != nil {
 			t.Fatal(err)
@@ -108,6 +108,19 @@ func TestConsultation(t *testing.T) {
 	}
 	if g := tallies[1].Groups; len(g) != 1 || strings.Contains(g[0].Answers[0], "13800001234") || strings.Contains(g[0].Answers[0], "张三") {
 		t.Fatalf("free text: %+v", g)
+	}
+	// the results as evidence of a 信息, masked, shown under 群众反映
+	rs := lamps(t, st, c.t.Add(-72*time.Hour))
+	d, err := svc.ComposeInfo(t.Context(), req(staffer, "i1"), InfoFrom{Concerns: ids(rs)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	it, err := svc.LinkConsult(t.Context(), req(staffer, "i2"), cq.ID, d.Item.ID)
+	if err != nil || len(it.Evidence) != 1 || !strings.Contains(it.Evidence[0], "2人参与") || !strings.Contains(it.Evidence[0], "赞成100.0%") {
+		t.Fatalf("evidence: %+v %v", it, err)
+	}
+	if text := it.Text("zh", c.t, time.UTC); !strings.Contains(text, "征求意见情况：「口袋公园改造征求意见」") {
+		t.Fatalf("the item does not show it:\n%s", text)
 	}
 	if _, err := svc.ConsultOutcome(t.Context(), staffer, cq.ID, "将于明年开工"); reason(err) != ConsultStillOpen {
 		t.Fatalf("outcome while open: %v", err)

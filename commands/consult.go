@@ -132,7 +132,7 @@ var consultCmd = Command{
 	Name:  "consult",
 	Roles: []concern.Role{concern.RoleStaff, concern.RoleAdmin},
 	Help:  []Line{{concern.RoleStaff, "help_consult"}},
-	Keys: []locale.Key{"usage_consult", "consult_list_none", "consult_list_line", "consult_sent", "consult_closed_now", "consult_outcome_sent",
+	Keys: []locale.Key{"usage_consult", "consult_list_none", "consult_list_line", "consult_sent", "consult_linked", "consult_closed_now", "consult_outcome_sent",
 		"consult_result_head", "consult_result_q", "consult_result_option", "consult_result_mean", "consult_result_text", "consult_state_draft", "consult_state_open", "consult_state_closed"},
 	Run: func(ctx context.Context, c *Call) error {
 		// VERB, VERB N, or VERB N TEXT (the outcome's words, spaces and all)
@@ -178,6 +178,19 @@ var consultCmd = Command{
 				return err
 			}
 			c.say(c.t("consult_sent", "n", words[1], "invited", strconv.Itoa(n)))
+		case "link":
+			var infoID int64
+			if len(words) > 2 {
+				infoID, _ = strconv.ParseInt(strings.TrimSpace(words[2]), 10, 64)
+			}
+			if infoID < 1 {
+				c.usage()
+				return nil
+			}
+			if _, err := svc.LinkConsult(ctx, c.Actor, id, infoID); err != nil {
+				return err
+			}
+			c.say(c.t("consult_linked", "n", words[1], "info", strconv.FormatInt(infoID, 10)))
 		case "close":
 			if _, err := svc.CloseConsult(ctx, c.Actor, id); err != nil {
 				return err

@@ -113,6 +113,7 @@ type Service interface {
 	CloseConsult(ctx context.Context, a cases.Actor, id int64) (*consult.Consultation, error)
 	ConsultOutcome(ctx context.Context, a cases.Actor, id int64, outcome string) (int, error)
 	ConsultResults(ctx context.Context, a cases.Actor, id int64) (*consult.Consultation, []consult.Tally, int, error)
+	LinkConsult(ctx context.Context, a cases.Actor, id, infoID int64) (*info.Item, error)
 }
 
 // Registry runs the commands. It implements flows.Commands for the engine.

@@ -45,8 +45,11 @@ func (it *Item) sections(lang string, loc *time.Location) []section {
 	for _, q := range it.Quotes {
 		quotes = append(quotes, cat.Render(lang, "info_quote", "text", q.Text))
 	}
-	if len(quotes) == 0 {
+	if len(quotes) == 0 && len(it.Evidence) == 0 {
 		quotes = []string{cat.Render(lang, "info_no_quotes")}
+	}
+	for _, e := range it.Evidence {
+		quotes = append(quotes, cat.Render(lang, "info_evidence", "text", e))
 	}
 	return []section{
 		{cat.Render(lang, "info_sec_situation"), []string{it.Situation(lang, loc)}},

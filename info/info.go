@@ -163,6 +163,8 @@ type Item struct {
 	Facts Facts  `json:"facts"`
 	// Quotes are 群众反映: residents' words, masked.
 	Quotes      []Quote `json:"quotes,omitempty"`
+	// Evidence are consultations' results (征求意见), each as one masked line, shown under 群众反映.
+	Evidence []string `json:"evidence,omitempty"`
 	Analysis    string  `json:"analysis"`    // 原因分析
 	Suggestions string  `json:"suggestions"` // 意见建议
 	// ByModel marks 原因分析 and 意见建议 as the LLM's draft, to be checked.
@@ -230,6 +232,9 @@ func (it *Item) Length() int {
 		utf8.RuneCountInString(it.Analysis) + utf8.RuneCountInString(it.Suggestions)
 	for _, q := range it.Quotes {
 		n += utf8.RuneCountInString(q.Text)
+	}
+	for _, e := range it.Evidence {
+		n += utf8.RuneCountInString(e)
 	}
 	return n
 }

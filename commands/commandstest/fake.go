@@ -335,3 +335,9 @@ func (f *Fake) ConsultResults(_ context.Context, _ cases.Actor, id int64) (*cons
 	}
 	return c, c.Results([]consult.Answer{a, b}), 2, f.call("ConsultResults", id)
 }
+
+func (f *Fake) LinkConsult(_ context.Context, _ cases.Actor, id, infoID int64) (*info.Item, error) {
+	it := f.item(infoID, info.Draft)
+	it.Evidence = []string{"「口袋公园改造征求意见」邀请120人，2人参与。第1题「您是否赞成改造？」：赞成50.0%、不赞成50.0%。"}
+	return it, f.call("LinkConsult", id, " ", infoID)
+}
