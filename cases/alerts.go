@@ -115,9 +115,10 @@ func (s *Service) RaiseDeadLetter(ctx context.Context, concernID, why string) er
 }
 
 // Tick sends the alerts that are due, queues the scheduled digest when it is
-// due, and erases personal data past its retention.
+// due, sends the consultations whose opening has come, and erases personal
+// data past its retention.
 func (s *Service) Tick(ctx context.Context) error {
-	return errors.Join(s.sendDue(ctx), s.scheduleDigest(ctx), s.sweep(ctx))
+	return errors.Join(s.sendDue(ctx), s.scheduleDigest(ctx), s.sendOpening(ctx), s.sweep(ctx))
 }
 
 // Run ticks every interval until ctx ends.

@@ -78,7 +78,7 @@ func (s *Service) Consults(ctx context.Context, a Actor) ([]*consult.Consultatio
 
 // Consult reads one consultation the actor may run.
 func (s *Service) Consult(ctx context.Context, a Actor, id int64) (*consult.Consultation, error) {
-	if !a.Staff() {
+	if !a.Staff() && !a.Scheduled {
 		return nil, refuse(NotAllowed)
 	}
 	c, err := s.st.Consult(ctx, id)
@@ -89,6 +89,9 @@ func (s *Service) Consult(ctx context.Context, a Actor, id int64) (*consult.Cons
 		return nil, err
 	}
 	s.closedByTime(c)
+	if a.Scheduled {
+		return c, nil // the schedule sends what staff made, at its opening
+	}
 	if err := consultStaff(a, c); err != nil {
 		if a.Staff() {
 			return nil, &Refusal{Reason: ConsultNotFound, ID: strconv.FormatInt(id, 10)}
@@ -348,4 +351,27 @@ func (s *Service) LinkConsult(ctx context.Context, a Actor, id, infoID int64) (*
 		}
 	}
 	return it, s.infoAudit(ctx, a, "info_evidence", it, "consult:"+strconv.FormatInt(id, 10))
+}
+
+// sendOpening sends the consultations made before their opening once it has
+// come, as staff would with /consult send: each chat once, however often it runs.
+func (s *Service) sendOpening(ctx context.Context) error {
+	all, err := s.st.Consults(ctx)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	var errs []error
+	for _, c := range all {
+		if c.State != consult.Draft || now.Before(c.Opens) || !now.Before(c.Closes) {
+			continue
+		}
+		a := Actor{Scheduled: true, Lang: "zh", Request: "consult-open:" + strconv.FormatInt(c.ID, 10)}
+		if n, err := s.SendConsult(ctx, a, c.ID); err != nil {
+			errs = append(errs, fmt.Errorf("consultation %d at its opening: %w", c.ID, err))
+		} else {
+			s.log.Info("consultation sent at its opening", "consult", c.ID, "invited", n)
+		}
+	}
+	return errors.Join(errs...)
 }

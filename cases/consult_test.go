@@ -141,3 +141,36 @@ func TestConsultation(t *testing.T) {
 		}
 	}
 }
+
+// A consultation made before its opening goes out by itself once it opens, once.
+func TestConsultationSentAtItsOpening(t *testing.T) {
+	svc, _, box, c := setup(t, Config{Location: time.UTC})
+	if err := svc.Subscribe(t.Context(), resident(201), ""); err != nil {
+		t.Fatal(err)
+	}
+	cq, err := svc.CreateConsult(t.Context(), staffer, &consult.Consultation{Title: "停车位规划", Audience: consult.Subscribers,
+		Opens: c.t.Add(time.Hour), Closes: c.t.Add(48 * time.Hour), Questions: []consult.Question{{Kind: consult.Rating, Text: "满意度"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	invitations := func() (n int) {
+		for _, in := range box.got {
+			if in.Event != nil && in.Event.Type == flows.EventConsult {
+				n++
+			}
+		}
+		return n
+	}
+	if err := svc.Tick(t.Context()); err != nil || invitations() != 0 {
+		t.Fatalf("before its opening: %d sent, %v", invitations(), err)
+	}
+	c.t = c.t.Add(2 * time.Hour)
+	for range 2 {
+		if err := svc.Tick(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, _ := svc.Consult(t.Context(), staffer, cq.ID); invitations() != 1 || got.State != consult.Open || got.Invited != 1 {
+		t.Fatalf("at its opening: %d sent, %+v", invitations(), got)
+	}
+}

@@ -133,6 +133,28 @@ func (s *Server) consultAction(w http.ResponseWriter, r *http.Request, v visit) 
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
+// consultNew makes a consultation from the YAML staff paste (as minyi consult
+// create --file reads it), as a draft to send.
+func (s *Server) consultNew(w http.ResponseWriter, r *http.Request, v visit) {
+	if !checkCSRF(r, v) {
+		s.badCSRF(w, r, v)
+		return
+	}
+	lang := v.actor.Lang
+	plan, err := consult.Parse([]byte(r.PostFormValue("plan")), s.loc)
+	if err != nil {
+		s.render(w, r, http.StatusBadRequest, "message", page{Lang: lang, Actor: v.actor, CSRF: v.csrf, Title: s.cat.Render(lang, "web_consults"),
+			Message: s.cat.Render(lang, "web_consult_bad", "why", err.Error()), Data: "/staff/consults"})
+		return
+	}
+	c, err := s.svc.CreateConsult(r.Context(), v.actor, plan)
+	if err != nil {
+		s.consultFailed(w, r, v, err)
+		return
+	}
+	http.Redirect(w, r, "/staff/consults/"+strconv.FormatInt(c.ID, 10), http.StatusSeeOther)
+}
+
 // consultFailed answers a refusal: 404 for one not there (or not the actor's),
 // 403 for whoever may not, 409 for a step the consultation is not ready for.
 func (s *Server) consultFailed(w http.ResponseWriter, r *http.Request, v visit, err error) {

@@ -31,6 +31,22 @@ func TestConsultationPages(t *testing.T) {
 	}
 	id := strconv.FormatInt(c.ID, 10)
 	staff, grid := f.signedIn(staffer), f.signedIn(worker)
+	// made in the page from its YAML; a mistake said, nothing made
+	staff.get("/staff/consults")
+	plan := "title: 停车位规划\naudience: subscribers\nopens: " + now.Add(time.Hour).Format("2006-01-02 15:04") + "\ncloses: " +
+		now.Add(48*time.Hour).Format("2006-01-02 15:04") + "\nquestions:\n  - {kind: rating, text: 满意度}\n"
+	if code, body := staff.post("/staff/consults/new", url.Values{"csrf": {staff.csrf}, "plan": {strings.Replace(plan, "rating", "stars", 1)}}); code != 400 || !strings.Contains(body, "征求意见格式有误") {
+		t.Errorf("a bad plan: %d\n%.500s", code, body)
+	}
+	if code, _ := staff.post("/staff/consults/new", url.Values{"csrf": {staff.csrf}, "plan": {plan}}); code != 303 {
+		t.Errorf("a plan: %d", code)
+	}
+	if code, _ := grid.post("/staff/consults/new", url.Values{"csrf": {grid.csrf}, "plan": {plan}}); code != 403 {
+		t.Errorf("a grid worker made one: %d", code)
+	}
+	if list, _ := f.svc.Consults(ctx, cases.Actor{UserID: admin, Role: concern.RoleAdmin}); len(list) != 2 {
+		t.Fatalf("%d consultations", len(list))
+	}
 	for path, want := range map[string][2]int{"/staff/consults": {200, 403}, "/staff/consults/" + id: {200, 403}, "/staff/consults/" + id + "/csv": {200, 403},
 		"/staff/consults/99": {404, 403}, "/staff/consults/" + id + "/pdf": {404, 404}} {
 		if code, body := staff.get(path); code != want[0] {

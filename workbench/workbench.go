@@ -75,6 +75,7 @@ type Service interface {
 	Archived(ctx context.Context, a cases.Actor, id int64, lang string) (cases.Issued, []cases.File, error)
 	// 征求意见
 	Consults(ctx context.Context, a cases.Actor) ([]*consult.Consultation, error)
+	CreateConsult(ctx context.Context, a cases.Actor, c *consult.Consultation) (*consult.Consultation, error)
 	ConsultResults(ctx context.Context, a cases.Actor, id int64) (*consult.Consultation, []consult.Tally, int, error)
 	SendConsult(ctx context.Context, a cases.Actor, id int64) (int, error)
 	CloseConsult(ctx context.Context, a cases.Actor, id int64) (*consult.Consultation, error)
@@ -225,6 +226,7 @@ func (s *Server) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /staff/api/v1/reports", s.member(s.apiReport))
 	mux.HandleFunc("GET /staff/api/v1/archive", s.member(s.apiArchive))
 	mux.HandleFunc("GET /staff/consults", s.member(s.consultList))
+	mux.HandleFunc("POST /staff/consults/new", s.member(s.consultNew))
 	mux.HandleFunc("GET /staff/consults/{id}", s.member(s.consultPage))
 	mux.HandleFunc("GET /staff/consults/{id}/{format}", s.member(s.consultFile))
 	mux.HandleFunc("POST /staff/consults/{id}/{action}", s.member(s.consultAction))
