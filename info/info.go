@@ -162,11 +162,11 @@ type Item struct {
 	Title string `json:"title"`
 	Facts Facts  `json:"facts"`
 	// Quotes are 群众反映: residents' words, masked.
-	Quotes      []Quote `json:"quotes,omitempty"`
+	Quotes []Quote `json:"quotes,omitempty"`
 	// Evidence are consultations' results (征求意见), each as one masked line, shown under 群众反映.
-	Evidence []string `json:"evidence,omitempty"`
-	Analysis    string  `json:"analysis"`    // 原因分析
-	Suggestions string  `json:"suggestions"` // 意见建议
+	Evidence    []string `json:"evidence,omitempty"`
+	Analysis    string   `json:"analysis"`    // 原因分析
+	Suggestions string   `json:"suggestions"` // 意见建议
 	// ByModel marks 原因分析 and 意见建议 as the LLM's draft, to be checked.
 	ByModel bool   `json:"by_model,omitempty"`
 	Org     string `json:"org"` // 报送单位
