@@ -132,7 +132,7 @@ var consultCmd = Command{
 	Name:  "consult",
 	Roles: []concern.Role{concern.RoleStaff, concern.RoleAdmin},
 	Help:  []Line{{concern.RoleStaff, "help_consult"}},
-	Keys: []locale.Key{"usage_consult", "consult_list_none", "consult_list_line", "consult_sent", "consult_linked", "consult_closed_now", "consult_outcome_sent",
+	Keys: []locale.Key{"usage_consult", "consult_list_none", "consult_list_line", "consult_sent", "consult_linked", "consult_new_bad", "consult_made", "consult_closed_now", "consult_outcome_sent",
 		"consult_result_head", "consult_result_q", "consult_result_option", "consult_result_mean", "consult_result_text", "consult_state_draft", "consult_state_open", "consult_state_closed"},
 	Run: func(ctx context.Context, c *Call) error {
 		// VERB, VERB N, or VERB N TEXT (the outcome's words, spaces and all)
@@ -145,6 +145,20 @@ var consultCmd = Command{
 			return nil
 		}
 		svc := c.reg.svc
+		if words[0] == "new" { // the YAML pasted after it, as the file would hold it
+			_, plan, _ := strings.Cut(strings.TrimSpace(c.Line), "new")
+			parsed, err := consult.Parse([]byte(strings.TrimSpace(plan)), c.reg.loc)
+			if err != nil {
+				c.say(c.t("consult_new_bad", "why", err.Error()))
+				return nil
+			}
+			made, err := svc.CreateConsult(ctx, c.Actor, parsed)
+			if err != nil {
+				return err
+			}
+			c.say(c.t("consult_made", "n", strconv.FormatInt(made.ID, 10), "title", made.Title, "opens", c.when(made.Opens)))
+			return nil
+		}
 		if words[0] == "list" {
 			list, err := svc.Consults(ctx, c.Actor)
 			if err != nil {

@@ -109,6 +109,7 @@ type Service interface {
 	Unsubscribe(ctx context.Context, a cases.Actor) (bool, error)
 	AnswerConsult(ctx context.Context, a cases.Actor, id int64, q int, value string) (*consult.Consultation, *consult.Answer, error)
 	Consults(ctx context.Context, a cases.Actor) ([]*consult.Consultation, error)
+	CreateConsult(ctx context.Context, a cases.Actor, c *consult.Consultation) (*consult.Consultation, error)
 	SendConsult(ctx context.Context, a cases.Actor, id int64) (int, error)
 	CloseConsult(ctx context.Context, a cases.Actor, id int64) (*consult.Consultation, error)
 	ConsultOutcome(ctx context.Context, a cases.Actor, id int64, outcome string) (int, error)

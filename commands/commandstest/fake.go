@@ -341,3 +341,8 @@ func (f *Fake) LinkConsult(_ context.Context, _ cases.Actor, id, infoID int64) (
 	it.Evidence = []string{"「口袋公园改造征求意见」邀请120人，2人参与。第1题「您是否赞成改造？」：赞成50.0%、不赞成50.0%。"}
 	return it, f.call("LinkConsult", id, " ", infoID)
 }
+
+func (f *Fake) CreateConsult(_ context.Context, _ cases.Actor, c *consult.Consultation) (*consult.Consultation, error) {
+	c.ID, c.State = 4, consult.Draft
+	return c, f.call("CreateConsult", c.Title, " ", len(c.Questions))
+}
