@@ -98,7 +98,8 @@ func TestWebhookRefusesBadRequests(t *testing.T) {
 	}
 	h.waitDelivered(500)
 	time.Sleep(300 * time.Millisecond)
-	if calls := h.fresh(); len(calls) != 1 || !strings.Contains(calls[0].Params["text"], "欢迎") {
+	// the greeting and, under it, the offer to be consulted (征求意见): once each
+	if calls := h.fresh(); len(calls) != 2 || !strings.Contains(calls[0].Params["text"], "欢迎") || !strings.Contains(calls[1].Params["text"], "征求意见") {
 		t.Fatalf("want one greeting:\n%s", transcript(calls))
 	}
 	// group messages and edits are acknowledged and ignored
