@@ -214,7 +214,9 @@ func (c *Consultation) Set(a *Answer, q int, value string) error {
 		if v == "" || utf8.RuneCountInString(v) > MaxText {
 			return ErrBadAnswer
 		}
-		a.Texts[q] = v
+		// kept masked: a name or phone number typed in a view is not the
+		// office's to keep, and the results show it masked anyway
+		a.Texts[q] = concern.Mask(v)
 		return nil
 	}
 	n, err := strconv.Atoi(value)
