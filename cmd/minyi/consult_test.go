@@ -55,10 +55,6 @@ questions:
 `), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	var out, errOut bytes.Buffer
-	if code := run([]string{"consult", "create", "--file", plan, "--admin", "9000"}, strings.NewReader(""), &out, &errOut); code != 0 {
-		t.Fatalf("consult create: %d\n%s", code, errOut.String())
-	}
 	startInstance(t, "consult", "")
 	// ten leave before it is sent; twenty who never agreed talk to the bot
 	for chat := first + int64(agreed); chat < first+int64(agreed)+leaving; chat++ {
@@ -71,6 +67,11 @@ questions:
 		if _, err := api.waitFor(chat, 0, "已为您退订"); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// made once they have left (its opening has come: the schedule may send it before staff do)
+	var out, errOut bytes.Buffer
+	if code := run([]string{"consult", "create", "--file", plan, "--admin", "9000"}, strings.NewReader(""), &out, &errOut); code != 0 {
+		t.Fatalf("consult create: %d\n%s", code, errOut.String())
 	}
 	// sent by staff, or by the schedule at its opening (which has come): either way each once
 	api.push(typedBy(9000, "/consult send 1"))
