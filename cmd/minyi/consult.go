@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 
 	"github.com/minyi-project/minyi/cases"
 	"github.com/minyi-project/minyi/concern"
@@ -28,14 +27,10 @@ func runConsult(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	verb, rest := args[0], args[1:]
 	var id int64
 	if verb == "results" {
-		if len(rest) == 0 {
-			return errors.New("consult results: name the consultation's number (see `minyi consult list`)")
+		var err error
+		if id, rest, err = numberArg("consult results", "a consultation's number", "minyi consult results 1 --format csv", "minyi consult list", rest); err != nil {
+			return err
 		}
-		n, err := strconv.ParseInt(rest[0], 10, 64)
-		if err != nil || n < 1 {
-			return fmt.Errorf("consult results: %q is not a consultation's number (see `minyi consult list`)", rest[0])
-		}
-		id, rest = n, rest[1:]
 	}
 	fs := flag.NewFlagSet("consult "+verb, flag.ContinueOnError)
 	fs.SetOutput(stderr)

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strconv"
 	"time"
 
 	"github.com/minyi-project/minyi/cases"
@@ -31,14 +30,10 @@ func runInfo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	rest := args[1:]
 	var id int64
 	if verb == "export" {
-		if len(rest) == 0 {
-			return errors.New("info export: name the item's number, as `minyi info export 3 --out 3.docx`")
+		var err error
+		if id, rest, err = numberArg("info export", "an item's number", "minyi info export 3 --out 3.docx", "minyi info list", rest); err != nil {
+			return err
 		}
-		n, err := strconv.ParseInt(rest[0], 10, 64)
-		if err != nil || n < 1 {
-			return fmt.Errorf("info export: %q is not an item's number (see `minyi info list`)", rest[0])
-		}
-		id, rest = n, rest[1:]
 	}
 	if err := fs.Parse(rest); err != nil {
 		return err

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -27,14 +26,10 @@ func runReport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	var id int64
 	if verb == "get" {
-		if len(args) == 0 {
-			return errors.New("report get: name the archive's number, as `minyi report get 3 --format docx --out 3.docx` (see `minyi report list`)")
+		var err error
+		if id, args, err = numberArg("report get", "an archive number", "minyi report get 3 --format docx --out 3.docx", "minyi report list", args); err != nil {
+			return err
 		}
-		n, err := strconv.ParseInt(args[0], 10, 64)
-		if err != nil || n < 1 {
-			return fmt.Errorf("report get: %q is not an archive number (see `minyi report list`)", args[0])
-		}
-		id, args = n, args[1:]
 	}
 	fs := flag.NewFlagSet("report", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -132,4 +127,18 @@ func write(stdout io.Writer, out string, data []byte, what string) error {
 	}
 	fmt.Fprintf(stdout, "wrote %s (%d KB): %s\n", out, (len(data)+1023)/1024, what)
 	return nil
+}
+
+// numberArg reads the number a subcommand names first (an item, an archive
+// entry, a consultation), with the rest of its arguments: what is missing or
+// not a number is said with an example and where to look the numbers up.
+func numberArg(cmd, what, example, list string, args []string) (int64, []string, error) {
+	if len(args) == 0 {
+		return 0, nil, fmt.Errorf("%s: name %s, as `%s` (see `%s`)", cmd, what, example, list)
+	}
+	n, err := strconv.ParseInt(args[0], 10, 64)
+	if err != nil || n < 1 {
+		return 0, nil, fmt.Errorf("%s: %q is not %s (see `%s`)", cmd, args[0], what, list)
+	}
+	return n, args[1:], nil
 }
