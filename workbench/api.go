@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/minyi-project/minyi/cases"
 	"github.com/minyi-project/minyi/concern"
 	"github.com/minyi-project/minyi/info"
 )
@@ -153,14 +152,8 @@ func (s *Server) apiInfos(w http.ResponseWriter, r *http.Request, v visit) {
 
 // apiInfo is GET /staff/api/v1/info/{id}.
 func (s *Server) apiInfo(w http.ResponseWriter, r *http.Request, v visit) {
-	id, ok := infoID(r)
+	it, ok := s.pathInfo(w, r, v)
 	if !ok {
-		s.infoFailed(w, r, v, &cases.Refusal{Reason: cases.InfoNotFound, ID: r.PathValue("id")})
-		return
-	}
-	it, err := s.svc.Info(r.Context(), v.actor, id)
-	if err != nil {
-		s.infoFailed(w, r, v, err)
 		return
 	}
 	lang := v.actor.Lang

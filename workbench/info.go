@@ -33,6 +33,22 @@ func infoID(r *http.Request) (int64, bool) {
 	return id, err == nil && id > 0
 }
 
+// pathInfo reads the item /staff/info/{id} names, as the actor may see it; when
+// it may not (or the id is none), it answers the refusal and reports false.
+func (s *Server) pathInfo(w http.ResponseWriter, r *http.Request, v visit) (*info.Item, bool) {
+	id, ok := infoID(r)
+	if !ok {
+		s.infoFailed(w, r, v, &cases.Refusal{Reason: cases.InfoNotFound, ID: r.PathValue("id")})
+		return nil, false
+	}
+	it, err := s.svc.Info(r.Context(), v.actor, id)
+	if err != nil {
+		s.infoFailed(w, r, v, err)
+		return nil, false
+	}
+	return it, true
+}
+
 // infoRow is one line of the list.
 type infoRow struct {
 	ID                 int64
@@ -140,16 +156,11 @@ func (s *Server) infoPage(w http.ResponseWriter, r *http.Request, v visit) {
 
 func (s *Server) showInfo(w http.ResponseWriter, r *http.Request, v visit, code int, msg, problem string) {
 	lang := v.actor.Lang
-	id, ok := infoID(r)
+	it, ok := s.pathInfo(w, r, v)
 	if !ok {
-		s.infoFailed(w, r, v, &cases.Refusal{Reason: cases.InfoNotFound, ID: r.PathValue("id")})
 		return
 	}
-	it, err := s.svc.Info(r.Context(), v.actor, id)
-	if err != nil {
-		s.infoFailed(w, r, v, err)
-		return
-	}
+	id := it.ID
 	trail, err := s.svc.InfoAudit(r.Context(), v.actor, id)
 	if err != nil {
 		s.infoFailed(w, r, v, err)
@@ -219,17 +230,11 @@ func (s *Server) infoFile(w http.ResponseWriter, r *http.Request, v visit) {
 		http.NotFound(w, r)
 		return
 	}
-	id, ok := infoID(r)
+	it, ok := s.pathInfo(w, r, v)
 	if !ok {
-		s.infoFailed(w, r, v, &cases.Refusal{Reason: cases.InfoNotFound, ID: r.PathValue("id")})
 		return
 	}
-	lang := v.actor.Lang
-	it, err := s.svc.Info(r.Context(), v.actor, id)
-	if err != nil {
-		s.infoFailed(w, r, v, err)
-		return
-	}
+	id, lang := it.ID, v.actor.Lang
 	name := fmt.Sprintf("minyi-info-%d", id)
 	if it.Number > 0 {
 		name = fmt.Sprintf("minyi-info-%d-%03d", it.Year, it.Number)
